@@ -1,0 +1,168 @@
+/**
+ * The float reference executor: runs a Graph with plain loops over Float32Arrays and keeps
+ * every tensor's value (by tensor index), so every intermediate tensor can be compared.
+ *
+ * On a quantized graph it runs the dequantized model: constants are dequantized
+ * (real = scale * (q - zp)), inputs are given as real values, and every int8/uint8/int16
+ * activation with quant params is fake-quantized (rounded to its grid and clamped), which
+ * simulates int8 inference up to accumulator rounding.
+ */
+import { EdgeqError } from "../errors.js";
+import type { Graph, Op, Tensor } from "../ir/types.js";
+import { conv2d, depthwiseConv2d, fullyConnected } from "./conv.js";
+import { binary, concat, pad, relu, softmax } from "./elementwise.js";
+import { mean, pool2d } from "./pool.js";
+import { numel } from "./util.js";
+
+export interface FloatRun {
+  outputs: Float32Array[];
+  /** Every tensor's float value by tensor index (undefined for tensors no op produced). */
+  values: (Float32Array | undefined)[];
+}
+
+const QRANGE: Record<string, [number, number]> = {
+  int8: [-128, 127],
+  uint8: [0, 255],
+  int16: [-32768, 32767],
+};
+
+/** The real values of a constant tensor (dequantized when it carries quant params). */
+export function constValue(t: Tensor): Float32Array | undefined {
+  const d = t.data;
+  if (!d) return undefined;
+  if (d instanceof Float32Array) return d;
+  const out = new Float32Array(d.length);
+  const q = t.quant;
+  if (!q || t.dtype === "int64" || t.dtype === "bool" || (t.dtype === "int32" && q.scale.length === 0)) {
+    for (let i = 0; i < d.length; i++) out[i] = Number(d[i]!);
+    return out;
+  }
+  const inner = t.shape.slice(q.axis + 1).reduce((a, b) => a * b, 1);
+  const nch = q.scale.length;
+  for (let i = 0; i < d.length; i++) {
+    const c = nch === 1 ? 0 : Math.floor(i / inner) % nch;
+    out[i] = q.scale[c]! * (Number(d[i]!) - (q.zeroPoint[c] ?? 0));
+  }
+  return out;
+}
+
+/** Rounds x to the int grid of tensor t (in place) when t is a quantized activation. */
+export function fakeQuant(x: Float32Array, t: Tensor): Float32Array {
+  const r = QRANGE[t.dtype];
+  const q = t.quant;
+  if (!r || !q || q.scale.length !== 1) return x;
+  const s = q.scale[0]!;
+  const zp = q.zeroPoint[0] ?? 0;
+  for (let i = 0; i < x.length; i++) {
+    const v = Math.min(r[1], Math.max(r[0], Math.round(x[i]! / s) + zp));
+    x[i] = s * (v - zp);
+  }
+  return x;
+}
+
+function resolveShape(target: readonly number[], n: number): number[] {
+  const known = target.reduce((a, d) => (d === -1 ? a : a * d), 1);
+  return target.map((d) => (d === -1 ? n / Math.max(known, 1) : d));
+}
+
+/** Runs every op in order; inputs are real values, one Float32Array per graph input. */
+export function runFloat(g: Graph, inputs: Float32Array[]): FloatRun {
+  const values: (Float32Array | undefined)[] = new Array(g.tensors.length).fill(undefined);
+  const shapes: number[][] = g.tensors.map((t) => [...t.shape]);
+  g.tensors.forEach((t, i) => {
+    values[i] = constValue(t);
+  });
+  g.inputs.forEach((ti, k) => {
+    const x = inputs[k];
+    const t = g.tensors[ti]!;
+    if (!x) throw new EdgeqError("E_EXEC_INPUT", `graph has ${g.inputs.length} inputs, got ${inputs.length}`);
+    if (x.length !== numel(t.shape))
+      throw new EdgeqError(
+        "E_EXEC_INPUT",
+        `input ${k} '${t.name}' has ${x.length} values, shape [${t.shape}] needs ${numel(t.shape)}`,
+        "runFloat",
+      );
+    values[ti] = fakeQuant(new Float32Array(x), t);
+  });
+  g.ops.forEach((op, oi) => {
+    const get = (k: number): Float32Array => {
+      const ti = op.inputs[k] ?? -1;
+      const v = ti >= 0 ? values[ti] : undefined;
+      if (!v) throw new EdgeqError("E_EXEC_ORDER", `op ${oi} ${op.type} input ${k} has no value`, `op ${oi}`);
+      return v;
+    };
+    const opt = (k: number): Float32Array | undefined => {
+      const ti = op.inputs[k] ?? -1;
+      return ti >= 0 ? values[ti] : undefined;
+    };
+    const sh = (k: number): number[] => shapes[op.inputs[k]!]!;
+    const r = evalOp(op, get, opt, sh, g);
+    const oti = op.outputs[0]!;
+    values[oti] = fakeQuant(r.y, g.tensors[oti]!);
+    shapes[oti] = r.shape;
+  });
+  return { outputs: g.outputs.map((i) => values[i]!), values };
+}
+
+function evalOp(
+  op: Op,
+  get: (k: number) => Float32Array,
+  opt: (k: number) => Float32Array | undefined,
+  sh: (k: number) => number[],
+  g: Graph,
+): { y: Float32Array; shape: number[] } {
+  switch (op.type) {
+    case "CONV_2D":
+      return conv2d(get(0), sh(0), get(1), sh(1), opt(2), op.options);
+    case "DEPTHWISE_CONV_2D":
+      return depthwiseConv2d(get(0), sh(0), get(1), sh(1), opt(2), op.options);
+    case "FULLY_CONNECTED":
+      return fullyConnected(get(0), sh(0), get(1), sh(1), opt(2), op.options);
+    case "AVERAGE_POOL_2D":
+      return pool2d(get(0), sh(0), op.options, "avg");
+    case "MAX_POOL_2D":
+      return pool2d(get(0), sh(0), op.options, "max");
+    case "MEAN":
+      return mean(get(0), sh(0), Array.from(get(1)), op.options.keepDims);
+    case "ADD":
+    case "MUL":
+      return binary(get(0), sh(0), get(1), sh(1), op.type === "ADD" ? "add" : "mul", op.options.activation);
+    case "RESHAPE": {
+      const x = get(0);
+      const s = opt(1);
+      const outT = g.tensors[op.outputs[0]!]!;
+      const target = s && (op.inputs[1] ?? -1) >= 0 ? Array.from(s) : (op.options.newShape ?? outT.shape);
+      return { y: new Float32Array(x), shape: resolveShape(target, x.length) };
+    }
+    case "SOFTMAX":
+      return { y: softmax(get(0), sh(0), op.options.beta), shape: sh(0) };
+    case "PAD": {
+      const p = get(1);
+      const pads: [number, number][] = [];
+      for (let i = 0; i + 1 < p.length; i += 2) pads.push([p[i]!, p[i + 1]!]);
+      // Padding is real 0 (TFLite pads a quantized tensor with its zero point).
+      return pad(get(0), sh(0), pads, 0);
+    }
+    case "CONCATENATION": {
+      const parts = op.inputs.map((_, k) => get(k));
+      const r = concat(
+        parts,
+        op.inputs.map((_, k) => sh(k)),
+        op.options.axis,
+      );
+      return { y: relu6Maybe(r.y, op.options.activation), shape: r.shape };
+    }
+    case "QUANTIZE":
+    case "DEQUANTIZE":
+      return { y: new Float32Array(get(0)), shape: sh(0) };
+    case "RELU":
+      return { y: relu(get(0), false), shape: sh(0) };
+    case "RELU6":
+      return { y: relu(get(0), true), shape: sh(0) };
+  }
+}
+
+function relu6Maybe(y: Float32Array, act: "NONE" | "RELU" | "RELU6"): Float32Array {
+  if (act === "NONE") return y;
+  return relu(y, act === "RELU6");
+}
