@@ -1,0 +1,208 @@
+/**
+ * The training backend: @tensorflow/tfjs-backend-wasm (SIMD build, loaded from the package's
+ * own dist folder, no network) plus the gradient kernels it lacks (Conv2DBackpropFilter,
+ * DepthwiseConv2dNativeBackpropInput, DepthwiseConv2dNativeBackpropFilter), registered with
+ * tf.registerKernel. Kernels read their inputs straight from the wasm heap and write their
+ * outputs there; the filter gradient of a convolution goes through wasm's own matmul.
+ */
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import { EdgeqError } from "../errors.js";
+import {
+  type ConvGeom,
+  fastConv2DBackpropFilter,
+  fastDepthwiseBackpropFilter,
+  fastDepthwiseBackpropInput,
+  im2colT,
+  naiveConv2DBackpropFilter,
+  naiveDepthwiseBackpropFilter,
+  naiveDepthwiseBackpropInput,
+} from "./grad-kernels.js";
+
+export type BackendName = "wasm" | "cpu";
+/** 'fast': edgeq's kernels; 'naive': plain textbook JS loops (bench baseline). */
+export type KernelMode = "fast" | "naive";
+
+const GRAD_KERNELS = [
+  "Conv2DBackpropFilter",
+  "DepthwiseConv2dNativeBackpropInput",
+  "DepthwiseConv2dNativeBackpropFilter",
+] as const;
+
+type Info = tf.backend_util.Conv2DInfo;
+
+function geom(c: Info): ConvGeom {
+  return {
+    batch: c.batchSize,
+    inH: c.inHeight,
+    inW: c.inWidth,
+    inC: c.inChannels,
+    outH: c.outHeight,
+    outW: c.outWidth,
+    outC: c.outChannels,
+    fH: c.filterHeight,
+    fW: c.filterWidth,
+    strideH: c.strideHeight,
+    strideW: c.strideWidth,
+    dilH: c.dilationHeight,
+    dilW: c.dilationWidth,
+    padTop: c.padInfo.top,
+    padLeft: c.padInfo.left,
+  };
+}
+
+interface KernelArgs {
+  inputs: Record<string, tf.TensorInfo | undefined>;
+  backend: BackendWasm;
+  // biome-ignore lint/suspicious/noExplicitAny: tfjs passes kernel attrs untyped
+  attrs: Record<string, any>;
+}
+
+function input(args: KernelArgs, name: string): tf.TensorInfo {
+  const t = args.inputs[name];
+  if (!t) throw new Error(`edgeq kernel: missing input ${name}`);
+  if (t.dtype !== "float32") throw new Error(`edgeq kernel: input ${name} must be float32, got ${t.dtype}`);
+  return t;
+}
+
+function heap(b: BackendWasm, t: tf.TensorInfo): Float32Array {
+  return b.typedArrayFromHeap(t) as Float32Array;
+}
+
+/** Filter gradient of Conv2D as one wasm matmul: dw[K, outC] = im2colT(x)[K, rows] x dy[rows, outC]. */
+function conv2DFilterByMatmul(
+  b: BackendWasm,
+  g: ConvGeom,
+  x: tf.TensorInfo,
+  dy: tf.TensorInfo,
+  shape: number[],
+) {
+  const k = g.fH * g.fW * g.inC;
+  const rows = g.batch * g.outH * g.outW;
+  const matmul = tf.getKernel("BatchMatMul", "wasm");
+  if (!matmul) throw new Error("edgeq kernel: wasm BatchMatMul missing");
+  const col = b.makeOutput([1, k, rows], "float32");
+  im2colT(g, heap(b, x), heap(b, col));
+  const dy3: tf.TensorInfo = { dataId: dy.dataId, shape: [1, rows, g.outC], dtype: "float32" };
+  const out = matmul.kernelFunc({
+    inputs: { a: col, b: dy3 },
+    attrs: { transposeA: false, transposeB: false },
+    backend: b,
+  }) as tf.TensorInfo;
+  b.disposeData(col.dataId);
+  return { dataId: out.dataId, shape, dtype: "float32" as const };
+}
+
+function makeKernels(mode: KernelMode) {
+  const conv2DBackpropFilter = (args: KernelArgs): tf.TensorInfo => {
+    const x = input(args, "x");
+    const dy = input(args, "dy");
+    const { strides, pad, dataFormat, dimRoundingMode, filterShape } = args.attrs;
+    if (dataFormat === "NCHW") throw new Error("edgeq Conv2DBackpropFilter: only NHWC is supported");
+    const info = tf.backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      filterShape,
+      strides,
+      1,
+      pad,
+      dimRoundingMode,
+      false,
+    );
+    const g = geom(info);
+    const b = args.backend;
+    const colFloats = g.fH * g.fW * g.inC * g.batch * g.outH * g.outW;
+    // The im2col buffer costs memory; past 32M floats the JS outer-product kernel is used.
+    if (mode === "fast" && colFloats <= gradKernelOptions.matmulMaxFloats)
+      return conv2DFilterByMatmul(b, g, x, dy, info.filterShape);
+    const out = b.makeOutput(info.filterShape, "float32");
+    const f = mode === "fast" ? fastConv2DBackpropFilter : naiveConv2DBackpropFilter;
+    f(g, heap(b, x), heap(b, dy), heap(b, out));
+    return out;
+  };
+  const depthwiseBackpropInput = (args: KernelArgs): tf.TensorInfo => {
+    const dy = input(args, "dy");
+    const filter = input(args, "filter");
+    const { strides, dilations, pad, dimRoundingMode, inputShape } = args.attrs;
+    const info = tf.backend_util.computeConv2DInfo(
+      inputShape,
+      filter.shape as [number, number, number, number],
+      strides,
+      dilations,
+      pad,
+      dimRoundingMode,
+      true,
+    );
+    const b = args.backend;
+    const out = b.makeOutput(info.inShape, "float32");
+    const f = mode === "fast" ? fastDepthwiseBackpropInput : naiveDepthwiseBackpropInput;
+    f(geom(info), heap(b, dy), heap(b, filter), heap(b, out));
+    return out;
+  };
+  const depthwiseBackpropFilter = (args: KernelArgs): tf.TensorInfo => {
+    const x = input(args, "x");
+    const dy = input(args, "dy");
+    const { strides, dilations, pad, dimRoundingMode, filterShape } = args.attrs;
+    const info = tf.backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      filterShape,
+      strides,
+      dilations,
+      pad,
+      dimRoundingMode,
+      true,
+    );
+    const b = args.backend;
+    const out = b.makeOutput(info.filterShape, "float32");
+    const f = mode === "fast" ? fastDepthwiseBackpropFilter : naiveDepthwiseBackpropFilter;
+    f(geom(info), heap(b, x), heap(b, dy), heap(b, out));
+    return out;
+  };
+  return {
+    Conv2DBackpropFilter: conv2DBackpropFilter,
+    DepthwiseConv2dNativeBackpropInput: depthwiseBackpropInput,
+    DepthwiseConv2dNativeBackpropFilter: depthwiseBackpropFilter,
+  };
+}
+
+/** Tuning: largest im2col buffer (floats) for the matmul route of Conv2DBackpropFilter. */
+export const gradKernelOptions = { matmulMaxFloats: 1 << 25 };
+
+let registered: KernelMode | undefined;
+
+/** (Re)registers edgeq's gradient kernels for the 'wasm' backend in the given mode. */
+export function registerGradKernels(mode: KernelMode = "fast"): void {
+  if (registered === mode) return;
+  const impl = makeKernels(mode);
+  for (const name of GRAD_KERNELS) {
+    if (tf.getKernel(name, "wasm")) tf.unregisterKernel(name, "wasm");
+    tf.registerKernel({ kernelName: name, backendName: "wasm", kernelFunc: impl[name] as tf.KernelFunc });
+  }
+  registered = mode;
+}
+
+/** The folder holding the wasm binaries of @tensorflow/tfjs-backend-wasm (local, no network). */
+export function wasmDistDir(): string {
+  const require = createRequire(import.meta.url);
+  return `${join(dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json")), "dist")}/`;
+}
+
+let wasmPathsSet = false;
+
+/** Selects the training backend; 'wasm' gets edgeq's gradient kernels (mode 'fast' unless told). */
+export async function initBackend(name: BackendName = "wasm", mode: KernelMode = "fast"): Promise<void> {
+  if (name === "wasm") {
+    if (!wasmPathsSet) {
+      setWasmPaths(wasmDistDir());
+      wasmPathsSet = true;
+    }
+    registerGradKernels(mode);
+  }
+  const ok = await tf.setBackend(name);
+  if (!ok || tf.getBackend() !== name) {
+    throw new EdgeqError("train-backend", `cannot start the tfjs '${name}' backend`, name);
+  }
+  await tf.ready();
+}

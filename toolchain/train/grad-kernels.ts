@@ -1,0 +1,266 @@
+/**
+ * Gradient kernels over plain typed arrays (NHWC, HWIO filters, HW(C*M) depthwise filters).
+ * Two versions of each: `naive*` (straightforward loops, as a textbook would write them; the
+ * bench's baseline) and `fast*` (loop order that keeps the innermost loop contiguous over
+ * channels, bounds hoisted out of the hot loop). Both are exact sums in float32 storage with
+ * float64 accumulation in registers where the loop order allows.
+ */
+
+/** Geometry shared by the kernels (tfjs' backend_util.Conv2DInfo subset). */
+export interface ConvGeom {
+  batch: number;
+  inH: number;
+  inW: number;
+  inC: number;
+  outH: number;
+  outW: number;
+  outC: number;
+  fH: number;
+  fW: number;
+  strideH: number;
+  strideW: number;
+  dilH: number;
+  dilW: number;
+  padTop: number;
+  padLeft: number;
+}
+
+// ---------------------------------------------------------------- naive (bench baseline)
+
+/** Conv2D filter gradient. x [N,inH,inW,inC], dy [N,outH,outW,outC] -> dw [fH,fW,inC,outC]. */
+export function naiveConv2DBackpropFilter(
+  g: ConvGeom,
+  x: Float32Array,
+  dy: Float32Array,
+  dw: Float32Array,
+): void {
+  for (let fh = 0; fh < g.fH; fh++)
+    for (let fw = 0; fw < g.fW; fw++)
+      for (let ci = 0; ci < g.inC; ci++)
+        for (let co = 0; co < g.outC; co++) {
+          let s = 0;
+          for (let b = 0; b < g.batch; b++)
+            for (let oh = 0; oh < g.outH; oh++) {
+              const ih = oh * g.strideH + fh * g.dilH - g.padTop;
+              if (ih < 0 || ih >= g.inH) continue;
+              for (let ow = 0; ow < g.outW; ow++) {
+                const iw = ow * g.strideW + fw * g.dilW - g.padLeft;
+                if (iw < 0 || iw >= g.inW) continue;
+                s +=
+                  x[((b * g.inH + ih) * g.inW + iw) * g.inC + ci]! *
+                  dy[((b * g.outH + oh) * g.outW + ow) * g.outC + co]!;
+              }
+            }
+          dw[((fh * g.fW + fw) * g.inC + ci) * g.outC + co] = s;
+        }
+}
+
+/** Depthwise input gradient. dy [N,outH,outW,inC*M], f [fH,fW,inC,M] -> dx [N,inH,inW,inC]. */
+export function naiveDepthwiseBackpropInput(
+  g: ConvGeom,
+  dy: Float32Array,
+  f: Float32Array,
+  dx: Float32Array,
+): void {
+  const m = g.outC / g.inC;
+  for (let b = 0; b < g.batch; b++)
+    for (let ih = 0; ih < g.inH; ih++)
+      for (let iw = 0; iw < g.inW; iw++)
+        for (let c = 0; c < g.inC; c++) {
+          let s = 0;
+          for (let fh = 0; fh < g.fH; fh++) {
+            const t = ih + g.padTop - fh * g.dilH;
+            if (t % g.strideH !== 0) continue;
+            const oh = t / g.strideH;
+            if (oh < 0 || oh >= g.outH) continue;
+            for (let fw = 0; fw < g.fW; fw++) {
+              const u = iw + g.padLeft - fw * g.dilW;
+              if (u % g.strideW !== 0) continue;
+              const ow = u / g.strideW;
+              if (ow < 0 || ow >= g.outW) continue;
+              for (let k = 0; k < m; k++)
+                s +=
+                  dy[((b * g.outH + oh) * g.outW + ow) * g.outC + c * m + k]! *
+                  f[((fh * g.fW + fw) * g.inC + c) * m + k]!;
+            }
+          }
+          dx[((b * g.inH + ih) * g.inW + iw) * g.inC + c] = s;
+        }
+}
+
+/** Depthwise filter gradient. x [N,inH,inW,inC], dy [N,outH,outW,inC*M] -> dw [fH,fW,inC,M]. */
+export function naiveDepthwiseBackpropFilter(
+  g: ConvGeom,
+  x: Float32Array,
+  dy: Float32Array,
+  dw: Float32Array,
+): void {
+  const m = g.outC / g.inC;
+  for (let fh = 0; fh < g.fH; fh++)
+    for (let fw = 0; fw < g.fW; fw++)
+      for (let c = 0; c < g.inC; c++)
+        for (let k = 0; k < m; k++) {
+          let s = 0;
+          for (let b = 0; b < g.batch; b++)
+            for (let oh = 0; oh < g.outH; oh++) {
+              const ih = oh * g.strideH + fh * g.dilH - g.padTop;
+              if (ih < 0 || ih >= g.inH) continue;
+              for (let ow = 0; ow < g.outW; ow++) {
+                const iw = ow * g.strideW + fw * g.dilW - g.padLeft;
+                if (iw < 0 || iw >= g.inW) continue;
+                s +=
+                  x[((b * g.inH + ih) * g.inW + iw) * g.inC + c]! *
+                  dy[((b * g.outH + oh) * g.outW + ow) * g.outC + c * m + k]!;
+              }
+            }
+          dw[((fh * g.fW + fw) * g.inC + c) * m + k] = s;
+        }
+}
+
+// ---------------------------------------------------------------- fast
+
+/** First and one-past-last output index whose tap (o*stride + f*dil - pad) lands in [0, size). */
+function validRange(f: number, stride: number, dil: number, pad: number, size: number, outSize: number) {
+  const off = f * dil - pad;
+  const lo = Math.max(0, Math.ceil(-off / stride));
+  const hi = Math.min(outSize, Math.floor((size - 1 - off) / stride) + 1);
+  return [lo, Math.max(lo, hi)] as const;
+}
+
+/**
+ * im2col, transposed: x [N,inH,inW,inC] -> col [fH*fW*inC, N*outH*outW] (zeros where padded),
+ * so that dw [fH*fW*inC, outC] = col x dy[N*outH*outW, outC] is one plain matmul.
+ */
+export function im2colT(g: ConvGeom, x: Float32Array, col: Float32Array): void {
+  const rows = g.batch * g.outH * g.outW;
+  col.fill(0);
+  for (let fh = 0; fh < g.fH; fh++) {
+    const [oh0, oh1] = validRange(fh, g.strideH, g.dilH, g.padTop, g.inH, g.outH);
+    for (let fw = 0; fw < g.fW; fw++) {
+      const [ow0, ow1] = validRange(fw, g.strideW, g.dilW, g.padLeft, g.inW, g.outW);
+      for (let ci = 0; ci < g.inC; ci++) {
+        const base = ((fh * g.fW + fw) * g.inC + ci) * rows;
+        for (let b = 0; b < g.batch; b++) {
+          for (let oh = oh0; oh < oh1; oh++) {
+            const ih = oh * g.strideH + fh * g.dilH - g.padTop;
+            const xrow = (b * g.inH + ih) * g.inW;
+            const crow = base + (b * g.outH + oh) * g.outW;
+            for (let ow = ow0; ow < ow1; ow++) {
+              col[crow + ow] = x[(xrow + ow * g.strideW + fw * g.dilW - g.padLeft) * g.inC + ci]!;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Conv2D filter gradient by outer products. x [N,inH,inW,inC], dy [N,outH,outW,outC] -> dw [fH,fW,inC,outC]. */
+export function fastConv2DBackpropFilter(
+  g: ConvGeom,
+  x: Float32Array,
+  dy: Float32Array,
+  dw: Float32Array,
+): void {
+  const { inC, outC } = g;
+  const acc = new Float64Array(dw.length);
+  for (let fh = 0; fh < g.fH; fh++) {
+    const [oh0, oh1] = validRange(fh, g.strideH, g.dilH, g.padTop, g.inH, g.outH);
+    for (let fw = 0; fw < g.fW; fw++) {
+      const [ow0, ow1] = validRange(fw, g.strideW, g.dilW, g.padLeft, g.inW, g.outW);
+      const wbase = (fh * g.fW + fw) * inC * outC;
+      for (let b = 0; b < g.batch; b++)
+        for (let oh = oh0; oh < oh1; oh++) {
+          const ih = oh * g.strideH + fh * g.dilH - g.padTop;
+          for (let ow = ow0; ow < ow1; ow++) {
+            const iw = ow * g.strideW + fw * g.dilW - g.padLeft;
+            const xo = ((b * g.inH + ih) * g.inW + iw) * inC;
+            const dyo = ((b * g.outH + oh) * g.outW + ow) * outC;
+            for (let ci = 0; ci < inC; ci++) {
+              const xv = x[xo + ci]!;
+              if (xv === 0) continue;
+              const wo = wbase + ci * outC;
+              for (let co = 0; co < outC; co++) acc[wo + co]! += xv * dy[dyo + co]!;
+            }
+          }
+        }
+    }
+  }
+  for (let i = 0; i < dw.length; i++) dw[i] = acc[i]!;
+}
+
+/** Depthwise input gradient. dy [N,outH,outW,inC*M], f [fH,fW,inC,M] -> dx [N,inH,inW,inC]. */
+export function fastDepthwiseBackpropInput(
+  g: ConvGeom,
+  dy: Float32Array,
+  f: Float32Array,
+  dx: Float32Array,
+): void {
+  const { inC, outC } = g;
+  const m = outC / inC;
+  dx.fill(0);
+  // Scatter form: each dy pixel adds f * dy into the input pixels its taps read.
+  for (let b = 0; b < g.batch; b++)
+    for (let fh = 0; fh < g.fH; fh++) {
+      const [oh0, oh1] = validRange(fh, g.strideH, g.dilH, g.padTop, g.inH, g.outH);
+      for (let fw = 0; fw < g.fW; fw++) {
+        const [ow0, ow1] = validRange(fw, g.strideW, g.dilW, g.padLeft, g.inW, g.outW);
+        const fo = (fh * g.fW + fw) * outC;
+        for (let oh = oh0; oh < oh1; oh++) {
+          const ih = oh * g.strideH + fh * g.dilH - g.padTop;
+          for (let ow = ow0; ow < ow1; ow++) {
+            const iw = ow * g.strideW + fw * g.dilW - g.padLeft;
+            const xo = ((b * g.inH + ih) * g.inW + iw) * inC;
+            const dyo = ((b * g.outH + oh) * g.outW + ow) * outC;
+            if (m === 1) {
+              for (let c = 0; c < inC; c++) dx[xo + c]! += dy[dyo + c]! * f[fo + c]!;
+            } else {
+              for (let c = 0; c < inC; c++) {
+                let s = 0;
+                for (let k = 0; k < m; k++) s += dy[dyo + c * m + k]! * f[fo + c * m + k]!;
+                dx[xo + c]! += s;
+              }
+            }
+          }
+        }
+      }
+    }
+}
+
+/** Depthwise filter gradient. x [N,inH,inW,inC], dy [N,outH,outW,inC*M] -> dw [fH,fW,inC,M]. */
+export function fastDepthwiseBackpropFilter(
+  g: ConvGeom,
+  x: Float32Array,
+  dy: Float32Array,
+  dw: Float32Array,
+): void {
+  const { inC, outC } = g;
+  const m = outC / inC;
+  const acc = new Float64Array(outC);
+  for (let fh = 0; fh < g.fH; fh++) {
+    const [oh0, oh1] = validRange(fh, g.strideH, g.dilH, g.padTop, g.inH, g.outH);
+    for (let fw = 0; fw < g.fW; fw++) {
+      const [ow0, ow1] = validRange(fw, g.strideW, g.dilW, g.padLeft, g.inW, g.outW);
+      acc.fill(0);
+      for (let b = 0; b < g.batch; b++)
+        for (let oh = oh0; oh < oh1; oh++) {
+          const ih = oh * g.strideH + fh * g.dilH - g.padTop;
+          for (let ow = ow0; ow < ow1; ow++) {
+            const iw = ow * g.strideW + fw * g.dilW - g.padLeft;
+            const xo = ((b * g.inH + ih) * g.inW + iw) * inC;
+            const dyo = ((b * g.outH + oh) * g.outW + ow) * outC;
+            if (m === 1) {
+              for (let c = 0; c < inC; c++) acc[c]! += x[xo + c]! * dy[dyo + c]!;
+            } else {
+              for (let c = 0; c < inC; c++) {
+                const xv = x[xo + c]!;
+                for (let k = 0; k < m; k++) acc[c * m + k]! += xv * dy[dyo + c * m + k]!;
+              }
+            }
+          }
+        }
+      const wo = (fh * g.fW + fw) * outC;
+      for (let j = 0; j < outC; j++) dw[wo + j] = acc[j]!;
+    }
+  }
+}
