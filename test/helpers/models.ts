@@ -43,8 +43,9 @@ export class GraphBuilder {
   }
 }
 
+/** Scales are float32 in a .tflite file: keep them float32-exact so round trips compare equal. */
 const perTensor = (scale: number, zeroPoint: number): QuantParams => ({
-  scale: [scale],
+  scale: [Math.fround(scale)],
   zeroPoint: [zeroPoint],
   axis: 0,
 });
@@ -186,7 +187,7 @@ export function quantizeWeights(
     const c = chanOf(i);
     maxAbs[c] = Math.max(maxAbs[c]!, Math.abs(v));
   });
-  const scale = maxAbs.map((m) => m / 127);
+  const scale = maxAbs.map((m) => Math.fround(m / 127));
   const q = new Int8Array(L.w.length).map((_, i) => Math.round(L.w[i]! / scale[chanOf(i)]!));
   return { q, scale };
 }
@@ -224,7 +225,7 @@ export function int8DsCnn(seed = 1): Graph {
     const { q, scale } = quantizeWeights(L, axis);
     const w = m.tensor(`${name}/w`, L.shape, "int8", q, { scale, zeroPoint: scale.map(() => 0), axis });
     const inS = scaleOf(inp);
-    const bs = scale.map((s) => s * inS);
+    const bs = scale.map((s) => Math.fround(s * inS));
     const bq = new Int32Array(L.b.length).map((_, c) => Math.round(L.b[c]! / bs[c]!));
     const b = m.tensor(`${name}/b`, [L.b.length], "int32", bq, {
       scale: bs,
@@ -284,7 +285,7 @@ export function int8DsCnn(seed = 1): Graph {
   const fq = quantizeWeights(W.fc!, 0, false);
   const fcS = fq.scale[0]!;
   const fcW = m.tensor("fc/w", W.fc!.shape, "int8", fq.q, perTensor(fcS, 0));
-  const fbS = fcS * 0.03;
+  const fbS = Math.fround(fcS * scaleOf(flat));
   const fcBq = new Int32Array(10).map((_, c) => Math.round(W.fc!.b[c]! / fbS));
   const fcB = m.tensor("fc/b", [10], "int32", fcBq, perTensor(fbS, 0));
   const logits = act("logits", [1, 10], 0.05, 0);

@@ -1,0 +1,396 @@
+/**
+ * .tflite -> IR through the bounds-checked accessors of fbverify.ts. Anything malformed is an
+ * EdgeqError naming the byte offset and the field (Model.subgraphs[0].tensors[3].shape ...).
+ * Real converters' quirks are accepted: the op in `deprecated_builtin_code` (the real op is
+ * the larger of it and `builtin_code`), `quantized_dimension` past the rank of a 1-D tensor
+ * (a depthwise bias; warned about and read as 0).
+ */
+import { EdgeqError } from "../errors.js";
+import type {
+  Activation,
+  DType,
+  Graph,
+  MetadataEntry,
+  Op,
+  OpType,
+  Padding,
+  QuantParams,
+  Tensor,
+  TensorData,
+} from "../ir/types.js";
+import { OP_TYPES } from "../ir/types.js";
+import { FbReader, type Table } from "./fbverify.js";
+import {
+  ACTIVATION,
+  BUFFER,
+  BUILTIN_CODE,
+  BUILTIN_OPTIONS,
+  CONCAT_OPTS,
+  CONV2D_OPTS,
+  DTYPE_BYTES,
+  DWCONV2D_OPTS,
+  ELEMENTWISE_OPTS,
+  FC_OPTS,
+  FILE_IDENTIFIER,
+  METADATA,
+  MODEL,
+  OPERATOR,
+  OPERATOR_CODE,
+  PADDING,
+  POOL2D_OPTS,
+  QUANT,
+  REDUCER_OPTS,
+  RESHAPE_OPTS,
+  SCHEMA_VERSION,
+  SOFTMAX_OPTS,
+  SUBGRAPH,
+  TENSOR,
+  TENSOR_TYPE,
+  TENSOR_TYPE_NAMES,
+} from "./schema.js";
+
+export interface ReadOptions {
+  /** Called for each tolerated irregularity (e.g. quantized_dimension 3 on a 1-D bias). */
+  onWarning?(msg: string): void;
+  /** File name used in messages (default "model"). */
+  source?: string;
+}
+
+const OP_BY_CODE = new Map<number, OpType>(OP_TYPES.map((t) => [BUILTIN_CODE[t], t]));
+const DTYPE_BY_CODE = new Map<number, DType>(Object.entries(TENSOR_TYPE).map(([d, c]) => [c, d as DType]));
+const PADDING_BY_CODE = new Map<number, Padding>(Object.entries(PADDING).map(([p, c]) => [c, p as Padding]));
+const ACT_BY_CODE = new Map<number, Activation>(
+  Object.entries(ACTIVATION).map(([a, c]) => [c, a as Activation]),
+);
+const ACT_NAMES = ["NONE", "RELU", "RELU_N1_TO_1", "RELU6", "TANH", "SIGN_BIT"];
+
+interface Ctx {
+  r: FbReader;
+  warn(msg: string): void;
+  buffers: Table[];
+}
+
+function typedArray(dtype: DType, bytes: Uint8Array): TensorData {
+  const copy = bytes.slice().buffer;
+  switch (dtype) {
+    case "float32":
+      return new Float32Array(copy);
+    case "int32":
+      return new Int32Array(copy);
+    case "int16":
+      return new Int16Array(copy);
+    case "int64":
+      return new BigInt64Array(copy);
+    case "int8":
+      return new Int8Array(copy);
+    default:
+      return new Uint8Array(copy);
+  }
+}
+
+/** The bytes of buffer `index`, or undefined when it is empty. */
+function bufferBytes(c: Ctx, index: number, path: string): Uint8Array | undefined {
+  const t = c.buffers[index];
+  if (!t) {
+    c.r.fail("tflite/bad-index", `buffer index ${index} out of range (${c.buffers.length} buffers)`, path);
+  }
+  const data = t.bytes(BUFFER.data, "data");
+  if (data && data.length > 0) return data;
+  // Models over 2 GB keep buffers after the flatbuffer: offset/size from the file start.
+  const offset = t.u64(BUFFER.offset, "offset", 0);
+  const size = t.u64(BUFFER.size, "size", 0);
+  if (offset > 1 && size > 0) {
+    c.r.need(offset, size, `${t.path}.offset`);
+    return c.r.bytes.subarray(offset, offset + size);
+  }
+  return undefined;
+}
+
+function readQuant(c: Ctx, q: Table, shape: number[], path: string): QuantParams | undefined {
+  const scale = q.f32s(QUANT.scale, "scale");
+  if (scale.length === 0) return undefined;
+  let zeroPoint = q.i64s(QUANT.zero_point, "zero_point");
+  if (zeroPoint.length === 0) zeroPoint = scale.map(() => 0);
+  if (zeroPoint.length !== scale.length) {
+    c.r.fail(
+      "tflite/bad-quant",
+      `${scale.length} scales but ${zeroPoint.length} zero points (they must match)`,
+      `${path}.zero_point`,
+    );
+  }
+  let axis = q.i32(QUANT.quantized_dimension, "quantized_dimension", 0);
+  const rank = shape.length;
+  if (axis < 0 || (axis >= rank && !(rank === 0 && axis === 0))) {
+    if (rank <= 1 || scale.length === 1) {
+      c.warn(`${path}: quantized_dimension ${axis} on a rank-${rank} tensor; read as 0`);
+      axis = 0;
+    } else {
+      c.r.fail(
+        "tflite/bad-quant",
+        `quantized_dimension ${axis} is not an axis of a rank-${rank} tensor`,
+        path,
+      );
+    }
+  }
+  if (scale.length > 1 && scale.length !== shape[axis]) {
+    c.r.fail(
+      "tflite/bad-quant",
+      `${scale.length} per-channel scales but dimension ${axis} has size ${shape[axis]}`,
+      `${path}.scale`,
+    );
+  }
+  const out: QuantParams = { scale, zeroPoint, axis };
+  const min = q.f32s(QUANT.min, "min");
+  const max = q.f32s(QUANT.max, "max");
+  if (min.length) out.min = min;
+  if (max.length) out.max = max;
+  return out;
+}
+
+function readTensor(c: Ctx, t: Table, i: number): Tensor {
+  const path = t.path;
+  const shape = t.i32s(TENSOR.shape, "shape");
+  shape.forEach((d, k) => {
+    if (d < 0) c.r.fail("tflite/bad-shape", `dimension ${k} is ${d} (must be >= 0)`, `${path}.shape`);
+  });
+  const code = t.i8(TENSOR.type, "type", 0);
+  const dtype = DTYPE_BY_CODE.get(code);
+  if (!dtype) {
+    const name = TENSOR_TYPE_NAMES[code] ?? `type ${code}`;
+    throw new EdgeqError(
+      "tflite/unsupported-type",
+      `${c.r.source}: tensor ${i} has element type ${name}; edgeq supports ${Object.keys(TENSOR_TYPE).join(", ")}`,
+      `${path}.type`,
+    );
+  }
+  const tensor: Tensor = { name: t.string(TENSOR.name, "name") ?? "", shape, dtype };
+  const bytes = bufferBytes(c, t.u32(TENSOR.buffer, "buffer", 0), `${path}.buffer`);
+  if (bytes) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const want = n * DTYPE_BYTES[dtype];
+    if (want !== bytes.length) {
+      c.r.fail(
+        "tflite/bad-data",
+        `shape [${shape.join(",")}] ${dtype} needs ${want} bytes but its buffer holds ${bytes.length}`,
+        `${path}.buffer`,
+      );
+    }
+    c.r.charge(bytes.length, `${path}.buffer`, t.pos);
+    tensor.data = typedArray(dtype, bytes);
+  }
+  const q = t.subtable(TENSOR.quantization, "quantization");
+  const quant = q ? readQuant(c, q, shape, q.path) : undefined;
+  if (quant) tensor.quant = quant;
+  return tensor;
+}
+
+function padding(c: Ctx, o: Table): Padding {
+  const v = o.i8(CONV2D_OPTS.padding, "padding", 0);
+  const p = PADDING_BY_CODE.get(v);
+  if (!p)
+    c.r.fail("tflite/bad-value", `padding ${v} is not SAME (0) or VALID (1)`, `${o.path}.padding`, o.pos);
+  return p;
+}
+
+function act(c: Ctx, o: Table, id: number): Activation {
+  const v = o.i8(id, "fused_activation_function", 0);
+  const a = ACT_BY_CODE.get(v);
+  if (!a) {
+    throw new EdgeqError(
+      "tflite/unsupported-activation",
+      `${c.r.source}: fused activation ${ACT_NAMES[v] ?? v} is not supported (NONE, RELU, RELU6 are)`,
+      `${o.path}.fused_activation_function`,
+    );
+  }
+  return a;
+}
+
+const EXPECTED_OPTIONS: Record<OpType, number> = {
+  CONV_2D: BUILTIN_OPTIONS.Conv2DOptions,
+  DEPTHWISE_CONV_2D: BUILTIN_OPTIONS.DepthwiseConv2DOptions,
+  FULLY_CONNECTED: BUILTIN_OPTIONS.FullyConnectedOptions,
+  AVERAGE_POOL_2D: BUILTIN_OPTIONS.Pool2DOptions,
+  MAX_POOL_2D: BUILTIN_OPTIONS.Pool2DOptions,
+  MEAN: BUILTIN_OPTIONS.ReducerOptions,
+  ADD: BUILTIN_OPTIONS.AddOptions,
+  MUL: BUILTIN_OPTIONS.MulOptions,
+  RESHAPE: BUILTIN_OPTIONS.ReshapeOptions,
+  SOFTMAX: BUILTIN_OPTIONS.SoftmaxOptions,
+  PAD: BUILTIN_OPTIONS.PadOptions,
+  CONCATENATION: BUILTIN_OPTIONS.ConcatenationOptions,
+  QUANTIZE: BUILTIN_OPTIONS.QuantizeOptions,
+  DEQUANTIZE: BUILTIN_OPTIONS.DequantizeOptions,
+  RELU: BUILTIN_OPTIONS.NONE,
+  RELU6: BUILTIN_OPTIONS.NONE,
+};
+
+/** Reads an op's options; an absent options table gives the schema's defaults. */
+function readOptions(c: Ctx, type: OpType, op: Table): Op["options"] {
+  const optType = op.u8(OPERATOR.builtin_options_type, "builtin_options_type", 0);
+  if (optType !== 0 && optType !== EXPECTED_OPTIONS[type]) {
+    c.r.fail(
+      "tflite/bad-options",
+      `${type} carries options of union type ${optType}, expected ${EXPECTED_OPTIONS[type]}`,
+      `${op.path}.builtin_options_type`,
+      op.pos,
+    );
+  }
+  const o = optType !== 0 ? op.subtable(OPERATOR.builtin_options, "builtin_options") : undefined;
+  return optionsFrom(c, type, o);
+}
+
+function optionsFrom(c: Ctx, type: OpType, o: Table | undefined): Op["options"] {
+  const i32 = (id: number, name: string, def: number) => (o ? o.i32(id, name, def) : def);
+  const a = (id: number): Activation => (o ? act(c, o, id) : "NONE");
+  const pad = (): Padding => (o ? padding(c, o) : "SAME");
+  switch (type) {
+    case "CONV_2D":
+      return {
+        padding: pad(),
+        strideW: i32(CONV2D_OPTS.stride_w, "stride_w", 0),
+        strideH: i32(CONV2D_OPTS.stride_h, "stride_h", 0),
+        activation: a(CONV2D_OPTS.fused_activation_function),
+        dilationW: i32(CONV2D_OPTS.dilation_w_factor, "dilation_w_factor", 1),
+        dilationH: i32(CONV2D_OPTS.dilation_h_factor, "dilation_h_factor", 1),
+      };
+    case "DEPTHWISE_CONV_2D":
+      return {
+        padding: pad(),
+        strideW: i32(DWCONV2D_OPTS.stride_w, "stride_w", 0),
+        strideH: i32(DWCONV2D_OPTS.stride_h, "stride_h", 0),
+        depthMultiplier: i32(DWCONV2D_OPTS.depth_multiplier, "depth_multiplier", 0),
+        activation: a(DWCONV2D_OPTS.fused_activation_function),
+        dilationW: i32(DWCONV2D_OPTS.dilation_w_factor, "dilation_w_factor", 1),
+        dilationH: i32(DWCONV2D_OPTS.dilation_h_factor, "dilation_h_factor", 1),
+      };
+    case "FULLY_CONNECTED": {
+      const wf = o ? o.i8(FC_OPTS.weights_format, "weights_format", 0) : 0;
+      if (wf !== 0 && o) {
+        c.r.fail(
+          "tflite/bad-options",
+          `FULLY_CONNECTED weights_format ${wf} is not supported`,
+          o.path,
+          o.pos,
+        );
+      }
+      return {
+        activation: a(FC_OPTS.fused_activation_function),
+        keepNumDims: o ? o.bool(FC_OPTS.keep_num_dims, "keep_num_dims") : false,
+      };
+    }
+    case "AVERAGE_POOL_2D":
+    case "MAX_POOL_2D":
+      return {
+        padding: pad(),
+        strideW: i32(POOL2D_OPTS.stride_w, "stride_w", 0),
+        strideH: i32(POOL2D_OPTS.stride_h, "stride_h", 0),
+        filterW: i32(POOL2D_OPTS.filter_width, "filter_width", 0),
+        filterH: i32(POOL2D_OPTS.filter_height, "filter_height", 0),
+        activation: a(POOL2D_OPTS.fused_activation_function),
+      };
+    case "MEAN":
+      return { keepDims: o ? o.bool(REDUCER_OPTS.keep_dims, "keep_dims") : false };
+    case "ADD":
+    case "MUL":
+      return { activation: a(ELEMENTWISE_OPTS.fused_activation_function) };
+    case "RESHAPE": {
+      if (!o || o.field(RESHAPE_OPTS.new_shape, 4, "new_shape") < 0) return {};
+      return { newShape: o.i32s(RESHAPE_OPTS.new_shape, "new_shape") };
+    }
+    case "SOFTMAX":
+      return { beta: o ? o.f32(SOFTMAX_OPTS.beta, "beta", 0) : 0 };
+    case "CONCATENATION":
+      return {
+        axis: i32(CONCAT_OPTS.axis, "axis", 0),
+        activation: a(CONCAT_OPTS.fused_activation_function),
+      };
+    default:
+      return {};
+  }
+}
+
+function readIndices(c: Ctx, t: Table, id: number, name: string, n: number, optional: boolean): number[] {
+  const xs = t.i32s(id, name);
+  xs.forEach((x, k) => {
+    if (x >= n || x < (optional ? -1 : 0)) {
+      c.r.fail(
+        "tflite/bad-index",
+        `tensor index ${x} out of range (${n} tensors)`,
+        `${t.path}.${name}[${k}]`,
+        t.pos,
+      );
+    }
+  });
+  return xs;
+}
+
+/** Parses and verifies a .tflite file. Throws EdgeqError (with code and where) on anything malformed. */
+export function readTflite(bytes: Uint8Array, opts: ReadOptions = {}): Graph {
+  const r: FbReader = new FbReader(bytes, opts.source ?? "model");
+  if (bytes.length < 8) r.fail("tflite/truncated", `file is ${bytes.length} bytes, too short`, "header");
+  const ident = String.fromCharCode(...bytes.subarray(4, 8));
+  if (ident !== FILE_IDENTIFIER) {
+    r.fail("tflite/identifier", `file identifier is ${JSON.stringify(ident)}, expected "TFL3"`, "header", 4);
+  }
+  const c: Ctx = { r, warn: (m) => opts.onWarning?.(m), buffers: [] };
+  const model = r.root("Model");
+  const version = model.u32(MODEL.version, "version", 0);
+  if (version !== SCHEMA_VERSION) {
+    r.fail(
+      "tflite/version",
+      `schema version ${version}, edgeq reads version ${SCHEMA_VERSION}`,
+      "Model.version",
+    );
+  }
+  c.buffers = model.tables(MODEL.buffers, "buffers");
+
+  const codes = model.tables(MODEL.operator_codes, "operator_codes").map((t) => {
+    const dep = t.i8(OPERATOR_CODE.deprecated_builtin_code, "deprecated_builtin_code", 0);
+    const code = Math.max(dep, t.i32(OPERATOR_CODE.builtin_code, "builtin_code", 0));
+    return { code, custom: t.string(OPERATOR_CODE.custom_code, "custom_code"), path: t.path };
+  });
+
+  const subgraphs = model.tables(MODEL.subgraphs, "subgraphs");
+  const sg = subgraphs[0];
+  if (!sg) r.fail("tflite/no-subgraph", "the model has no subgraph", "Model.subgraphs");
+  if (subgraphs.length > 1) c.warn(`model has ${subgraphs.length} subgraphs; edgeq reads the first only`);
+
+  const tensors = sg.tables(SUBGRAPH.tensors, "tensors").map((t, i) => readTensor(c, t, i));
+  const n = tensors.length;
+  const ops: Op[] = sg.tables(SUBGRAPH.operators, "operators").map((t, k) => {
+    const idx = t.u32(OPERATOR.opcode_index, "opcode_index", 0);
+    const oc = codes[idx];
+    if (!oc) {
+      r.fail("tflite/bad-index", `opcode_index ${idx} out of range (${codes.length} codes)`, t.path, t.pos);
+    }
+    const type = OP_BY_CODE.get(oc.code);
+    if (!type) {
+      const what = oc.code === 32 ? `custom op '${oc.custom ?? "?"}'` : `builtin op code ${oc.code}`;
+      throw new EdgeqError(
+        "tflite/unsupported-op",
+        `${r.source}: op ${k} is ${what}, which edgeq does not support (supported: ${OP_TYPES.join(", ")})`,
+        t.path,
+      );
+    }
+    const inputs = readIndices(c, t, OPERATOR.inputs, "inputs", n, true);
+    const outputs = readIndices(c, t, OPERATOR.outputs, "outputs", n, false);
+    return { type, inputs, outputs, options: readOptions(c, type, t) } as Op;
+  });
+
+  const g: Graph = {
+    tensors,
+    ops,
+    inputs: readIndices(c, sg, SUBGRAPH.inputs, "inputs", n, false),
+    outputs: readIndices(c, sg, SUBGRAPH.outputs, "outputs", n, false),
+  };
+  const description = model.string(MODEL.description, "description");
+  if (description !== undefined) g.description = description;
+  const metadata: MetadataEntry[] = model.tables(MODEL.metadata, "metadata").map((t) => {
+    const b = t.u32(METADATA.buffer, "buffer", 0);
+    const data = bufferBytes(c, b, `${t.path}.buffer`);
+    if (data) r.charge(data.length, t.path, t.pos);
+    return { name: t.string(METADATA.name, "name") ?? "", data: data ? data.slice() : new Uint8Array(0) };
+  });
+  if (metadata.length) g.metadata = metadata;
+  return g;
+}
