@@ -1,0 +1,119 @@
+/**
+ * Fixed-point arithmetic exactly as TFLite's reference kernels (gemmlowp fixedpoint.h,
+ * kernels/internal/common.h, quantization_util.cc).
+ *
+ * Load-time helpers (frexp, quantizeMultiplier, fround, roundAway, actRange) may use
+ * floating point. Eval-time helpers (srdhm, rdbpot, mbqm) only ever hold integer values:
+ * every intermediate below is an integer of at most 48 bits, which a JS number (53-bit
+ * mantissa) holds exactly, and every division is by a power of two of a value that is a
+ * multiple of it (exact). No Math.imul / Math.round / Math.clz32 / `**` (Espruino).
+ */
+
+const f64 = new DataView(new ArrayBuffer(8));
+const f32 = new Float32Array(1);
+
+/** Rounds a double to float32 (C's float arithmetic), like Math.fround. */
+export function fround(x: number): number {
+  f32[0] = x;
+  return f32[0] as number;
+}
+
+/** std::round: half away from zero, exact for every double. */
+export function roundAway(x: number): number {
+  if (x < 0) return -roundAway(-x);
+  const f = Math.floor(x);
+  return x - f >= 0.5 ? f + 1 : f;
+}
+
+/** std::frexp for positive finite x: x = q * 2^e with q in [0.5, 1). */
+function frexp(x: number): number[] {
+  f64.setFloat64(0, x);
+  let hi = f64.getUint32(0);
+  let e = (hi >>> 20) & 0x7ff;
+  let bias = 1022;
+  if (e === 0) {
+    // subnormal: scale by 2^64 first
+    f64.setFloat64(0, x * 4294967296 * 4294967296);
+    hi = f64.getUint32(0);
+    e = (hi >>> 20) & 0x7ff;
+    bias += 64;
+  }
+  f64.setUint32(0, ((hi & 0x800fffff) | (1022 << 20)) >>> 0);
+  return [f64.getFloat64(0), e - bias];
+}
+
+/** QuantizeMultiplier: double -> [Q31 multiplier, shift] (shift > 0 is a left shift). */
+export function quantizeMultiplier(d: number): number[] {
+  if (!(d > 0) || d === Infinity) return [0, 0];
+  const fe = frexp(d);
+  let q = roundAway((fe[0] as number) * 2147483648);
+  let s = fe[1] as number;
+  if (q === 2147483648) {
+    q = 1073741824;
+    s++;
+  }
+  if (s < -31) {
+    s = 0;
+    q = 0;
+  }
+  return [q, s];
+}
+
+/**
+ * SaturatingRoundingDoublingHighMul(a, b) for int32 a, b: (a*b + nudge) / 2^31, truncated.
+ * a*b has up to 62 bits, so it is split: b = bh*2^16 + bl, a*bh and a*bl are exact (< 2^47),
+ * and the quotient is assembled from exact pieces that all share the sign of a*b.
+ */
+export function srdhm(a: number, b: number): number {
+  if (a === -2147483648 && b === a) return 2147483647;
+  if (b < 0) {
+    a = -a;
+    b = -b;
+  }
+  const hi = a * (b >>> 16);
+  const lo = a * (b & 0xffff) + (a < 0 ? -1073741823 : 1073741824);
+  const hr = hi % 32768;
+  const r = hr * 65536 + lo;
+  return (hi - hr) / 32768 + (r - (r % 2147483648)) / 2147483648;
+}
+
+/** RoundingDivideByPOT(x, e) for int32 x, 0 <= e <= 31: x / 2^e, ties away from zero. */
+export function rdbpot(x: number, e: number): number {
+  const mask = (1 << e) - 1;
+  return (x >> e) + ((x & mask) > (mask >> 1) + (x < 0 ? 1 : 0) ? 1 : 0);
+}
+
+/** MultiplyByQuantizedMultiplier(x, m, shift) with shift split at load: l = max(shift, 0), r = max(-shift, 0). */
+export function mbqm(x: number, m: number, l: number, r: number): number {
+  return rdbpot(srdhm(x << l, m), r);
+}
+
+/** Activation codes of TFLite: 0 NONE, 1 RELU, 2 RELU_N1_TO_1, 3 RELU6. Returns [min, max] in int8. */
+export function actRange(act: number, scale: number, zp: number): number[] {
+  const q = (f: number) => zp + roundAway(fround(f / scale));
+  let lo = -128;
+  let hi = 127;
+  if (act === 1 || act === 3) lo = Math.max(lo, q(0));
+  if (act === 3) hi = Math.min(hi, q(6));
+  if (act === 2) {
+    lo = Math.max(lo, q(-1));
+    hi = Math.min(hi, q(1));
+  }
+  return [lo, hi];
+}
+
+/** Multipliers for a list of real scales: [m[], l[], r[]] as Int32Arrays. */
+export function multipliers(reals: number[]): Int32Array[] {
+  const n = reals.length;
+  const m = new Int32Array(n);
+  const l = new Int32Array(n);
+  const r = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const qm = quantizeMultiplier(reals[i] as number);
+    const s = qm[1] as number;
+    m[i] = qm[0] as number;
+    l[i] = s > 0 ? s : 0;
+    r[i] = s > 0 ? 0 : -s;
+  }
+  return [m, l, r];
+}

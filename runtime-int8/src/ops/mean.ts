@@ -1,0 +1,74 @@
+/**
+ * MEAN over any set of axes, int8.
+ * Shapes: x [d0..dk] int8, axes int32 constant -> y (the reduced shape) int8.
+ * Follows TFLite's reference kernels: when the input and output quantization are equal and
+ * the op is not the 4-D spatial case, reference_ops::Mean (sum of raw values / count,
+ * truncated); otherwise reference_integer_ops::Mean: sum of (x - zp_in) (|sum| < 2^31 for
+ * fewer than 2^23 values), MultiplyByQuantizedMultiplier(in_scale / out_scale), divide by
+ * the count rounding half away from zero, add zp_out, clamp.
+ */
+import { mbqm, multipliers } from "../fixed.js";
+import type { Eval, RtOp } from "../types.js";
+import { type Ctx, check, i8, sc, tin, tout, zp } from "../util.js";
+
+export function mean(c: Ctx, op: RtOp): Eval {
+  const X = tin(c, op, 0);
+  const A = tin(c, op, 1);
+  const Y = tout(c, op, 0);
+  const rank = X.shape.length;
+  check(!!A.d, "MEAN axes must be a constant tensor");
+  const red: boolean[] = [];
+  for (let i = 0; i < rank; i++) red.push(false);
+  for (let i = 0; i < A.size; i++) {
+    const ax = A.d![i] as number;
+    red[ax < 0 ? ax + rank : ax] = true;
+  }
+  // output index of every input element: strides over the kept dims
+  const ostr: number[] = [];
+  let s = 1;
+  let cnt = 1;
+  for (let i = rank - 1; i >= 0; i--) {
+    ostr[i] = red[i] ? 0 : s;
+    if (red[i]) cnt *= X.shape[i] as number;
+    else s *= X.shape[i] as number;
+  }
+  check(s === Y.size, "MEAN output size does not match");
+  const spatial = rank === 4 && red[1] && red[2] && !red[0] && !red[3];
+  const raw = !spatial && zp(X) === zp(Y) && sc(X) === sc(Y);
+  const q = multipliers([sc(X) / sc(Y)]);
+  const m = (q[0] as Int32Array)[0] as number;
+  const l = (q[1] as Int32Array)[0] as number;
+  const r = (q[2] as Int32Array)[0] as number;
+  const xz = raw ? 0 : zp(X);
+  const yz = zp(Y);
+  const x = i8(X);
+  const y = i8(Y);
+  const acc = new Int32Array(Y.size);
+  const idx = new Int32Array(rank);
+  const half = cnt >> 1;
+  return () => {
+    for (let k = 0; k < Y.size; k++) acc[k] = 0;
+    for (let d = 0; d < rank; d++) idx[d] = 0;
+    let oi = 0;
+    for (let i = 0; i < X.size; i++) {
+      acc[oi] = (acc[oi] as number) + (x[i] as number) - xz;
+      // advance the multi-index (last dim fastest) and the output index with it
+      for (let d = rank - 1; d >= 0; d--) {
+        oi += ostr[d] as number;
+        if (++idx[d]! < (X.shape[d] as number)) break;
+        oi -= (ostr[d] as number) * (X.shape[d] as number);
+        idx[d] = 0;
+      }
+    }
+    for (let k = 0; k < Y.size; k++) {
+      let v = acc[k] as number;
+      if (raw) v = (v - (v % cnt)) / cnt;
+      else {
+        v = mbqm(v, m, l, r);
+        v = v > 0 ? v + half : v - half;
+        v = (v - (v % cnt)) / cnt + yz;
+      }
+      y[k] = v < -128 ? -128 : v > 127 ? 127 : v;
+    }
+  };
+}

@@ -1,0 +1,152 @@
+/**
+ * Data movement and edge ops: RESHAPE/SQUEEZE, PAD, CONCATENATION, QUANTIZE, DEQUANTIZE,
+ * RELU, RELU6. None accumulates; integer-only except QUANTIZE from float and DEQUANTIZE
+ * to float, which are a model's float edges (the only float math invoke() can do).
+ */
+import { fI32 } from "../fb.js";
+import { fround, mbqm, multipliers, roundAway } from "../fixed.js";
+import type { Eval, RtOp, View } from "../types.js";
+import { type Ctx, check, i8, sc, tin, tout, zp } from "../util.js";
+
+/** RESHAPE / SQUEEZE: x [..] -> y [..] same bytes; a no-op when the planner aliased them. */
+export function reshape(c: Ctx, op: RtOp): Eval {
+  const X = tin(c, op, 0);
+  const Y = tout(c, op, 0);
+  check(X.size === Y.size, "RESHAPE changes the element count");
+  const x = X.d as View;
+  const y = Y.d as View;
+  return () => {
+    if (x !== y) y.set(x as Int8Array);
+  };
+}
+
+/** PAD: x [d0..d3] -> y [d0+p0a+p0b, ..], padding value = output zero point. */
+export function pad(c: Ctx, op: RtOp): Eval {
+  const X = tin(c, op, 0);
+  const P = tin(c, op, 1);
+  const Y = tout(c, op, 0);
+  const r = X.shape.length;
+  check(!!P.d && P.size === 2 * r && r <= 4, "PAD needs constant paddings of shape [rank, 2], rank <= 4");
+  const xs = [1, 1, 1, 1];
+  const ys = [1, 1, 1, 1];
+  const before = [0, 0, 0, 0];
+  for (let i = 0; i < r; i++) {
+    xs[4 - r + i] = X.shape[i] as number;
+    ys[4 - r + i] = Y.shape[i] as number;
+    before[4 - r + i] = P.d![2 * i] as number;
+  }
+  const x = i8(X);
+  const y = i8(Y);
+  const v = zp(Y);
+  const C = xs[3] as number;
+  return () => {
+    for (let i = 0; i < Y.size; i++) y[i] = v;
+    let xi = 0;
+    for (let a = 0; a < (xs[0] as number); a++)
+      for (let b = 0; b < (xs[1] as number); b++)
+        for (let h = 0; h < (xs[2] as number); h++) {
+          const yi =
+            (((a + (before[0] as number)) * (ys[1] as number) + b + (before[1] as number)) *
+              (ys[2] as number) +
+              h +
+              (before[2] as number)) *
+              (ys[3] as number) +
+            (before[3] as number);
+          for (let k = 0; k < C; k++) y[yi + k] = x[xi++] as number;
+        }
+  };
+}
+
+/** CONCATENATION along any axis; inputs must share the output's quantization. */
+export function concat(c: Ctx, op: RtOp): Eval {
+  const Y = tout(c, op, 0);
+  let axis = fI32(c.fb, op.opt, 0, 0);
+  if (axis < 0) axis += Y.shape.length;
+  let outer = 1;
+  for (let i = 0; i < axis; i++) outer *= Y.shape[i] as number;
+  const xs: Int8Array[] = [];
+  const inner: number[] = [];
+  for (let k = 0; k < op.inputs.length; k++) {
+    const X = tin(c, op, k);
+    check(
+      zp(X) === zp(Y) && sc(X) === sc(Y),
+      "CONCATENATION inputs must share the output's scale and zero point",
+    );
+    xs.push(i8(X));
+    inner.push((X.size / outer) >> 0);
+  }
+  const y = i8(Y);
+  return () => {
+    let yi = 0;
+    for (let o = 0; o < outer; o++)
+      for (let k = 0; k < xs.length; k++) {
+        const n = inner[k] as number;
+        y.set((xs[k] as Int8Array).subarray(o * n, o * n + n), yi);
+        yi += n;
+      }
+  };
+}
+
+/** QUANTIZE float32 -> int8 (AffineQuantize), or int8 -> int8 (Requantize). */
+export function quantize(c: Ctx, op: RtOp): Eval {
+  const X = tin(c, op, 0);
+  const Y = tout(c, op, 0);
+  const y = i8(Y);
+  const s = sc(Y);
+  const yz = zp(Y);
+  const n = Y.size;
+  if (X.type === 0) {
+    const x = X.d as Float32Array;
+    return () => {
+      for (let i = 0; i < n; i++) {
+        const v = roundAway(fround((x[i] as number) / s)) + yz;
+        y[i] = v < -128 ? -128 : v > 127 ? 127 : v;
+      }
+    };
+  }
+  const q = multipliers([sc(X) / s]);
+  return requant(i8(X), y, zp(X), yz, q, -128, 127);
+}
+
+function requant(
+  x: Int8Array,
+  y: Int8Array,
+  xz: number,
+  yz: number,
+  q: Int32Array[],
+  lo: number,
+  hi: number,
+): Eval {
+  const m = (q[0] as Int32Array)[0] as number;
+  const l = (q[1] as Int32Array)[0] as number;
+  const r = (q[2] as Int32Array)[0] as number;
+  return () => {
+    for (let i = 0; i < y.length; i++) {
+      const v = mbqm((x[i] as number) - xz, m, l, r) + yz;
+      y[i] = v < lo ? lo : v > hi ? hi : v;
+    }
+  };
+}
+
+/** DEQUANTIZE int8 -> float32: float(scale * (x - zp)). */
+export function dequantize(c: Ctx, op: RtOp): Eval {
+  const X = tin(c, op, 0);
+  const Y = tout(c, op, 0);
+  const x = i8(X);
+  const y = Y.d as Float32Array;
+  const s = sc(X);
+  const xz = zp(X);
+  return () => {
+    for (let i = 0; i < x.length; i++) y[i] = s * ((x[i] as number) - xz);
+  };
+}
+
+/** RELU / RELU6 int8 (QuantizedReluX): requantize to the output params, clamp to the range. */
+export function relu(c: Ctx, op: RtOp): Eval {
+  const X = tin(c, op, 0);
+  const Y = tout(c, op, 0);
+  const s = sc(Y);
+  const yz = zp(Y);
+  const hi = op.code === 21 ? Math.min(127, yz + roundAway(fround(6 / s))) : 127;
+  return requant(i8(X), i8(Y), zp(X), yz, multipliers([sc(X) / s]), Math.max(-128, yz), hi);
+}

@@ -1,0 +1,37 @@
+/** Internal model structures of the runtime (plain objects, ES5-friendly). */
+
+/** Typed-array view of a tensor's data. */
+export type View = Int8Array | Uint8Array | Int16Array | Int32Array | Float32Array;
+
+export interface RtTensor {
+  name: string;
+  /** Dimensions, e.g. [1, 96, 96, 1]. */
+  shape: number[];
+  /** TFLite TensorType: 0 float32, 2 int32, 3 uint8, 4 int64, 7 int16, 9 int8. */
+  type: number;
+  /** Quantization: one scale / zero point per channel (empty when not quantized). */
+  scale: number[];
+  zeroPoint: number[];
+  /** quantized_dimension. */
+  axis: number;
+  /** Element count. */
+  size: number;
+  /** Constant data (bytes inside the model), or undefined for activations. */
+  data?: Uint8Array;
+  /** Data view: over the model bytes for constants, over the arena for activations. */
+  d?: View;
+  /** Byte offset in the arena (-1 for constants). */
+  offset: number;
+}
+
+export interface RtOp {
+  /** Builtin operator code (max of deprecated_builtin_code and builtin_code). */
+  code: number;
+  inputs: number[];
+  outputs: number[];
+  /** Position of the builtin options table in the model bytes (0 when absent). */
+  opt: number;
+}
+
+/** A prepared op: eval runs integer-only over pre-bound views. */
+export type Eval = () => void;
