@@ -7,7 +7,9 @@ import { type CommandDef, renderUsage, runCommand } from "citty";
 import { EdgeqError } from "./errors.js";
 
 // Lazily imported so that `edgeq inspect` does not load tfjs.
-const commands: Record<string, () => Promise<CommandDef<any>>> = {};
+const commands: Record<string, () => Promise<CommandDef<any>>> = {
+  report: () => import("./commands/report.js").then((m) => m.default),
+};
 
 const main: CommandDef = {
   meta: {
