@@ -1,6 +1,20 @@
 import { describe, expect, it } from "vitest";
-import { accuracy, agreement, argmax, confusion, histogram, perClassAccuracy } from "../../toolchain/report/classify.js";
-import { accumulate, compare, dequantize, finish, newAcc, quantizeInt8 } from "../../toolchain/report/metrics.js";
+import {
+  accuracy,
+  agreement,
+  argmax,
+  confusion,
+  histogram,
+  perClassAccuracy,
+} from "../../toolchain/report/classify.js";
+import {
+  accumulate,
+  compare,
+  dequantize,
+  finish,
+  newAcc,
+  quantizeInt8,
+} from "../../toolchain/report/metrics.js";
 
 /** A seeded generator so the statistical checks are reproducible. */
 function rng(seed: number): () => number {
@@ -98,7 +112,9 @@ describe("layer metrics on hand-derivable tensors", () => {
   });
 
   it("quantizeInt8 scale=0.5 zp=-1: ties away from zero, clamped to [-128,127]", () => {
-    expect(Array.from(quantizeInt8([1.25, -1.25, 0.2, 1000, -1000], 0.5, -1))).toEqual([2, -4, -1, 127, -128]);
+    expect(Array.from(quantizeInt8([1.25, -1.25, 0.2, 1000, -1000], 0.5, -1))).toEqual([
+      2, -4, -1, 127, -128,
+    ]);
     expect(Array.from(dequantize([2, -4, -1], 0.5, -1))).toEqual([1.5, -1.5, 0]);
   });
 });
