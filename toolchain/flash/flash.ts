@@ -1,0 +1,211 @@
+/**
+ * `edgeq flash`: open the port, find the prompt, identify the board, upload the runtime and
+ * the model (and labels) into Storage safely, then optionally run one inference on the board
+ * and compare its output bytes with the host running the very same runtime bundle.
+ */
+import { type Board, boardForEnv, findBoard } from "../../boards/index.js";
+import { EdgeqError } from "../errors.js";
+import { evalBundle, runOnHost } from "./host.js";
+import { type BoardEnv, hasPackets, jsBytes, jsString, Repl, type ReplOptions } from "./repl.js";
+import { openPort, type Transport } from "./transport.js";
+import { checkName, storageFootprint, type UploadResult, uploadFile } from "./upload.js";
+
+export type Engine = "edgeq" | "tflm";
+
+export interface FlashProgress {
+  phase: "connect" | "runtime" | "model" | "labels" | "check";
+  done: number;
+  total: number;
+}
+
+export interface FlashOptions {
+  port: string;
+  baud?: number;
+  /** "auto" (default) or a board id/name; a named board must match what the board reports. */
+  board?: string;
+  boards: Board[];
+  model: Uint8Array;
+  /** Storage name of the model (default "model.tfl"). */
+  modelName?: string;
+  /** The runtime bundle (ES5 script defining global edgeqrt); needed for engine edgeq and for --check. */
+  runtime?: Uint8Array;
+  runtimeName?: string;
+  labels?: string[];
+  /** Raw int8 input for one on-board inference. */
+  check?: Uint8Array;
+  /** Number of model outputs to compare (default 1). */
+  outputs?: number;
+  engine?: Engine;
+  /** "auto" uses packets on 2v25+, "on"/"off" force it. */
+  packets?: "auto" | "on" | "off";
+  /** TFLite Micro arena bytes for --engine tflm (default: 2 x the edgeq arena + 2 KB). */
+  tflmArena?: number;
+  repl?: ReplOptions;
+  chunkBytes?: number;
+  onProgress?: (p: FlashProgress) => void;
+  /** Receives the transport once open (tests use it to look at what was sent). */
+  onOpen?: (t: Transport, r: Repl) => void;
+}
+
+export interface FlashResult {
+  env: BoardEnv;
+  board: Board;
+  packets: boolean;
+  uploads: UploadResult[];
+  check?: { engine: Engine; board: Int8Array[]; host: Int8Array[]; identical: boolean; ms: number };
+}
+
+const S = 'require("Storage")';
+
+function fromB64(s: unknown): Int8Array {
+  if (typeof s !== "string")
+    throw new EdgeqError("BOARD_ERROR", `the board returned ${JSON.stringify(s)} instead of output bytes`);
+  const b = Buffer.from(s, "base64");
+  return new Int8Array(b.buffer, b.byteOffset, b.length).slice();
+}
+
+/** Board-side code for one inference with the edgeq runtime; returns base64 of each output. */
+function edgeqCheckCode(model: string, input: Uint8Array, nOut: number): string {
+  return (
+    `var m=edgeqrt.load(new Uint8Array(E.toArrayBuffer(${S}.read(${jsString(model)}))));` +
+    `var x=m.input(0),b=${jsBytes(input)},i,k,r=[];for(i=0;i<x.length;i++)x[i]=b.charCodeAt(i);` +
+    `var t0=Date.now();m.invoke();var ms=Date.now()-t0;` +
+    `for(k=0;k<${nOut};k++){var y=m.output(k),o="";for(i=0;i<y.length;i++)o+=String.fromCharCode(y[i]&255);r.push(btoa(o));}` +
+    "return {o:r,ms:ms}"
+  );
+}
+
+/** The same with the firmware's TFLite Micro (require("tensorflow")); one output. */
+function tflmCheckCode(model: string, input: Uint8Array, arena: number): string {
+  return (
+    `var tf=require("tensorflow").create(${arena},${S}.read(${jsString(model)}));` +
+    `var x=tf.getInput(),b=${jsBytes(input)},i;for(i=0;i<x.length;i++)x[i]=b.charCodeAt(i);` +
+    "var t0=Date.now();tf.invoke();var ms=Date.now()-t0;" +
+    `var y=tf.getOutput(),o="";for(i=0;i<y.length;i++)o+=String.fromCharCode(y[i]&255);return {o:[btoa(o)],ms:ms}`
+  );
+}
+
+/** Picks the board record from process.env and the --board option. */
+export function resolveBoard(
+  boards: Board[],
+  env: BoardEnv,
+  wanted: string | undefined,
+  where: string,
+): Board {
+  const found = boardForEnv(boards, env.BOARD);
+  if (wanted && wanted !== "auto") {
+    const b = findBoard(boards, wanted);
+    if (!b.envBoard.includes(env.BOARD)) {
+      throw new EdgeqError(
+        "WRONG_BOARD",
+        `--board ${wanted} expects process.env.BOARD ${b.envBoard.join(" or ")}, but the board on ${where} says ${JSON.stringify(env.BOARD)} (${found ? found.name : "unknown"}); pass --board auto or the right board`,
+        where,
+      );
+    }
+    return b;
+  }
+  if (!found) {
+    throw new EdgeqError(
+      "UNKNOWN_BOARD",
+      `the board on ${where} reports BOARD=${JSON.stringify(env.BOARD)}, which no board record knows; add one with --board-file custom.json (envBoard: [${JSON.stringify(env.BOARD)}])`,
+      where,
+    );
+  }
+  return found;
+}
+
+export async function flash(opts: FlashOptions): Promise<FlashResult> {
+  const modelName = opts.modelName ?? "model.tfl";
+  const runtimeName = opts.runtimeName ?? "edgeqrt.js";
+  const engine = opts.engine ?? "edgeq";
+  checkName(modelName);
+  checkName(runtimeName);
+  const progress = opts.onProgress ?? (() => {});
+  const needRuntime = engine === "edgeq" || opts.check !== undefined;
+  if (needRuntime && !opts.runtime) {
+    throw new EdgeqError(
+      "BAD_RUNTIME",
+      "no runtime bundle: build it with 'npm run build:rt' (runtime-int8/dist/edgeq-rt.min.js)",
+    );
+  }
+  // Host side first, so a bad input fails before touching the board.
+  const rt = opts.runtime ? evalBundle(Buffer.from(opts.runtime).toString("latin1")) : undefined;
+  const nOut = opts.outputs ?? 1;
+  const host = opts.check && rt ? runOnHost(rt, opts.model, opts.check, nOut) : undefined;
+
+  progress({ phase: "connect", done: 0, total: 1 });
+  const t = await openPort(opts.port, opts.baud ?? 115200);
+  try {
+    const repl = new Repl(t, opts.repl);
+    opts.onOpen?.(t, repl);
+    await repl.prompt();
+    const env = await repl.env();
+    const board = resolveBoard(opts.boards, env, opts.board, opts.port);
+    progress({ phase: "connect", done: 1, total: 1 });
+
+    const files: [string, Uint8Array, FlashProgress["phase"]][] = [];
+    if (engine === "edgeq" && opts.runtime) files.push([runtimeName, opts.runtime, "runtime"]);
+    files.push([modelName, opts.model, "model"]);
+    if (opts.labels)
+      files.push([
+        `${modelName.replace(/\.[^.]*$/, "")}.lbl`,
+        new TextEncoder().encode(JSON.stringify(opts.labels)),
+        "labels",
+      ]);
+    const need = files.reduce((a, [, d]) => a + storageFootprint(d.length), 0);
+    if (need > board.storageBytes) {
+      throw new EdgeqError(
+        "MODEL_TOO_BIG",
+        `${files.map(([n, d]) => `${n} ${d.length} B`).join(" + ")} need ${need} bytes of Storage, but ${board.name} has ${board.storageBytes}; use a smaller model (run 'edgeq fit')`,
+        opts.port,
+      );
+    }
+    if (engine === "tflm") {
+      const mods = typeof env.MODULES === "string" ? env.MODULES.split(",") : [];
+      if (!board.tflm || (mods.length > 0 && !mods.includes("tensorflow"))) {
+        throw new EdgeqError(
+          "NO_TFLM",
+          `--engine tflm needs a firmware with require("tensorflow"); ${board.name} has none; use --engine edgeq`,
+          opts.port,
+        );
+      }
+    }
+    const packets = opts.packets === "on" || (opts.packets !== "off" && hasPackets(env.VERSION));
+    const uploads: UploadResult[] = [];
+    for (const [name, data, phase] of files) {
+      uploads.push(
+        await uploadFile(repl, name, data, {
+          packets,
+          skipIfSame: phase === "runtime",
+          ...(opts.chunkBytes ? { chunkBytes: opts.chunkBytes } : {}),
+          onProgress: (done, total) => progress({ phase, done, total }),
+        }),
+      );
+    }
+    const result: FlashResult = { env, board, packets, uploads };
+    if (opts.check && host) {
+      progress({ phase: "check", done: 0, total: 1 });
+      let code: string;
+      if (engine === "edgeq") {
+        await repl.exec(`eval(${S}.read(${jsString(runtimeName)}))`, 30000);
+        code = edgeqCheckCode(modelName, opts.check, nOut);
+      } else {
+        code = tflmCheckCode(modelName, opts.check, opts.tflmArena ?? host.arenaBytes * 2 + 2048);
+      }
+      const r = (await repl.call(code, 120000)) as { o: unknown[]; ms: number } | undefined;
+      if (!r || !Array.isArray(r.o))
+        throw new EdgeqError("BOARD_ERROR", "the board returned no outputs", opts.port);
+      const outs = r.o.map(fromB64);
+      const identical =
+        outs.length === host.outputs.length &&
+        outs.every(
+          (o, k) => o.length === host.outputs[k]!.length && o.every((v, i) => v === host.outputs[k]![i]),
+        );
+      result.check = { engine, board: outs, host: host.outputs, identical, ms: r.ms };
+      progress({ phase: "check", done: 1, total: 1 });
+    }
+    return result;
+  } finally {
+    await t.close();
+  }
+}
