@@ -10,7 +10,9 @@ import { outChannels } from "./rewrite.js";
  */
 export function matchTensors(float: Graph, int8: Graph): (number | undefined)[] {
   const byName = new Map<string, number>();
-  float.tensors.forEach((t, i) => byName.set(t.name, i));
+  float.tensors.forEach((t, i) => {
+    byName.set(t.name, i);
+  });
   return int8.tensors.map((t) => byName.get(t.name) ?? byName.get(t.name.replace(/\/f$/, "")));
 }
 
