@@ -15,6 +15,8 @@ export class FbReader {
   readonly source: string;
   /** Units (elements or bytes) that decoding may still produce. */
   budget: number;
+  /** Optional observer of every structure read (the fuzzer uses it to aim its mutations). */
+  trace?: (kind: "table" | "vtable" | "offset" | "vector", pos: number) => void;
 
   constructor(bytes: Uint8Array, source: string) {
     this.bytes = bytes;
@@ -84,6 +86,7 @@ export class FbReader {
   deref(pos: number, path: string): number {
     const off = this.u32(pos, path);
     const target = pos + off;
+    this.trace?.("offset", pos);
     if (off === 0 || target >= this.len) {
       this.fail("tflite/bad-offset", `offset ${off} points outside the file`, path, pos);
     }
@@ -108,6 +111,8 @@ export class FbReader {
       this.fail("tflite/bad-vtable", `table size ${tsize} runs past the end of the file`, path, pos);
     }
     this.charge(1, path, pos);
+    this.trace?.("table", pos);
+    this.trace?.("vtable", vt);
     return new Table(this, pos, vt, vlen, tsize, path);
   }
 }
@@ -186,6 +191,7 @@ export class Table {
     const path = `${this.path}.${name}`;
     const count = this.r.u32(p, path);
     const start = p + 4;
+    this.r.trace?.("vector", p);
     if (count * elemSize > this.r.len - start) {
       this.r.fail("tflite/bad-vector", `vector of ${count} elements runs past the end of the file`, path, p);
     }

@@ -54,6 +54,8 @@ export interface ReadOptions {
   onWarning?(msg: string): void;
   /** File name used in messages (default "model"). */
   source?: string;
+  /** Observer of every flatbuffer structure read (tooling: the fuzzer aims mutations with it). */
+  trace?: FbReader["trace"];
 }
 
 const OP_BY_CODE = new Map<number, OpType>(OP_TYPES.map((t) => [BUILTIN_CODE[t], t]));
@@ -327,6 +329,7 @@ function readIndices(c: Ctx, t: Table, id: number, name: string, n: number, opti
 /** Parses and verifies a .tflite file. Throws EdgeqError (with code and where) on anything malformed. */
 export function readTflite(bytes: Uint8Array, opts: ReadOptions = {}): Graph {
   const r: FbReader = new FbReader(bytes, opts.source ?? "model");
+  if (opts.trace) r.trace = opts.trace;
   if (bytes.length < 8) r.fail("tflite/truncated", `file is ${bytes.length} bytes, too short`, "header");
   const ident = String.fromCharCode(...bytes.subarray(4, 8));
   if (ident !== FILE_IDENTIFIER) {
