@@ -12,7 +12,7 @@
 import type { Graph } from "../ir/types.js";
 
 export const SQNR_CLEAN_DB = 40;
-export const JUMP_MIN_DB = 6;
+export const JUMP_MIN_DB = 10;
 export const JUMP_REL = 0.5;
 
 export const JUMP_RULE =
