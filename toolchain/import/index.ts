@@ -6,6 +6,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { EdgeqError } from "../errors.js";
 import type { Graph } from "../ir/types.js";
 import { optimizeFloat } from "../quantize/rewrite.js";
+import { readTflite } from "../tflite/read.js";
 import { layersToGraph } from "./layers.js";
 import { readLayersModel } from "./weights.js";
 
@@ -25,15 +26,10 @@ export function importLayersModel(path: string, opts: ImportOptions = {}): Graph
   return opts.raw ? g : optimizeFloat(g).graph;
 }
 
-type ReadTflite = (bytes: Uint8Array, opts?: { onWarning?(msg: string): void; source?: string }) => Graph;
-
 /** Imports a float .tflite through the TFLite reader. */
 export async function importTflite(path: string, opts: ImportOptions = {}): Promise<Graph> {
   const bytes = new Uint8Array(readFileSync(path));
-  // Resolved at run time: the reader is another module of the toolchain (tflite/read.ts).
-  const readerPath = "../tflite/read.js";
-  const mod = (await import(readerPath)) as { readTflite: ReadTflite };
-  const g = mod.readTflite(bytes, { source: path, ...(opts.onWarning ? { onWarning: opts.onWarning } : {}) });
+  const g = readTflite(bytes, { source: path, ...(opts.onWarning ? { onWarning: opts.onWarning } : {}) });
   const q = g.tensors.find((t) => t.dtype === "int8" || t.dtype === "uint8");
   if (q)
     throw new EdgeqError(
