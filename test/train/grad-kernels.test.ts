@@ -196,6 +196,24 @@ for (const variant of ["fast", "fast-js-conv-filter", "naive"] as const) {
         expect(got.shape).toEqual([t.k, t.k, t.c, t.co]);
         expect(relErr(got.data, ref.data)).toBeLessThanOrEqual(1e-5);
       });
+      it(`Conv2DBackpropInput ${name}`, async () => {
+        registerGradKernels(mode);
+        const oh = outSize(t.h, t.k, t.s, 1, t.pad);
+        const ow = outSize(t.w, t.k, t.s, 1, t.pad);
+        const dy = { shape: [t.n, oh, ow, t.co], data: rand(t.n * oh * ow * t.co, 6) };
+        const filter = { shape: [t.k, t.k, t.c, t.co], data: rand(t.k * t.k * t.c * t.co, 7) };
+        const attrs = {
+          strides: [t.s, t.s],
+          pad: t.pad,
+          dataFormat: "NHWC",
+          dimRoundingMode: undefined,
+          inputShape: [t.n, t.h, t.w, t.c],
+        };
+        const got = await run("wasm", "Conv2DBackpropInput", { dy, filter }, attrs);
+        const ref = await run("cpu", "Conv2DBackpropInput", { dy, filter }, attrs);
+        expect(got.shape).toEqual([t.n, t.h, t.w, t.c]);
+        expect(relErr(got.data, ref.data)).toBeLessThanOrEqual(1e-5);
+      });
     }
   });
 }
@@ -228,4 +246,33 @@ describe("tf.grad through a separable block on wasm vs cpu", () => {
     const ref = await grads("cpu");
     for (let i = 0; i < 3; i++) expect(relErr(got[i]!, ref[i]!)).toBeLessThanOrEqual(1e-5);
   });
+});
+
+describe("Tile on wasm (edgeq block-copy kernel) vs cpu", () => {
+  const cases: [number[], number[]][] = [
+    [
+      [1, 1, 1, 24],
+      [4, 14, 14, 1],
+    ],
+    [
+      [2, 3],
+      [3, 2],
+    ],
+    [
+      [3, 1, 2],
+      [1, 4, 3],
+    ],
+    [[5], [7]],
+  ];
+  for (const [shape, reps] of cases) {
+    it(`tile shape=[${shape}] reps=[${reps}]`, async () => {
+      registerGradKernels("fast");
+      const n = shape.reduce((a, b) => a * b, 1);
+      const x = { shape, data: rand(n, 11) };
+      const got = await run("wasm", "Tile", { x }, { reps });
+      const ref = await run("cpu", "Tile", { x }, { reps });
+      expect(got.shape).toEqual(ref.shape);
+      expect(Array.from(got.data)).toEqual(Array.from(ref.data));
+    });
+  }
 });

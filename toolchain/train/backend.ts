@@ -11,8 +11,10 @@ import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { EdgeqError } from "../errors.js";
+import { fastBatchNorm, registerFastBatchNorm } from "./batchnorm.js";
 import {
   type ConvGeom,
+  col2imAdd,
   fastConv2DBackpropFilter,
   fastDepthwiseBackpropFilter,
   fastDepthwiseBackpropInput,
@@ -20,6 +22,7 @@ import {
   naiveConv2DBackpropFilter,
   naiveDepthwiseBackpropFilter,
   naiveDepthwiseBackpropInput,
+  tileInto,
 } from "./grad-kernels.js";
 
 export type BackendName = "wasm" | "cpu";
@@ -167,19 +170,94 @@ function makeKernels(mode: KernelMode) {
   };
 }
 
+/** Conv2D input gradient as one wasm matmul plus col2im: col[rows, K] = dy[rows, outC] x W[K, outC]^T. */
+function conv2DBackpropInputFast(args: KernelArgs): tf.TensorInfo {
+  const dy = input(args, "dy");
+  const filter = input(args, "filter");
+  const { strides, pad, dataFormat, dimRoundingMode, inputShape } = args.attrs;
+  if (dataFormat === "NCHW") throw new Error("edgeq Conv2DBackpropInput: only NHWC is supported");
+  const info = tf.backend_util.computeConv2DInfo(
+    inputShape,
+    filter.shape as [number, number, number, number],
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+    false,
+  );
+  const g = geom(info);
+  const b = args.backend;
+  const k = g.fH * g.fW * g.inC;
+  const rows = g.batch * g.outH * g.outW;
+  const matmul = tf.getKernel("BatchMatMul", "wasm");
+  if (!matmul) throw new Error("edgeq kernel: wasm BatchMatMul missing");
+  const direct =
+    g.fH === 1 && g.fW === 1 && g.strideH === 1 && g.strideW === 1 && g.padTop === 0 && g.padLeft === 0;
+  // W^T [outC, K] (small); wasm's matmul is fast only without transposes.
+  const wt = b.makeOutput([1, g.outC, k], "float32");
+  const w = heap(b, filter);
+  const t = heap(b, wt);
+  for (let i = 0; i < k; i++) for (let o = 0; o < g.outC; o++) t[o * k + i] = w[i * g.outC + o]!;
+  const col = matmul.kernelFunc({
+    inputs: { a: { dataId: dy.dataId, shape: [1, rows, g.outC], dtype: "float32" }, b: wt },
+    attrs: { transposeA: false, transposeB: false },
+    backend: b,
+  }) as tf.TensorInfo;
+  b.disposeData(wt.dataId);
+  if (direct) return { dataId: col.dataId, shape: info.inShape, dtype: "float32" };
+  const out = b.makeOutput(info.inShape, "float32");
+  col2imAdd(g, heap(b, col), heap(b, out));
+  b.disposeData(col.dataId);
+  return out;
+}
+
+/** Tile by block copies on the wasm heap (the stock wasm Tile is element by element). */
+function tileFast(args: KernelArgs): tf.TensorInfo {
+  const x = args.inputs.x;
+  if (!x) throw new Error("edgeq Tile: missing input x");
+  const reps = args.attrs.reps as number[];
+  const b = args.backend;
+  if (x.dtype === "string") throw new Error("edgeq Tile: string tensors are not supported");
+  const out = b.makeOutput(
+    x.shape.map((s, i) => s * (reps[i] ?? 1)),
+    x.dtype,
+  );
+  const typed = (t: tf.TensorInfo) => b.typedArrayFromHeap(t) as Float32Array | Int32Array | Uint8Array;
+  tileInto(typed(x), x.shape, reps, typed(out));
+  return out;
+}
+
 /** Tuning: largest im2col buffer (floats) for the matmul route of Conv2DBackpropFilter. */
 export const gradKernelOptions = { matmulMaxFloats: 1 << 25 };
 
 let registered: KernelMode | undefined;
+const stock = new Map<string, tf.KernelConfig>();
 
-/** (Re)registers edgeq's gradient kernels for the 'wasm' backend in the given mode. */
+function setKernel(name: string, kernelFunc: tf.KernelFunc | undefined): void {
+  const cur = tf.getKernel(name, "wasm");
+  if (cur && !stock.has(name)) stock.set(name, cur as tf.KernelConfig);
+  if (cur) tf.unregisterKernel(name, "wasm");
+  const orig = stock.get(name);
+  if (kernelFunc) tf.registerKernel({ kernelName: name, backendName: "wasm", kernelFunc });
+  else if (orig) tf.registerKernel(orig);
+}
+
+/**
+ * (Re)registers edgeq's kernels for the 'wasm' backend. 'fast': the three gradient kernels plus
+ * faster Conv2DBackpropInput (matmul + col2im) and Tile. 'naive': plain-JS gradient kernels
+ * and the stock wasm kernels for everything else (the bench's baseline).
+ */
 export function registerGradKernels(mode: KernelMode = "fast"): void {
   if (registered === mode) return;
   const impl = makeKernels(mode);
-  for (const name of GRAD_KERNELS) {
-    if (tf.getKernel(name, "wasm")) tf.unregisterKernel(name, "wasm");
-    tf.registerKernel({ kernelName: name, backendName: "wasm", kernelFunc: impl[name] as tf.KernelFunc });
-  }
+  for (const name of GRAD_KERNELS) setKernel(name, impl[name] as tf.KernelFunc);
+  setKernel(
+    "Conv2DBackpropInput",
+    mode === "fast" ? (conv2DBackpropInputFast as unknown as tf.KernelFunc) : undefined,
+  );
+  setKernel("Tile", mode === "fast" ? (tileFast as unknown as tf.KernelFunc) : undefined);
+  registerFastBatchNorm();
+  fastBatchNorm.enabled = mode === "fast";
   registered = mode;
 }
 

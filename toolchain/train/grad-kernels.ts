@@ -264,3 +264,59 @@ export function fastDepthwiseBackpropFilter(
     }
   }
 }
+
+/**
+ * col2im, the adjoint of im2col (row-major): col [N*outH*outW, fH*fW*inC] is scatter-added
+ * into dx [N,inH,inW,inC]. With col = dy x W^T this is Conv2D's input gradient.
+ */
+export function col2imAdd(g: ConvGeom, col: Float32Array, dx: Float32Array): void {
+  const k = g.fH * g.fW * g.inC;
+  dx.fill(0);
+  for (let b = 0; b < g.batch; b++)
+    for (let fh = 0; fh < g.fH; fh++) {
+      const [oh0, oh1] = validRange(fh, g.strideH, g.dilH, g.padTop, g.inH, g.outH);
+      for (let fw = 0; fw < g.fW; fw++) {
+        const [ow0, ow1] = validRange(fw, g.strideW, g.dilW, g.padLeft, g.inW, g.outW);
+        const ko = (fh * g.fW + fw) * g.inC;
+        for (let oh = oh0; oh < oh1; oh++) {
+          const ih = oh * g.strideH + fh * g.dilH - g.padTop;
+          for (let ow = ow0; ow < ow1; ow++) {
+            const iw = ow * g.strideW + fw * g.dilW - g.padLeft;
+            const xo = ((b * g.inH + ih) * g.inW + iw) * g.inC;
+            const co = ((b * g.outH + oh) * g.outW + ow) * k + ko;
+            for (let c = 0; c < g.inC; c++) dx[xo + c]! += col[co + c]!;
+          }
+        }
+      }
+    }
+}
+
+type Typed = Float32Array | Int32Array | Uint8Array;
+
+/** Tile: x [s0..sr-1] -> out [s0*reps0 .. sr-1*repsr-1], by block copies (copyWithin). */
+export function tileInto(x: Typed, shape: number[], reps: number[], out: Typed): void {
+  const rank = shape.length;
+  if (rank === 0) {
+    out[0] = x[0]!;
+    return;
+  }
+  const outShape = shape.map((s, i) => s * (reps[i] ?? 1));
+  const inStride = new Array<number>(rank).fill(1);
+  const outStride = new Array<number>(rank).fill(1);
+  for (let d = rank - 2; d >= 0; d--) {
+    inStride[d] = inStride[d + 1]! * shape[d + 1]!;
+    outStride[d] = outStride[d + 1]! * outShape[d + 1]!;
+  }
+  const fill = (d: number, src: number, dst: number): void => {
+    const s = shape[d]!;
+    const block = s * outStride[d]!;
+    if (d === rank - 1) {
+      for (let i = 0; i < s; i++) out[dst + i] = x[src + i]!;
+    } else {
+      for (let i = 0; i < s; i++) fill(d + 1, src + i * inStride[d]!, dst + i * outStride[d]!);
+    }
+    const r = reps[d] ?? 1;
+    for (let k = 1; k < r; k++) out.copyWithin(dst + k * block, dst, dst + block);
+  };
+  fill(0, 0, 0);
+}

@@ -1,0 +1,265 @@
+/**
+ * Fused training-mode BatchNormalization for the wasm backend. tfjs-layers builds BN training
+ * out of ~20 small ops (moments, batchNorm, and a gradient that tiles and re-reduces); here it is
+ * two kernels over the wasm heap (forward: y, mean, variance, 1/std; backward: dx, dgamma,
+ * dbeta) joined by tf.customGrad. The layer subclass keeps the class name
+ * 'BatchNormalization', its config and weights, so saved models are plain Keras/tfjs models.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+
+/** Forward. x [rows, C] -> y [rows, C], mean [C], variance [C] (biased), invstd [C]. */
+export function bnForward(
+  x: Float32Array,
+  c: number,
+  gamma: Float32Array,
+  beta: Float32Array,
+  eps: number,
+  y: Float32Array,
+  mean: Float32Array,
+  variance: Float32Array,
+  invstd: Float32Array,
+): void {
+  const rows = x.length / c;
+  const s = new Float64Array(c);
+  for (let r = 0; r < rows; r++) {
+    const o = r * c;
+    for (let j = 0; j < c; j++) s[j]! += x[o + j]!;
+  }
+  for (let j = 0; j < c; j++) s[j] = s[j]! / rows;
+  const v = new Float64Array(c);
+  for (let r = 0; r < rows; r++) {
+    const o = r * c;
+    for (let j = 0; j < c; j++) {
+      const d = x[o + j]! - s[j]!;
+      v[j]! += d * d;
+    }
+  }
+  const scale = new Float64Array(c);
+  const shift = new Float64Array(c);
+  for (let j = 0; j < c; j++) {
+    const vj = v[j]! / rows;
+    const is = 1 / Math.sqrt(vj + eps);
+    mean[j] = s[j]!;
+    variance[j] = vj;
+    invstd[j] = is;
+    scale[j] = gamma[j]! * is;
+    shift[j] = beta[j]! - s[j]! * gamma[j]! * is;
+  }
+  for (let r = 0; r < rows; r++) {
+    const o = r * c;
+    for (let j = 0; j < c; j++) y[o + j] = x[o + j]! * scale[j]! + shift[j]!;
+  }
+}
+
+/**
+ * Backward. dy, x [rows, C]; gamma, mean, invstd [C] -> dx [rows, C], dgamma [C], dbeta [C].
+ * dx = gamma * invstd / rows * (rows * dy - dbeta - xhat * dgamma), xhat = (x - mean) * invstd.
+ */
+export function bnBackward(
+  dy: Float32Array,
+  x: Float32Array,
+  c: number,
+  gamma: Float32Array,
+  mean: Float32Array,
+  invstd: Float32Array,
+  dx: Float32Array,
+  dgamma: Float32Array,
+  dbeta: Float32Array,
+): void {
+  const rows = x.length / c;
+  const sb = new Float64Array(c);
+  const sg = new Float64Array(c);
+  for (let r = 0; r < rows; r++) {
+    const o = r * c;
+    for (let j = 0; j < c; j++) {
+      const d = dy[o + j]!;
+      sb[j]! += d;
+      sg[j]! += d * (x[o + j]! - mean[j]!);
+    }
+  }
+  const k = new Float64Array(c);
+  const a = new Float64Array(c);
+  const b = new Float64Array(c);
+  for (let j = 0; j < c; j++) {
+    const is = invstd[j]!;
+    const dg = sg[j]! * is;
+    dbeta[j] = sb[j]!;
+    dgamma[j] = dg;
+    k[j] = gamma[j]! * is; // dx = k*dy - k/rows*dbeta - k/rows*xhat*dgamma
+    a[j] = (k[j]! * sb[j]!) / rows;
+    b[j] = (k[j]! * dg * is) / rows; // times (x - mean)
+  }
+  for (let r = 0; r < rows; r++) {
+    const o = r * c;
+    for (let j = 0; j < c; j++) dx[o + j] = k[j]! * dy[o + j]! - a[j]! - b[j]! * (x[o + j]! - mean[j]!);
+  }
+}
+
+interface KArgs {
+  inputs: Record<string, tf.TensorInfo>;
+  backend: BackendWasm;
+  attrs: Record<string, unknown>;
+}
+
+const f32 = (b: BackendWasm, t: tf.TensorInfo) => b.typedArrayFromHeap(t) as Float32Array;
+
+function forwardKernel({ inputs, backend, attrs }: KArgs): tf.TensorInfo[] {
+  const { x, gamma, beta } = inputs as { x: tf.TensorInfo; gamma: tf.TensorInfo; beta: tf.TensorInfo };
+  const c = x.shape[x.shape.length - 1]!;
+  const y = backend.makeOutput(x.shape, "float32");
+  const mean = backend.makeOutput([c], "float32");
+  const variance = backend.makeOutput([c], "float32");
+  const invstd = backend.makeOutput([c], "float32");
+  const b = backend;
+  bnForward(
+    f32(b, x),
+    c,
+    f32(b, gamma),
+    f32(b, beta),
+    Number(attrs.epsilon),
+    f32(b, y),
+    f32(b, mean),
+    f32(b, variance),
+    f32(b, invstd),
+  );
+  return [y, mean, variance, invstd];
+}
+
+function backwardKernel({ inputs, backend }: KArgs): tf.TensorInfo[] {
+  const { dy, x, gamma, mean, invstd } = inputs as Record<string, tf.TensorInfo>;
+  const c = x!.shape[x!.shape.length - 1]!;
+  const dx = backend.makeOutput(x!.shape, "float32");
+  const dgamma = backend.makeOutput([c], "float32");
+  const dbeta = backend.makeOutput([c], "float32");
+  const b = backend;
+  bnBackward(
+    f32(b, dy!),
+    f32(b, x!),
+    c,
+    f32(b, gamma!),
+    f32(b, mean!),
+    f32(b, invstd!),
+    f32(b, dx),
+    f32(b, dgamma),
+    f32(b, dbeta),
+  );
+  return [dx, dgamma, dbeta];
+}
+
+const FWD = "EdgeqBatchNormTrain";
+const BWD = "EdgeqBatchNormTrainGrad";
+
+/** Registers the two fused BN kernels for the wasm backend (idempotent). */
+export function registerBatchNormKernels(): void {
+  if (!tf.getKernel(FWD, "wasm")) {
+    tf.registerKernel({
+      kernelName: FWD,
+      backendName: "wasm",
+      kernelFunc: forwardKernel as unknown as tf.KernelFunc,
+    });
+    tf.registerKernel({
+      kernelName: BWD,
+      backendName: "wasm",
+      kernelFunc: backwardKernel as unknown as tf.KernelFunc,
+    });
+  }
+}
+
+/** Training-mode BN over the last axis: returns y (with gradients to x, gamma, beta), mean, variance. */
+export function fusedBatchNormTrain(
+  x: tf.Tensor,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  epsilon: number,
+): { y: tf.Tensor; mean: tf.Tensor; variance: tf.Tensor } {
+  let mean: tf.Tensor | undefined;
+  let variance: tf.Tensor | undefined;
+  const f = tf.customGrad((...args: (tf.Tensor | ((t: tf.Tensor[]) => void))[]) => {
+    const [xi, g, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, (t: tf.Tensor[]) => void];
+    const [y, m, v, is] = tf
+      .engine()
+      .runKernel(FWD, { x: xi, gamma: g, beta: b }, { epsilon }) as tf.Tensor[];
+    mean = tf.keep(m!);
+    variance = tf.keep(v!);
+    save([xi, g, m!, is!]);
+    return {
+      value: y!,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const [sx, sg, sm, sis] = saved;
+        return tf
+          .engine()
+          .runKernel(
+            BWD,
+            { dy: dy as tf.Tensor, x: sx!, gamma: sg!, mean: sm!, invstd: sis! },
+            {},
+          ) as tf.Tensor[];
+      },
+    };
+  });
+  const y = f(x, gamma, beta);
+  return { y, mean: mean!, variance: variance! };
+}
+
+interface BnInternals {
+  axis: number;
+  momentum: number;
+  epsilon: number;
+  center: boolean;
+  scale: boolean;
+  gamma: tf.LayerVariable;
+  beta: tf.LayerVariable;
+  movingMean: tf.LayerVariable;
+  movingVariance: tf.LayerVariable;
+}
+
+type BnClass = new (args: object) => tf.layers.Layer;
+const StockBN = tf.layers.batchNormalization({}).constructor as unknown as BnClass & {
+  prototype: { call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor };
+};
+
+/** Switch for the fused path (off = stock tfjs-layers BN, for the bench's baseline). */
+export const fastBatchNorm = { enabled: true };
+
+/** BatchNormalization whose training step runs the fused kernels on the wasm backend. */
+export class FastBatchNormalization extends (StockBN as BnClass) {
+  static className = "BatchNormalization";
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
+    const self = this as unknown as BnInternals;
+    const x = Array.isArray(inputs) ? inputs[0]! : inputs;
+    const lastAxis = self.axis === -1 || self.axis === x.rank - 1;
+    if (
+      !fastBatchNorm.enabled ||
+      !kwargs.training ||
+      tf.getBackend() !== "wasm" ||
+      !lastAxis ||
+      !self.center ||
+      !self.scale ||
+      x.dtype !== "float32"
+    ) {
+      return StockBN.prototype.call.call(this, inputs, kwargs);
+    }
+    return tf.tidy(() => {
+      const { y, mean, variance } = fusedBatchNormTrain(x, self.gamma.read(), self.beta.read(), self.epsilon);
+      const decay = 1 - self.momentum;
+      for (const [v, value] of [
+        [self.movingMean, mean],
+        [self.movingVariance, variance],
+      ] as const) {
+        const orig = v.read();
+        v.write(tf.sub(orig, tf.mul(tf.sub(orig, value), decay)));
+      }
+      tf.dispose([mean, variance]);
+      return y;
+    });
+  }
+}
+
+/** Makes `BatchNormalization` in model.json files (and the zoo) build the fast layer. */
+export function registerFastBatchNorm(): void {
+  registerBatchNormKernels();
+  tf.serialization.registerClass(
+    FastBatchNormalization as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>,
+  );
+}
