@@ -1,0 +1,64 @@
+/**
+ * `npm run build:rt`: runtime-int8/src -> runtime-int8/dist/edgeq-rt.js (ES5, readable) and
+ * edgeq-rt.min.js (ES5, mangled). esbuild bundles to one IIFE defining `edgeqrt`,
+ * TypeScript lowers it to ES5, terser minifies (ecma 5). Prints raw / min / gzip sizes.
+ * The bundle defines a global `edgeqrt` when run as a script and sets module.exports
+ * where `module` exists.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import { build } from "esbuild";
+import { minify } from "terser";
+import ts from "typescript";
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+export interface RuntimeBundle {
+  /** ES5, readable. */
+  code: string;
+  /** ES5, minified. */
+  min: string;
+  gzipBytes: number;
+}
+
+const footer = 'if (typeof module !== "undefined" && module.exports) module.exports = edgeqrt;';
+
+/** Builds the bundle in memory (no files written). */
+export async function buildRuntime(): Promise<RuntimeBundle> {
+  const r = await build({
+    entryPoints: [join(here, "src/index.ts")],
+    bundle: true,
+    format: "iife",
+    globalName: "edgeqrt",
+    target: "es2015",
+    write: false,
+    legalComments: "none",
+    logLevel: "silent",
+  });
+  const es2015 = r.outputFiles[0]?.text ?? "";
+  const es5 = ts.transpileModule(es2015, {
+    compilerOptions: { target: ts.ScriptTarget.ES5, module: ts.ModuleKind.None, removeComments: true },
+  }).outputText;
+  const code = `${es5}\n${footer}\n`;
+  const m = await minify(code, {
+    ecma: 5,
+    compress: { passes: 2, unsafe_math: false },
+    mangle: { toplevel: false },
+    format: { ecma: 5 },
+  });
+  const min = m.code ?? "";
+  return { code, min, gzipBytes: gzipSync(min, { level: 9 }).length };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const b = await buildRuntime();
+  const out = join(here, "dist");
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, "edgeq-rt.js"), b.code);
+  writeFileSync(join(out, "edgeq-rt.min.js"), b.min);
+  process.stdout.write(
+    `runtime-int8/dist: edgeq-rt.js ${b.code.length} B, edgeq-rt.min.js ${b.min.length} B, gzip ${b.gzipBytes} B\n`,
+  );
+}

@@ -1,0 +1,221 @@
+/**
+ * Op-by-op parity of the runtime against native TFLite 2.9 (test/oracles/native.ts).
+ *
+ * The native model is the same graph with every op output also made a graph output, so native
+ * TFLite returns every intermediate tensor. The runtime runs the original graph; after each op
+ * (onOp) its output is compared with native's, then overwritten with native's values, so every
+ * op of a chain is checked on identical inputs.
+ *
+ * Known, exactly characterised differences of native TFLite 2.9 (each recognised per value and
+ * counted, never tolerated wholesale):
+ * - CONV_2D / FULLY_CONNECTED go through ruy, whose final rounding shift rounds half up: where
+ *   v = SaturatingRoundingDoublingHighMul(acc << l, m) is a negative exact tie for the right
+ *   shift r, native gives the reference value + 1. The test recomputes acc from the op's inputs
+ *   and weights, and v with BigInt, and accepts the value only if it is such a tie.
+ * - SOFTMAX int8 goes through optimized_ops::Softmax, a float32 lookup table of expf; the
+ *   runtime follows the reference fixed-point kernel (as TFLite Micro). Where they differ the
+ *   test requires native's value to equal an emulation of that float32 LUT kernel.
+ */
+
+import { load } from "../../runtime-int8/src/index.js";
+import type { Graph, Op } from "../../toolchain/ir/types.js";
+import { writeTflite } from "../../toolchain/tflite/write.js";
+import { loadNative } from "../oracles/native.js";
+import type { Case } from "./gen.js";
+
+export interface Tally {
+  cases: number;
+  values: number;
+  ties: number;
+  softmaxLut: number;
+}
+
+export function newTally(): Tally {
+  return { cases: 0, values: 0, ties: 0, softmaxLut: 0 };
+}
+
+/** QuantizeMultiplier, written independently of the runtime (doubles, Math.round on q > 0). */
+function qmul(d: number): [number, number] {
+  if (d === 0) return [0, 0];
+  let q = d;
+  let e = 0;
+  while (q >= 1) {
+    q /= 2;
+    e++;
+  }
+  while (q < 0.5) {
+    q *= 2;
+    e--;
+  }
+  let m = Math.round(q * 2 ** 31);
+  if (m === 2 ** 31) {
+    m /= 2;
+    e++;
+  }
+  if (e < -31) return [0, 0];
+  return [m, e];
+}
+
+function srdhmBig(a: number, b: number): number {
+  if (a === -(2 ** 31) && b === a) return 2 ** 31 - 1;
+  const ab = BigInt(a) * BigInt(b);
+  const nudge = ab >= 0n ? 1n << 30n : 1n - (1n << 30n);
+  return Number((ab + nudge) / (1n << 31n));
+}
+
+function actRange(act: string, scale: number, zp: number): [number, number] {
+  const q = (f: number) => zp + Math.sign(f / scale) * Math.round(Math.abs(Math.fround(f / scale)));
+  if (act === "RELU") return [Math.max(-128, q(0)), 127];
+  if (act === "RELU6") return [Math.max(-128, q(0)), Math.min(127, q(6))];
+  return [-128, 127];
+}
+
+/** The accumulator of output element e of a CONV_2D / FULLY_CONNECTED op, from its input values. */
+function accumulator(g: Graph, op: Op, x: Int8Array, e: number): { acc: number; ch: number } {
+  const X = g.tensors[op.inputs[0] as number]!;
+  const W = g.tensors[op.inputs[1] as number]!;
+  const w = W.data as Int8Array;
+  const bIdx = op.inputs[2] ?? -1;
+  const bias = bIdx >= 0 ? (g.tensors[bIdx]!.data as Int32Array) : undefined;
+  const xz = X.quant!.zeroPoint[0] as number;
+  if (op.type === "FULLY_CONNECTED") {
+    const [oc, k] = W.shape as [number, number];
+    const b = Math.floor(e / oc);
+    const ch = e % oc;
+    let acc = bias ? (bias[ch] as number) : 0;
+    for (let i = 0; i < k; i++) acc += ((x[b * k + i] as number) - xz) * (w[ch * k + i] as number);
+    return { acc, ch };
+  }
+  if (op.type !== "CONV_2D") throw new Error("accumulator: not a conv");
+  const o = op.options;
+  const [, h, wd, c] = X.shape as [number, number, number, number];
+  const [oc, kh, kw] = W.shape as [number, number, number];
+  const Y = g.tensors[op.outputs[0] as number]!;
+  const [, oh, ow] = Y.shape as [number, number, number];
+  const ch = e % oc;
+  const ox = Math.floor(e / oc) % ow;
+  const oy = Math.floor(e / oc / ow) % oh;
+  const n = Math.floor(e / oc / ow / oh);
+  const padOf = (inS: number, outS: number, k: number, s: number, d: number) =>
+    o.padding === "SAME" ? Math.max(0, Math.floor(((outS - 1) * s + (k - 1) * d + 1 - inS) / 2)) : 0;
+  const ph = padOf(h, oh, kh, o.strideH, o.dilationH);
+  const pw = padOf(wd, ow, kw, o.strideW, o.dilationW);
+  let acc = bias ? (bias[ch] as number) : 0;
+  for (let ky = 0; ky < kh; ky++)
+    for (let kx = 0; kx < kw; kx++) {
+      const iy = oy * o.strideH - ph + ky * o.dilationH;
+      const ix = ox * o.strideW - pw + kx * o.dilationW;
+      if (iy < 0 || ix < 0 || iy >= h || ix >= wd) continue;
+      for (let i = 0; i < c; i++)
+        acc +=
+          ((x[((n * h + iy) * wd + ix) * c + i] as number) - xz) *
+          (w[((ch * kh + ky) * kw + kx) * c + i] as number);
+    }
+  return { acc, ch };
+}
+
+/** Reference value and native's half-up value of a conv/fc output; throws unless it is a negative tie. */
+function explainTie(
+  g: Graph,
+  op: Op,
+  x: Int8Array,
+  e: number,
+  mine: number,
+  native: number,
+  where: string,
+): void {
+  const { acc, ch } = accumulator(g, op, x, e);
+  const X = g.tensors[op.inputs[0] as number]!;
+  const W = g.tensors[op.inputs[1] as number]!;
+  const Y = g.tensors[op.outputs[0] as number]!;
+  const ws = W.quant!.scale.length > 1 ? (W.quant!.scale[ch] as number) : (W.quant!.scale[0] as number);
+  const [m, s] = qmul(((X.quant!.scale[0] as number) * ws) / (Y.quant!.scale[0] as number));
+  const l = Math.max(s, 0);
+  const r = Math.max(-s, 0);
+  const v = srdhmBig((acc | 0) << l, m);
+  const zp = Y.quant!.zeroPoint[0] as number;
+  const [lo, hi] = actRange(
+    (op.options as { activation: string }).activation,
+    Y.quant!.scale[0] as number,
+    zp,
+  );
+  const clamp = (q: number) => Math.min(hi, Math.max(lo, q + zp));
+  const mask = 2 ** r - 1;
+  const ref = clamp((v >> r) + ((v & mask) > (mask >> 1) + (v < 0 ? 1 : 0) ? 1 : 0));
+  const tie = r > 0 && v < 0 && (v & mask) === 2 ** (r - 1);
+  const halfUp = clamp(r > 0 ? (v + 2 ** (r - 1)) >> r : v);
+  if (mine !== ref || !tie || native !== halfUp)
+    throw new Error(
+      `${where}: element ${e} runtime ${mine} native ${native}; acc ${acc} m ${m} shift ${s} v ${v} reference ${ref} tie ${tie} half-up ${halfUp}`,
+    );
+}
+
+/** TFLite 2.9 optimized_ops::Softmax for int8 in float32 (LUT of expf(-scale*beta*d)). */
+function softmaxLut(x: Int8Array, d: number, inScale: number): Int8Array {
+  const f = Math.fround;
+  const table = new Float32Array(256);
+  const sc = f(-inScale);
+  for (let v = 0; v <= 255; v++) table[255 - v] = f(Math.exp(f(sc * v)));
+  const out = new Int8Array(x.length);
+  for (let r = 0; r < x.length / d; r++) {
+    let mx = -128;
+    for (let j = 0; j < d; j++) mx = Math.max(mx, x[r * d + j] as number);
+    let sum = 0;
+    for (let j = 0; j < d; j++) sum = f(sum + (table[255 - mx + (x[r * d + j] as number)] as number));
+    const inv = f(1 / f(sum * f(1 / 256)));
+    for (let j = 0; j < d; j++) {
+      const p = f((table[255 - mx + (x[r * d + j] as number)] as number) * inv);
+      out[r * d + j] = Math.min(127, Math.max(-128, Math.round(p) - 128));
+    }
+  }
+  return out;
+}
+
+/** Runs one case on the runtime and native TFLite; throws on any unexplained difference. */
+export function checkCase(c: Case, tally: Tally): void {
+  const g = c.graph;
+  const bytes = writeTflite(g);
+  const all: number[] = [];
+  for (const op of g.ops) for (const t of op.outputs) if (!all.includes(t)) all.push(t);
+  const native = loadNative(writeTflite({ ...g, outputs: all }));
+  const nat = native.run(c.inputs);
+  const m = load(bytes);
+  c.inputs.forEach((x, i) => {
+    m.input(i).set(x);
+  });
+  m.invoke((k) => {
+    const op = g.ops[k]!;
+    const t = op.outputs[0] as number;
+    const mine = m.tensor(t);
+    const theirs = nat[all.indexOf(t)]!;
+    const where = `${c.name}: op ${k} ${op.type}`;
+    if (mine.length !== theirs.length)
+      throw new Error(`${where}: ${mine.length} values, native ${theirs.length}`);
+    let lut: Int8Array | undefined;
+    for (let e = 0; e < mine.length; e++) {
+      tally.values++;
+      const a = mine[e] as number;
+      const b = theirs[e] as number;
+      if (Object.is(a, b)) continue;
+      if (op.type === "CONV_2D" || op.type === "FULLY_CONNECTED") {
+        explainTie(g, op, m.tensor(op.inputs[0] as number) as Int8Array, e, a, b, where);
+        tally.ties++;
+      } else if (op.type === "SOFTMAX") {
+        const X = g.tensors[op.inputs[0] as number]!;
+        const shape = X.shape;
+        lut ??= softmaxLut(
+          m.tensor(op.inputs[0] as number) as Int8Array,
+          shape[shape.length - 1] as number,
+          X.quant!.scale[0] as number,
+        );
+        if (lut[e] !== b)
+          throw new Error(
+            `${where}: element ${e} runtime ${a} native ${b}, native's float LUT kernel gives ${lut[e]}`,
+          );
+        tally.softmaxLut++;
+      } else throw new Error(`${where}: element ${e} runtime ${a} native ${b}`);
+    }
+    mine.set(theirs as never);
+  });
+  tally.cases++;
+}

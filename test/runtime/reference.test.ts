@@ -1,0 +1,80 @@
+/**
+ * The runtime on real converter-made int8 models (../shared/reference-models): outputs equal
+ * both the values their README publishes and native TFLite 2.9 on the same input.
+ */
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { load } from "../../runtime-int8/src/index.js";
+import { refDir } from "../helpers/refmodels.js";
+import { loadNative } from "../oracles/native.js";
+
+const bytes = (f: string) => new Uint8Array(readFileSync(resolve(refDir, f)));
+
+/** README-published outputs of native TFLite. */
+const CASES: { model: string; input: string; float?: boolean; expected: number[] }[] = [
+  { model: "hello_world_int8", input: "hello_in_-96.raw", expected: [89] },
+  { model: "hello_world_int8", input: "hello_in_-63.raw", expected: [125] },
+  { model: "hello_world_int8", input: "hello_in_-34.raw", expected: [93] },
+  { model: "hello_world_int8", input: "hello_in_0.raw", expected: [4] },
+  {
+    model: "micro_speech_quantized",
+    input: "yes_micro_features_int8.raw",
+    expected: [-128, -128, 127, -128],
+  },
+  { model: "micro_speech_quantized", input: "no_micro_features_int8.raw", expected: [-128, -114, -128, 114] },
+  {
+    model: "test_conv_model",
+    input: "test_conv_random_f32.raw",
+    float: true,
+    expected: [
+      -0.2286050021648407, -0.22555693984031677, 0.19507627189159393, 0.2560375928878784, 0.08534587174654007,
+      0.14630720019340515, 0.33833539485931396, -0.43892160058021545, -0.07924973219633102,
+      0.10363426804542542,
+    ],
+  },
+];
+
+describe("runtime on reference models vs README outputs and native TFLite 2.9", () => {
+  for (const c of CASES) {
+    it(`${c.model} input=${c.input}`, () => {
+      const model = bytes(`${c.model}.tflite`);
+      const raw = bytes(c.input);
+      const input = c.float
+        ? new Float32Array(raw.buffer, raw.byteOffset, raw.length / 4)
+        : new Int8Array(raw.buffer, raw.byteOffset, raw.length);
+      const m = load(model);
+      m.input(0).set(input);
+      m.invoke();
+      const out = Array.from(m.output(0));
+      expect(out).toEqual(c.expected.map((v) => (c.float ? Math.fround(v) : v)));
+      const native = loadNative(model).run([input])[0]!;
+      expect(out).toEqual(Array.from(native));
+    });
+  }
+
+  it("micro_speech: a reused model and a fresh one give the same bytes (no state between invokes)", () => {
+    const model = bytes("micro_speech_quantized.tflite");
+    const a = load(model);
+    const b = load(model);
+    const yes = bytes("yes_micro_features_int8.raw");
+    const no = bytes("no_micro_features_int8.raw");
+    a.input(0).set(new Int8Array(yes.buffer, yes.byteOffset, yes.length));
+    a.invoke();
+    a.input(0).set(new Int8Array(no.buffer, no.byteOffset, no.length));
+    a.invoke();
+    b.input(0).set(new Int8Array(no.buffer, no.byteOffset, no.length));
+    const seen: number[][] = [];
+    b.invoke((k) => seen.push(Array.from(b.tensor(b.ops[k]!.outputs[0]!))));
+    expect(seen.length).toBe(4);
+    expect(Array.from(a.output(0))).toEqual(seen[3]);
+  });
+
+  it("arena of micro_speech is planned below the sum of its activations", () => {
+    const m = load(bytes("micro_speech_quantized.tflite"));
+    let naive = 0;
+    for (const t of m.tensors) if (!t.data && t.offset >= 0) naive += t.size;
+    expect(m.arenaBytes).toBeGreaterThan(0);
+    expect(m.arenaBytes).toBeLessThan(naive);
+  });
+});
