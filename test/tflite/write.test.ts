@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { writeTflite } from "../../toolchain/tflite/write.js";
 import { dsCnnInput, floatDsCnn, int8DsCnn } from "../helpers/models.js";
 import { loadNative } from "../oracles/native.js";
+import { loadWasm } from "../oracles/wasm.js";
 
 describe("writeTflite from scratch -> native TFLite 2.9", () => {
   for (const [name, make] of [
@@ -24,6 +25,36 @@ describe("writeTflite from scratch -> native TFLite 2.9", () => {
       }
       // different inputs give different outputs: the graph is not degenerate
       expect(outs.size).toBeGreaterThan(1);
+    });
+  }
+});
+
+describe("writeTflite from scratch -> TFLite-WASM (XNNPACK)", () => {
+  for (const [name, make] of [
+    ["float32", floatDsCnn],
+    ["int8", int8DsCnn],
+  ] as const) {
+    it(`ds-cnn dtype=${name} seed=2 loads and runs, agrees with native TFLite`, async () => {
+      const bytes = writeTflite(make(2));
+      const w = await loadWasm(bytes);
+      const n = loadNative(bytes);
+      try {
+        expect(w.inputs[0]?.shape).toEqual([1, 12, 12, 2]);
+        expect(w.outputs[0]?.shape).toEqual([1, 10]);
+        for (let s = 0; s < 4; s++) {
+          const x = dsCnnInput(100 + s);
+          const a = w.run([x])[0] as Float32Array;
+          const b = n.run([x])[0] as Float32Array;
+          expect(a.length).toBe(10);
+          // float: XNNPACK reorders sums; int8: XNNPACK may differ by one output step (1/256)
+          const tol = name === "float32" ? 1e-4 : 1 / 256 + 1e-7;
+          a.forEach((v, i) => {
+            expect(Math.abs(v - b[i]!)).toBeLessThanOrEqual(tol);
+          });
+        }
+      } finally {
+        w.dispose();
+      }
     });
   }
 });

@@ -41,22 +41,48 @@ function bytesOf(d: TensorData): Uint8Array {
   return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
 }
 
-function int32Vector(b: Builder, xs: ArrayLike<number>): Offset {
-  b.startVector(4, xs.length, 4);
-  for (let i = xs.length - 1; i >= 0; i--) b.addInt32(xs[i]!);
-  return b.endVector();
-}
+/**
+ * Scalar vectors, deduplicated: FlatBuffers lets many tables point at one vector, so equal
+ * shapes, zero-point and scale lists are written once (it keeps small models small).
+ */
+class Vectors {
+  private readonly cache = new Map<string, Offset>();
+  constructor(private readonly b: Builder) {}
 
-function float32Vector(b: Builder, xs: ArrayLike<number>): Offset {
-  b.startVector(4, xs.length, 4);
-  for (let i = xs.length - 1; i >= 0; i--) b.addFloat32(xs[i]!);
-  return b.endVector();
-}
+  private get(kind: string, xs: ArrayLike<number>, write: () => Offset): Offset {
+    const key = `${kind}:${Array.prototype.join.call(xs, ",")}`;
+    let v = this.cache.get(key);
+    if (v === undefined) {
+      v = write();
+      this.cache.set(key, v);
+    }
+    return v;
+  }
 
-function int64Vector(b: Builder, xs: ArrayLike<number>): Offset {
-  b.startVector(8, xs.length, 8);
-  for (let i = xs.length - 1; i >= 0; i--) b.addInt64(BigInt(Math.trunc(xs[i]!)));
-  return b.endVector();
+  int32(xs: ArrayLike<number>): Offset {
+    return this.get("i32", xs, () => {
+      this.b.startVector(4, xs.length, 4);
+      for (let i = xs.length - 1; i >= 0; i--) this.b.addInt32(xs[i]!);
+      return this.b.endVector();
+    });
+  }
+
+  float32(xs: ArrayLike<number>): Offset {
+    const f = Float32Array.from(xs);
+    return this.get("f32", f, () => {
+      this.b.startVector(4, f.length, 4);
+      for (let i = f.length - 1; i >= 0; i--) this.b.addFloat32(f[i]!);
+      return this.b.endVector();
+    });
+  }
+
+  int64(xs: ArrayLike<number>): Offset {
+    return this.get("i64", xs, () => {
+      this.b.startVector(8, xs.length, 8);
+      for (let i = xs.length - 1; i >= 0; i--) this.b.addInt64(BigInt(Math.trunc(xs[i]!)));
+      return this.b.endVector();
+    });
+  }
 }
 
 function offsetVector(b: Builder, xs: Offset[]): Offset {
@@ -116,7 +142,7 @@ function padding(p: Padding, where: string): number {
 }
 
 /** Writes the op's builtin options table; returns [union type, offset] (0, 0 when none). */
-function writeOptions(b: Builder, op: Op, where: string): [number, Offset] {
+function writeOptions(b: Builder, vec: Vectors, op: Op, where: string): [number, Offset] {
   switch (op.type) {
     case "CONV_2D": {
       const o = op.options;
@@ -174,7 +200,7 @@ function writeOptions(b: Builder, op: Op, where: string): [number, Offset] {
     case "RESHAPE": {
       const ns = op.options.newShape;
       if (!ns) return [0, 0];
-      const v = int32Vector(b, ns);
+      const v = vec.int32(ns);
       b.startObject(1);
       b.addFieldOffset(RESHAPE_OPTS.new_shape, v, 0);
       return [BUILTIN_OPTIONS.ReshapeOptions, b.endObject()];
@@ -203,20 +229,26 @@ function writeOptions(b: Builder, op: Op, where: string): [number, Offset] {
   }
 }
 
-function writeQuant(b: Builder, t: Tensor): Offset {
+/** QuantizationParameters; equal parameters (e.g. of a pool's input and output) share one table. */
+function writeQuant(b: Builder, vec: Vectors, cache: Map<string, Offset>, t: Tensor): Offset {
   const q = t.quant;
   if (!q) return 0;
-  const min = q.min ? float32Vector(b, q.min) : 0;
-  const max = q.max ? float32Vector(b, q.max) : 0;
-  const scale = float32Vector(b, q.scale);
-  const zp = int64Vector(b, q.zeroPoint);
+  const key = JSON.stringify([q.scale.map(Math.fround), q.zeroPoint, q.axis, q.min, q.max]);
+  const hit = cache.get(key);
+  if (hit !== undefined) return hit;
+  const min = q.min ? vec.float32(q.min) : 0;
+  const max = q.max ? vec.float32(q.max) : 0;
+  const scale = vec.float32(q.scale);
+  const zp = vec.int64(q.zeroPoint);
   b.startObject(7);
   if (min) b.addFieldOffset(QUANT.min, min, 0);
   if (max) b.addFieldOffset(QUANT.max, max, 0);
   b.addFieldOffset(QUANT.scale, scale, 0);
   b.addFieldOffset(QUANT.zero_point, zp, 0);
   b.addFieldInt32(QUANT.quantized_dimension, q.axis, 0);
-  return b.endObject();
+  const off = b.endObject();
+  cache.set(key, off);
+  return off;
 }
 
 function checkIndex(g: Graph, i: number, optional: boolean, where: string): void {
@@ -245,13 +277,15 @@ export function writeTflite(g: Graph): Uint8Array {
     return b.endObject();
   });
 
+  const vec = new Vectors(b);
+  const quantCache = new Map<string, Offset>();
   const tensors: Offset[] = g.tensors.map((t, i) => {
     const where = `tensor ${i} '${t.name}'`;
     const type = TENSOR_TYPE[t.dtype];
     if (type === undefined) fail(`unsupported dtype '${t.dtype}'`, where);
     const name = b.createString(t.name);
-    const shape = int32Vector(b, t.shape);
-    const quant = writeQuant(b, t);
+    const shape = vec.int32(t.shape);
+    const quant = writeQuant(b, vec, quantCache, t);
     b.startObject(5);
     b.addFieldOffset(TENSOR.shape, shape, 0);
     b.addFieldInt8(TENSOR.type, type, 0);
@@ -264,6 +298,7 @@ export function writeTflite(g: Graph): Uint8Array {
   // Operator codes: one per (builtin code, version).
   const codeKeys: string[] = [];
   const codes: Offset[] = [];
+  const optionsCache = new Map<string, [number, Offset]>();
   const operators: Offset[] = g.ops.map((op, k) => {
     const where = `op ${k} ${op.type}`;
     const code = BUILTIN_CODE[op.type];
@@ -286,9 +321,13 @@ export function writeTflite(g: Graph): Uint8Array {
       codeKeys.push(key);
       index = codeKeys.length - 1;
     }
-    const [optType, opts] = writeOptions(b, op, where);
-    const inputs = int32Vector(b, op.inputs);
-    const outputs = int32Vector(b, op.outputs);
+    // Equal options tables (e.g. of all 1x1 convs) are written once and shared.
+    const optKey = `${op.type}:${JSON.stringify(op.options)}`;
+    const cached = optionsCache.get(optKey);
+    const [optType, opts] = cached ?? writeOptions(b, vec, op, where);
+    if (!cached) optionsCache.set(optKey, [optType, opts]);
+    const inputs = vec.int32(op.inputs);
+    const outputs = vec.int32(op.outputs);
     b.startObject(5);
     b.addFieldInt32(OPERATOR.opcode_index, index, 0);
     b.addFieldOffset(OPERATOR.inputs, inputs, 0);
@@ -301,8 +340,8 @@ export function writeTflite(g: Graph): Uint8Array {
   for (const i of g.inputs) checkIndex(g, i, false, "graph inputs");
   for (const i of g.outputs) checkIndex(g, i, false, "graph outputs");
   const tensorsV = offsetVector(b, tensors);
-  const inputsV = int32Vector(b, g.inputs);
-  const outputsV = int32Vector(b, g.outputs);
+  const inputsV = vec.int32(g.inputs);
+  const outputsV = vec.int32(g.outputs);
   const operatorsV = offsetVector(b, operators);
   b.startObject(4);
   b.addFieldOffset(SUBGRAPH.tensors, tensorsV, 0);
