@@ -39,7 +39,10 @@ export default defineCommand({
       description: "dataset directory (e.g. samples/fashion-mnist); its test split is used",
     },
     out: { type: "string", required: true, description: "output directory" },
-    samples: { type: "string", description: "number of test samples (default 1000)" },
+    samples: {
+      type: "string",
+      description: "number of test samples (default 2000, capped at the test split)",
+    },
     "fail-if-drop": {
       type: "string",
       description: "exit 2 when int8 top-1 accuracy is more than PP percentage points below float",

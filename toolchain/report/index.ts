@@ -25,7 +25,7 @@ export interface ReportOptions {
   floatPath: string;
   int8Path: string;
   dataPath: string;
-  /** Test samples to use (default 1000, capped at the test split's size). */
+  /** Test samples to use (default 2000, capped at the test split's size). */
   samples?: number;
   /** "runtime" (edgeq's integer runtime, default) or "simulate" (float executor with fake quant). */
   engine?: "runtime" | "simulate";
@@ -87,7 +87,7 @@ export async function buildReport(o: ReportOptions): Promise<ReportData> {
   const t0 = Date.now();
   const fg = await importModel(o.floatPath, o.onWarning ? { onWarning: o.onWarning } : {});
   const { bytes, graph: qg } = readInt8(o.int8Path, o.onWarning);
-  const data = await loadSamples(o.dataPath, fg, o.samples ?? 1000);
+  const data = await loadSamples(o.dataPath, fg, o.samples ?? 2000);
   let qe: Int8Engine | undefined =
     o.engine === "simulate" ? undefined : await runtimeInt8Engine(bytes, qg, o.int8Path);
   if (!qe && o.engine !== "simulate")

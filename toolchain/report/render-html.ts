@@ -235,7 +235,7 @@ function featureMap(f: FeatureMap): string {
 
 export function renderHtml(r: ReportData): string {
   let body = `<h1>edgeq drift report: float vs int8</h1>`;
-  body += `<p class="small">float <code>${esc(r.meta.floatPath)}</code> &middot; int8 <code>${esc(r.meta.int8Path)}</code> &middot; data <code>${esc(r.meta.dataPath)}</code> &middot; ${r.meta.samples} samples &middot; ${esc(r.meta.created)}</p>`;
+  body += `<p class="small">float <code>${esc(r.meta.floatPath)}</code> &middot; int8 <code>${esc(r.meta.int8Path)}</code> &middot; data <code>${esc(r.meta.dataPath)}</code> &middot; ${r.meta.samples} samples &middot; int8 run by ${r.meta.engine === "simulate" ? "simulation (float executor, fake quant)" : "edgeq's integer runtime"} &middot; ${esc(r.meta.created)}</p>`;
   if (r.meta.int8Description) body += `<p class="small">int8 model: ${esc(r.meta.int8Description)}</p>`;
   body += summary(r) + modelLevel(r) + layerLevel(r) + channelLevel(r);
   if (r.featureMaps.length) {

@@ -19,6 +19,7 @@ export function reportJson(r: ReportData): unknown {
       samples: r.meta.samples,
       created: r.meta.created,
       seconds: r.meta.seconds,
+      engine: r.meta.engine,
     },
     labels: r.labels,
     float: { top1: r.float.top1, per_class: r.float.perClass, confusion: r.float.confusion },

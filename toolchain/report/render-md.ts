@@ -13,7 +13,7 @@ export function renderMd(r: ReportData): string {
   const label = (i: number | null): string => (i === null ? "n/a" : e(r.labels[i] ?? String(i)));
   out.push("# edgeq drift report: float vs int8", "");
   out.push(
-    `Float model \`${e(r.meta.floatPath)}\`, int8 model \`${e(r.meta.int8Path)}\`, data \`${e(r.meta.dataPath)}\`, ${r.meta.samples} samples.`,
+    `Float model \`${e(r.meta.floatPath)}\`, int8 model \`${e(r.meta.int8Path)}\`, data \`${e(r.meta.dataPath)}\`, ${r.meta.samples} samples, int8 run by ${r.meta.engine === "simulate" ? "simulation (float executor, fake quant)" : "edgeq's integer runtime"}.`,
     "",
   );
   out.push(
