@@ -126,3 +126,41 @@ function runBoth1(q: Graph, x: Float32Array): Int8Array {
   rt.invoke();
   return new Int8Array(rt.output(0) as Int8Array);
 }
+
+/**
+ * Depthwise-heavy: conv 1x1 (4->C) relu, then 2 x [dw 3x3 relu, pw 1x1 relu], GAP, dense (linear).
+ * Each depthwise channel c is scaled by a_c (log-spaced over `decades` decades) and the following
+ * pointwise's input channel c by 1/a_c: the float function is balanced, but the depthwise
+ * weight ranges differ by orders of magnitude across channels.
+ */
+export async function depthwiseHeavy(seed: number, decades: number): Promise<Graph> {
+  const C = 12;
+  const m = tf.sequential();
+  m.add(tf.layers.conv2d({ inputShape: [10, 10, 4], filters: C, kernelSize: 1, activation: "relu" }));
+  for (let b = 0; b < 2; b++) {
+    m.add(tf.layers.depthwiseConv2d({ kernelSize: 3, padding: "same", activation: "relu" }));
+    m.add(tf.layers.conv2d({ filters: C, kernelSize: 1, activation: "relu" }));
+  }
+  m.add(tf.layers.globalAveragePooling2d({}));
+  m.add(tf.layers.dense({ units: 5 }));
+  randomizeWeights(m, seed);
+  const r = rng(seed + 100);
+  const a = Array.from(
+    { length: C },
+    (_, c) => 10 ** ((-decades * ((c * 7) % C)) / (C - 1)) * (0.8 + 0.4 * r()),
+  );
+  const ws = m.getWeights().map((w) => w.arraySync() as unknown);
+  // weights order: conv k,b, [dw k,b, pw k,b] x2, dense k,b
+  for (const blk of [0, 1]) {
+    const dk = ws[2 + 4 * blk] as number[][][][]; // [3,3,C,1]
+    const db = ws[3 + 4 * blk] as number[];
+    const pk = ws[4 + 4 * blk] as number[][][][]; // [1,1,C,C]
+    for (let c = 0; c < C; c++) {
+      for (const row of dk) for (const col of row) col[c]![0]! *= a[c]!;
+      db[c] = Math.abs(db[c]!) * a[c]!;
+      for (let o = 0; o < C; o++) pk[0]![0]![c]![o]! /= a[c]!;
+    }
+  }
+  m.setWeights(ws.map((w, i) => tf.tensor(w as number[], m.getWeights()[i]!.shape)));
+  return importModel(await saveModel(m));
+}

@@ -31,9 +31,9 @@ describe("quantize small DS-CNN (12x12x1, conv s=2, 2 separable blocks, GAP, den
       expect(Math.max(...Array.from(w.data as Int8Array, Math.abs))).toBe(127);
       expect(Math.min(...Array.from(w.data as Int8Array))).toBeGreaterThanOrEqual(-127);
       const inScale = q.tensors[o.inputs[0]!]!.quant!.scale[0]!;
-      b.quant!.scale.forEach((s, c) =>
-        expect(s).toBeCloseTo(inScale * wq.scale[wq.scale.length === 1 ? 0 : c]!, 15),
-      );
+      b.quant!.scale.forEach((s, c) => {
+        expect(s).toBeCloseTo(inScale * wq.scale[wq.scale.length === 1 ? 0 : c]!, 15);
+      });
     }
     expect(report.floatGraph.ops.some((o) => o.type === "MUL" || o.type === "ADD")).toBe(false);
     expect(report.layers.every((l) => l.accumulatorBound < 2 ** 31)).toBe(true);
@@ -45,7 +45,11 @@ describe("quantize small DS-CNN (12x12x1, conv s=2, 2 separable blocks, GAP, den
     const q = quantize(f, calib);
     const r = runBoth(q, test);
     let diff = 0;
-    r.native.forEach((n, k) => n.forEach((v, i) => (diff += v === r.edgeq[k]![i] ? 0 : 1)));
+    r.native.forEach((n, k) => {
+      n.forEach((v, i) => {
+        if (v !== r.edgeq[k]![i]) diff++;
+      });
+    });
     expect(diff).toBe(0);
   });
 
@@ -59,7 +63,9 @@ describe("quantize small DS-CNN (12x12x1, conv s=2, 2 separable blocks, GAP, den
         const fo = runFloat(f, [x]).outputs[0]!;
         const qo = dequantizeOutput(q, r.native[k]!);
         if (argmax(fo) === argmax(qo)) agree++;
-        fo.forEach((v, i) => (maxErr = Math.max(maxErr, Math.abs(v - qo[i]!))));
+        fo.forEach((v, i) => {
+          maxErr = Math.max(maxErr, Math.abs(v - qo[i]!));
+        });
       });
       expect(agree / test.length, calibration).toBeGreaterThanOrEqual(0.95);
       expect(maxErr, calibration).toBeLessThan(0.05);
