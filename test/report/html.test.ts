@@ -127,19 +127,18 @@ describe("HTML report in headless Chromium", () => {
     expect(externalRefs(html)).toEqual([]);
     const { log, page } = await open(p.html, "plain.png");
     expect(log).toEqual({ console: [], errors: [], dialogs: [], requests: [] });
-    const counts = await page.evaluate(() => ({
+    // page scripts are strings: this test file is type-checked without the DOM library
+    const counts = (await page.evaluate(`({
       charts: document.querySelectorAll("svg.chart").length,
       hbarBars: document.querySelectorAll("svg.hbar rect.bar").length,
       confusion: document.querySelectorAll("svg.confusion rect.cell").length,
       channelBars: document.querySelectorAll("svg.channels rect.bar").length,
       histBars: document.querySelectorAll("svg.hist rect.bar").length,
-      maps: Array.from(document.querySelectorAll("img.fmap")).filter(
-        (i) => (i as HTMLImageElement).naturalWidth === 8,
-      ).length,
+      maps: Array.from(document.querySelectorAll("img.fmap")).filter((i) => i.complete && i.naturalWidth === 8).length,
       jump: document.getElementById("jump")?.textContent ?? "",
       scripts: document.querySelectorAll("script").length,
       chartBox: document.querySelector("svg.hbar")?.getBoundingClientRect().width ?? 0,
-    }));
+    })`)) as Record<string, number> & { jump: string };
     expect(counts.charts).toBeGreaterThanOrEqual(8); // layer SQNR, 2 confusion, histogram, 4 weight tensors
     expect(counts.hbarBars).toBe(8); // input + 7 ops
     expect(counts.confusion).toBe(18); // two 3x3 matrices
@@ -160,12 +159,12 @@ describe("HTML report in headless Chromium", () => {
     expect(externalRefs(html)).toEqual([]);
     const { log, page } = await open(p.html, "hostile.png");
     expect(log).toEqual({ console: [], errors: [], dialogs: [], requests: [] });
-    const dom = await page.evaluate(() => ({
+    const dom = (await page.evaluate(`({
       scripts: document.querySelectorAll("script").length,
       badImgs: document.querySelectorAll('img[src="x"], img[onerror]').length,
       text: document.body.textContent ?? "",
       svgText: Array.from(document.querySelectorAll("svg text")).map((t) => t.textContent ?? ""),
-    }));
+    })`)) as { scripts: number; badImgs: number; text: string; svgText: string[] };
     expect(dom.scripts).toBe(0);
     expect(dom.badImgs).toBe(0);
     expect(dom.text).toContain(`${EVIL}conv1/relu6`);
