@@ -26,6 +26,8 @@ export interface SimFaults {
   slow?: { bytesPerTick: number; tickMs: number; highWater: number; lowWater: number; capacity: number };
   /** Never answer anything. */
   mute?: boolean;
+  /** Flip one byte in the payload of every DATA packet (a link that corrupts data). */
+  corruptData?: boolean;
 }
 
 export interface SimOptions {
@@ -257,6 +259,7 @@ export class SimBoard {
       if (type === 0x8000) {
         const f = this.file;
         if (!f || f.pos + data.length > f.size) return false;
+        if (this.faults.corruptData && data.length > 0) data[data.length >> 1]! ^= 0x40;
         storageWrite(this.storage, f.name, data, f.pos, f.size);
         f.pos += data.length;
         return true;

@@ -141,14 +141,25 @@ export class Transport {
       }
       if (this.closed) throw this.linkError();
       const part = buf.subarray(off, off + this.chunkBytes);
-      await new Promise<void>((resolve, reject) => {
-        this.port.write(part, (err) => (err ? reject(err) : resolve()));
-      }).catch((e: Error) => {
-        this.lost(e.message);
+      // write + drain; either can hang forever once the other end is gone, so race them with close
+      await this.untilClosed((done) => {
+        this.port.write(part, (err) => {
+          if (err) this.lost(err.message);
+          else this.port.drain(() => done());
+        });
       });
-      await new Promise<void>((resolve) => this.port.drain(() => resolve()));
       if (this.closed) throw this.linkError();
     }
+  }
+
+  /** Runs `start(done)` and resolves when it calls done() or the link closes. */
+  private async untilClosed(start: (done: () => void) => void): Promise<void> {
+    let finished = false;
+    start(() => {
+      finished = true;
+      this.wake();
+    });
+    while (!finished && !this.closed) await this.next(1000);
   }
 
   /** Drops everything received so far. */
