@@ -30,21 +30,30 @@ export async function buildRuntime(): Promise<RuntimeBundle> {
   const r = await build({
     entryPoints: [join(here, "src/index.ts")],
     bundle: true,
-    format: "iife",
-    globalName: "edgeqrt",
+    format: "esm",
     target: "es2015",
     write: false,
     legalComments: "none",
     logLevel: "silent",
   });
-  const es2015 = r.outputFiles[0]?.text ?? "";
+  // wrap the ESM bundle as `var edgeqrt = function () { ...; return { load: load, ... }; }();`
+  // (cheaper than esbuild's iife export helpers)
+  const esm = r.outputFiles[0]?.text ?? "";
+  const ex = /export\s*\{([^}]*)\};?\s*$/.exec(esm);
+  if (!ex?.[1]) throw new Error("build: the ESM bundle has no trailing export list");
+  const fields = ex[1]
+    .split(",")
+    .map((s) => s.trim().split(/\s+as\s+/))
+    .map(([local, name]) => `${name ?? local}: ${local}`)
+    .join(", ");
+  const es2015 = `var edgeqrt = function () {\n${esm.slice(0, ex.index)}\nreturn { ${fields} };\n}();\n`;
   const es5 = ts.transpileModule(es2015, {
     compilerOptions: { target: ts.ScriptTarget.ES5, module: ts.ModuleKind.None, removeComments: true },
   }).outputText;
   const code = `${es5}\n${footer}\n`;
   const m = await minify(code, {
     ecma: 5,
-    compress: { passes: 2, unsafe_math: false },
+    compress: { passes: 3 },
     mangle: { toplevel: false },
     format: { ecma: 5 },
   });
@@ -58,6 +67,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, "edgeq-rt.js"), b.code);
   writeFileSync(join(out, "edgeq-rt.min.js"), b.min);
+  // the repo is "type": "module"; the bundle is a plain script / CommonJS file
+  writeFileSync(join(out, "package.json"), '{ "type": "commonjs" }\n');
   process.stdout.write(
     `runtime-int8/dist: edgeq-rt.js ${b.code.length} B, edgeq-rt.min.js ${b.min.length} B, gzip ${b.gzipBytes} B\n`,
   );

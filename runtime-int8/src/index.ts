@@ -97,8 +97,11 @@ function bytesOf(b: ArrayBuffer | Uint8Array | string): Uint8Array {
     for (let i = 0; i < b.length; i++) u[i] = b.charCodeAt(i) & 255;
     return u;
   }
-  if (b instanceof Uint8Array) return b;
-  if (b instanceof ArrayBuffer) return new Uint8Array(b);
+  // duck-typed, so arrays from another realm (vm contexts, iframes) and Node Buffers work too
+  const v = b as Uint8Array;
+  if (v && v.buffer && typeof v.byteOffset === "number")
+    return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  if (b && typeof (b as ArrayBuffer).byteLength === "number") return new Uint8Array(b as ArrayBuffer);
   return fail("load() takes an ArrayBuffer, a Uint8Array or a byte string");
 }
 
