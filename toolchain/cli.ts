@@ -9,7 +9,9 @@ import { EdgeqError } from "./errors.js";
 // Lazily imported so that `edgeq inspect` does not load tfjs.
 const commands: Record<string, () => Promise<CommandDef<any>>> = {
   inspect: () => import("./commands/inspect.js").then((m) => m.default),
+  quantize: () => import("./commands/quantize.js").then((m) => m.default),
   report: () => import("./commands/report.js").then((m) => m.default),
+  train: () => import("./commands/train.js").then((m) => m.default),
 };
 
 const main: CommandDef = {
