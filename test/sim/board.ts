@@ -99,7 +99,10 @@ export class SimBoard {
       storage: b.storage,
       memoryBytes: opts.memoryBytes ?? 512 * 1024,
       print: (s) => b.out(`${s}\r\n`),
-      onReboot: () => b.stats.reboots++,
+      onReboot: () => {
+        b.stats.reboots++;
+        b.out(`\r\n Espruino ${env.VERSION} (simulated) rebooted\r\n>`);
+      },
       ...(opts.tensorflow ? { tensorflow: opts.tensorflow } : {}),
     });
     await b.connect();
