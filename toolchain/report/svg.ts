@@ -134,7 +134,7 @@ export function channelChart(ch: ChannelBar[], collapseAt: number, title: string
   const n = ch.length;
   const bw = Math.max(3, Math.min(18, Math.floor(640 / Math.max(n, 1))));
   const left = 56;
-  const width = Math.max(420, left + n * bw + 20);
+  const width = Math.max(660, left + n * bw + 20);
   const top = 24;
   const h1 = 120;
   const gap = 34;
@@ -146,7 +146,7 @@ export function channelChart(ch: ChannelBar[], collapseAt: number, title: string
   const y1 = (v: number): number =>
     top + h1 - ((Math.log10(Math.max(v, 10 ** lo)) - lo) / Math.max(hi - lo, 1)) * h1;
   let s = svgOpen(width, h, "channels", title);
-  s += `<text x="4" y="14" ${FONT} font-weight="bold">${esc(title)}</text>`;
+  s += `<text x="4" y="14" ${FONT} font-weight="bold">${esc(title)} <tspan font-weight="normal" fill="#ff7f0e">- - below the dashed line per-tensor quantization collapses a channel</tspan></text>`;
   for (let e = lo; e <= hi; e++)
     s += `<text x="${left - 4}" y="${y1(10 ** e) + 4}" ${FONT} text-anchor="end">1e${e}</text><line x1="${left}" x2="${width - 10}" y1="${y1(10 ** e)}" y2="${y1(10 ** e)}" stroke="#eee"/>`;
   ch.forEach((c, i) => {
@@ -154,7 +154,7 @@ export function channelChart(ch: ChannelBar[], collapseAt: number, title: string
     s += `<rect class="bar" x="${left + i * bw}" y="${y.toFixed(1)}" width="${bw - 1}" height="${(top + h1 - y).toFixed(1)}" fill="${c.flagged ? "#d62728" : "#4c78a8"}"><title>channel ${i}: max |w| ${esc(sci(c.maxAbs))}</title></rect>`;
   });
   if (collapseAt > 0)
-    s += `<line x1="${left}" x2="${width - 10}" y1="${y1(collapseAt)}" y2="${y1(collapseAt)}" stroke="#ff7f0e" stroke-dasharray="4 3"/><text x="${width - 12}" y="${y1(collapseAt) - 3}" ${FONT} text-anchor="end" fill="#ff7f0e">per-tensor collapse level</text>`;
+    s += `<line x1="${left}" x2="${width - 10}" y1="${y1(collapseAt)}" y2="${y1(collapseAt)}" stroke="#ff7f0e" stroke-dasharray="4 3"/>`;
   const t2 = top + h1 + gap;
   const sq = ch.flatMap((c) => [c.pcSqnr, c.ptSqnr]).filter((v) => Number.isFinite(v));
   const smax = Math.max(10, ...sq);
