@@ -5,8 +5,7 @@
  * classifies the outcome.
  */
 import { EdgeqError } from "../../toolchain/errors.js";
-import { graphCost } from "../../toolchain/ir/cost.js";
-import { checkGraph } from "../../toolchain/ir/shapes.js";
+import { inspectModel, renderInspect } from "../../toolchain/tflite/inspect.js";
 import { readTflite } from "../../toolchain/tflite/read.js";
 
 export interface Landmarks {
@@ -131,7 +130,7 @@ export function mutate(
 
 export type Outcome = "parsed" | "edgeq-error" | "crash" | "slow";
 
-/** Parses a mutant, then shape-checks and costs it; classifies what happened. */
+/** Runs a mutant through everything `edgeq inspect` does (read, checkGraph, graphCost, render). */
 export function checkOne(bytes: Uint8Array): {
   outcome: Outcome;
   ms: number;
@@ -143,9 +142,9 @@ export function checkOne(bytes: Uint8Array): {
   let detail: string | undefined;
   let code: string | undefined;
   try {
-    const g = readTflite(bytes, { source: "mutant", onWarning: () => {} });
-    checkGraph(g);
-    graphCost(g);
+    const r = inspectModel(bytes, "mutant");
+    renderInspect(r);
+    JSON.stringify(r);
   } catch (e) {
     if (e instanceof EdgeqError) {
       outcome = "edgeq-error";
