@@ -8,6 +8,7 @@
 import { type CalibrationMethod, calibrate, type LayerCalibration, type Range } from "../calibrate/index.js";
 import { EdgeqError } from "../errors.js";
 import type { Graph, QuantParams, Tensor } from "../ir/types.js";
+import { biasCorrection } from "./biascorr.js";
 import { type EqualizePair, equalize } from "./equalize.js";
 import { activationParams, isUnitRange, UNIT_INPUT } from "./params.js";
 import { compact, optimizeFloat, type RewriteStats } from "./rewrite.js";
@@ -33,6 +34,8 @@ export interface QuantizeOptions {
   equalize?: boolean;
   /** Keep float32 input/output, wrapped in QUANTIZE / DEQUANTIZE. */
   floatIo?: boolean;
+  /** Empirical bias correction of weight rounding (default true). */
+  biasCorrection?: boolean;
   onWarning?(msg: string): void;
   onProgress?(done: number, total: number, phase: string): void;
 }
@@ -47,6 +50,8 @@ export interface ActivationReport {
 export interface QuantizeReport {
   rewrites: RewriteStats;
   equalized: EqualizePair[];
+  /** Bias correction per layer: the largest mean shift removed (float units). */
+  biasCorrection: { name: string; maxShift: number }[];
   layers: LayerWeightReport[];
   activations: ActivationReport[];
   warnings: string[];
@@ -133,6 +138,16 @@ export function quantizeWithReport(
       }
     } else setAct(out, fromRange(out));
   }
+  let corrected: { name: string; maxShift: number }[] = [];
+  if (opts.biasCorrection !== false) {
+    const n = Math.min(calib.length, 128);
+    const sub = Array.from({ length: n }, (_, i) => calib[Math.floor((i * calib.length) / n)]!);
+    const bc = biasCorrection(f, sub, (o) =>
+      o.type === "FULLY_CONNECTED" ? !!opts.perChannelDense : !opts.perTensor,
+    );
+    for (const [bi, b] of bc.bias) q.tensors[bi] = { ...q.tensors[bi]!, data: b };
+    corrected = bc.shifts;
+  }
   const layers = quantizeConstants(q, f, {
     perTensor: !!opts.perTensor,
     perChannelDense: !!opts.perChannelDense,
@@ -152,7 +167,18 @@ export function quantizeWithReport(
         zeroPoint: t.quant!.zeroPoint[0]!,
       };
     });
-  return { graph: q, report: { rewrites: stats, equalized, layers, activations, warnings, floatGraph: f } };
+  return {
+    graph: q,
+    report: {
+      rewrites: stats,
+      equalized,
+      biasCorrection: corrected,
+      layers,
+      activations,
+      warnings,
+      floatGraph: f,
+    },
+  };
 }
 
 /** Float graph + representative inputs (one Float32Array per sample) -> int8 graph. */
