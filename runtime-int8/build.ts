@@ -23,6 +23,26 @@ export interface RuntimeBundle {
   gzipBytes: number;
 }
 
+/** Property names the bundle's users see (API, tensor and op info) or that Espruino defines. */
+const PUBLIC = [
+  ...[
+    "load",
+    "OPS",
+    "greedy",
+    "arenaBytes",
+    "tensors",
+    "ops",
+    "inputs",
+    "outputs",
+    "input",
+    "output",
+    "tensor",
+    "invoke",
+  ],
+  ...["name", "shape", "type", "scale", "zeroPoint", "axis", "size", "data", "offset", "offsets", "total"],
+  ...["convolve", "sum", "toArrayBuffer", "exports"],
+];
+
 const footer = 'if (typeof module !== "undefined" && module.exports) module.exports = edgeqrt;';
 
 /** Builds the bundle in memory (no files written). */
@@ -54,7 +74,12 @@ export async function buildRuntime(): Promise<RuntimeBundle> {
   const m = await minify(code, {
     ecma: 5,
     compress: { passes: 3 },
-    mangle: { toplevel: false },
+    mangle: {
+      toplevel: false,
+      // internal property names are mangled too; the public API and the engine built-ins
+      // (terser reserves standard JS property names itself) keep theirs
+      properties: { reserved: PUBLIC },
+    },
     format: { ecma: 5 },
   });
   const min = m.code ?? "";

@@ -6,15 +6,15 @@
  *   var m = edgeqrt.load(bytes);   // ArrayBuffer, Uint8Array or a byte string
  *   m.input(0).set(data); m.invoke(); m.output(0)
  */
-import { fail, parse } from "./fb.js";
+import { ESIZE, fail, parse } from "./fb.js";
 import { conv } from "./ops/conv.js";
 import { dwconv } from "./ops/dwconv.js";
 import { elementwise } from "./ops/elementwise.js";
-import { fc } from "./ops/fc.js";
 import { mean } from "./ops/mean.js";
 import { concat, dequantize, pad, quantize, relu, reshape } from "./ops/misc.js";
 import { pool } from "./ops/pool.js";
 import { softmax } from "./ops/softmax.js";
+import { fc } from "./ops/window.js";
 import { greedy } from "./plan.js";
 import type { Eval, RtOp, RtTensor, View } from "./types.js";
 import type { Ctx } from "./util.js";
@@ -30,49 +30,33 @@ declare const E:
     }
   | undefined;
 
+const CODES = [0, 1, 2, 3, 4, 6, 9, 17, 18, 19, 21, 22, 25, 34, 40, 114];
+const NAMES =
+  "ADD AVERAGE_POOL_2D CONCATENATION CONV_2D DEPTHWISE_CONV_2D DEQUANTIZE FULLY_CONNECTED MAX_POOL_2D MUL RELU RELU6 RESHAPE SOFTMAX PAD MEAN QUANTIZE".split(
+    " ",
+  );
+const PREP: ((c: Ctx, op: RtOp) => Eval)[] = [
+  elementwise,
+  pool,
+  concat,
+  conv,
+  dwconv,
+  dequantize,
+  fc,
+  pool,
+  elementwise,
+  relu,
+  relu,
+  reshape,
+  softmax,
+  pad,
+  mean,
+  quantize,
+];
+
 /** Builtin operator codes the runtime runs, with their TFLite names. */
-export const OPS: { [code: number]: string } = {
-  0: "ADD",
-  1: "AVERAGE_POOL_2D",
-  2: "CONCATENATION",
-  3: "CONV_2D",
-  4: "DEPTHWISE_CONV_2D",
-  6: "DEQUANTIZE",
-  9: "FULLY_CONNECTED",
-  17: "MAX_POOL_2D",
-  18: "MUL",
-  19: "RELU",
-  21: "RELU6",
-  22: "RESHAPE",
-  25: "SOFTMAX",
-  34: "PAD",
-  40: "MEAN",
-  43: "SQUEEZE",
-  114: "QUANTIZE",
-};
-
-const PREP: { [code: number]: (c: Ctx, op: RtOp) => Eval } = {
-  0: elementwise,
-  1: pool,
-  2: concat,
-  3: conv,
-  4: dwconv,
-  6: dequantize,
-  9: fc,
-  17: pool,
-  18: elementwise,
-  19: relu,
-  21: relu,
-  22: reshape,
-  25: softmax,
-  34: pad,
-  40: mean,
-  43: reshape,
-  114: quantize,
-};
-
-/** Bytes per element of each TensorType. */
-const ESIZE: { [type: number]: number } = { 0: 4, 2: 4, 3: 1, 4: 8, 6: 1, 7: 2, 9: 1 };
+export const OPS: { [code: number]: string } = {};
+for (let i = 0; i < CODES.length; i++) OPS[CODES[i] as number] = NAMES[i] as string;
 
 export interface Model {
   /** Arena bytes (all activations, planned). */
@@ -94,142 +78,100 @@ function bytesOf(b: ArrayBuffer | Uint8Array | string): Uint8Array {
   if (typeof b === "string") {
     if (typeof E !== "undefined" && E && E.toArrayBuffer) return new Uint8Array(E.toArrayBuffer(b));
     const u = new Uint8Array(b.length);
-    for (let i = 0; i < b.length; i++) u[i] = b.charCodeAt(i) & 255;
+    for (let i = 0; i < b.length; i++) u[i] = b.charCodeAt(i);
     return u;
   }
   // duck-typed, so arrays from another realm (vm contexts, iframes) and Node Buffers work too
   const v = b as Uint8Array;
-  if (v && v.buffer && typeof v.byteOffset === "number")
-    return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
-  if (b && typeof (b as ArrayBuffer).byteLength === "number") return new Uint8Array(b as ArrayBuffer);
+  if (v && v.buffer) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  if (b && (b as ArrayBuffer).byteLength >= 0) return new Uint8Array(b as ArrayBuffer);
   return fail("load() takes an ArrayBuffer, a Uint8Array or a byte string");
 }
 
-/** A typed view of n elements of type `type` at byte offset `off` of `buf` (copied only if misaligned). */
+/** A view of n elements of `type` at byte `off` of `buf`; int32/float32 copied only if misaligned, int64 as its low words. */
 function view(type: number, buf: ArrayBuffer, off: number, n: number): View {
-  if (type === 9) return new Int8Array(buf, off, n);
-  if (type === 3 || type === 6) return new Uint8Array(buf, off, n);
-  const es = ESIZE[type] as number;
-  if (type !== 4 && off % es === 0)
-    return type === 0
-      ? new Float32Array(buf, off, n)
-      : type === 7
-        ? new Int16Array(buf, off, n)
-        : new Int32Array(buf, off, n);
-  // misaligned (or int64, kept as its low 32 bits): assemble little-endian
-  const dv = new DataView(buf, off, n * es);
-  const out = type === 0 ? new Float32Array(n) : type === 7 ? new Int16Array(n) : new Int32Array(n);
+  if (ESIZE[type] === 1) return type === 9 ? new Int8Array(buf, off, n) : new Uint8Array(buf, off, n);
+  if (type !== 4 && off % 4 === 0) return type ? new Int32Array(buf, off, n) : new Float32Array(buf, off, n);
+  const dv = new DataView(buf, off);
+  const out = type ? new Int32Array(n) : new Float32Array(n);
   for (let i = 0; i < n; i++)
-    out[i] =
-      type === 0
-        ? dv.getFloat32(i * 4, true)
-        : type === 7
-          ? dv.getInt16(i * 2, true)
-          : dv.getInt32(i * es, true);
+    out[i] = type ? dv.getInt32(i * (type === 4 ? 8 : 4), true) : dv.getFloat32(i * 4, true);
   return out;
 }
 
 export function load(bytes: ArrayBuffer | Uint8Array | string): Model {
-  const u8 = bytesOf(bytes);
-  const g = parse(u8);
+  const g = parse(bytesOf(bytes));
   const T = g.tensors;
-  const nOps = g.ops.length;
-  // lifetimes of activation tensors; RESHAPE/SQUEEZE outputs alias their input's buffer
-  const root: number[] = [];
-  const first: number[] = [];
-  const last: number[] = [];
-  for (let i = 0; i < T.length; i++) {
-    root.push(i);
-    first.push(nOps + 1);
-    last.push(-1);
-  }
-  const use = (t: number, k: number) => {
-    if (t < 0 || (T[t] as RtTensor).data) return;
-    const b = root[t] as number;
-    if (k < (first[b] as number)) first[b] = k;
-    if (k > (last[b] as number)) last[b] = k;
+  const n = g.ops.length;
+  // buffer lifetimes (op indices) of activations; RESHAPE outputs share their input's buffer
+  const root = T.map((_, i) => i);
+  const first = T.map(() => n + 1);
+  const last = T.map(() => -1);
+  const size = T.map(() => 0);
+  const use = (ts: number[], k: number) => {
+    for (let j = 0; j < ts.length; j++) {
+      const t = T[ts[j] as number];
+      if (!t || t.data) continue;
+      const b = root[ts[j] as number] as number;
+      if (k < (first[b] as number)) first[b] = k;
+      if (k > (last[b] as number)) last[b] = k;
+      const nb = (t.size * (ESIZE[t.type] as number) + 3) & ~3;
+      if (nb > (size[b] as number)) size[b] = nb;
+    }
   };
-  for (let k = 0; k < g.inputs.length; k++) use(g.inputs[k] as number, 0);
-  for (let k = 0; k < nOps; k++) {
-    const op = g.ops[k] as RtOp;
-    if (!PREP[op.code]) fail("operator " + k + " has unsupported builtin code " + op.code);
+  use(g.inputs, 0);
+  const prep = g.ops.map((op, k) => {
+    const p = CODES.indexOf(op.code);
+    if (p < 0) fail("operator " + k + " has unsupported builtin code " + op.code);
     const x = op.inputs[0] as number;
-    if ((op.code === 22 || op.code === 43) && !(T[x] as RtTensor).data)
-      root[op.outputs[0] as number] = root[x] as number;
-    for (let j = 0; j < op.inputs.length; j++) use(op.inputs[j] as number, k);
-    for (let j = 0; j < op.outputs.length; j++) use(op.outputs[j] as number, k);
-  }
-  for (let k = 0; k < g.outputs.length; k++) use(g.outputs[k] as number, nOps);
-  const bufs: number[] = [];
-  const size: number[] = [];
-  const bf: number[] = [];
-  const bl: number[] = [];
-  const slot: number[] = [];
-  for (let i = 0; i < T.length; i++) {
-    const t = T[i] as RtTensor;
-    slot.push(-1);
-    if (t.data || root[i] !== i || (last[i] as number) < 0) continue;
-    slot[i] = bufs.length;
-    bufs.push(i);
-    size.push(0);
-    bf.push(first[i] as number);
-    bl.push(last[i] as number);
-  }
-  for (let i = 0; i < T.length; i++) {
-    const t = T[i] as RtTensor;
-    const s = slot[root[i] as number] as number;
-    if (t.data || s < 0) continue;
-    const es = ESIZE[t.type];
-    if (es === undefined) fail("tensor " + i + " has unsupported type " + t.type);
-    const nb = (t.size * es + 3) & ~3;
-    if (nb > (size[s] as number)) size[s] = nb;
-  }
-  const plan = greedy(size, bf, bl, 4);
+    if (p === 11 && !(T[x] as RtTensor).data) root[op.outputs[0] as number] = root[x] as number;
+    use(op.inputs, k);
+    use(op.outputs, k);
+    return p;
+  });
+  use(g.outputs, n);
+  const plan = greedy(size, first, last, 4);
   const arena = new ArrayBuffer(plan.total);
-  for (let i = 0; i < T.length; i++) {
-    const t = T[i] as RtTensor;
-    if (t.data) t.d = view(t.type, t.data.buffer as ArrayBuffer, t.data.byteOffset, t.size);
-    else {
-      const s = slot[root[i] as number] as number;
-      if (s < 0) continue;
-      t.offset = plan.offsets[s] as number;
+  T.forEach((t, i) => {
+    const d = t.data;
+    if (d) t.d = view(t.type, d.buffer as ArrayBuffer, d.byteOffset, t.size);
+    else if ((last[root[i] as number] as number) >= 0) {
+      t.offset = plan.offsets[root[i] as number] as number;
       t.d = view(t.type, arena, t.offset, t.size);
     }
-  }
+  });
   const c: Ctx = { fb: g.fb, t: T };
   if (typeof E !== "undefined" && E && E.convolve && E.sum) {
     const ec = E.convolve;
     c.dot = (a, b) => ec(a, b, 0);
     c.sum = E.sum;
   }
-  const evals: Eval[] = [];
-  const ops: Model["ops"] = [];
-  for (let k = 0; k < nOps; k++) {
-    const op = g.ops[k] as RtOp;
-    const name = OPS[op.code] as string;
+  const evals = g.ops.map((op, k) => {
     try {
-      evals.push((PREP[op.code] as (c: Ctx, op: RtOp) => Eval)(c, op));
+      return (PREP[prep[k] as number] as (c: Ctx, op: RtOp) => Eval)(c, op);
     } catch (e) {
-      fail("operator " + k + " (" + name + "): " + (e as Error).message);
+      return fail("operator " + k + " (" + NAMES[prep[k] as number] + "): " + (e as Error).message);
     }
-    ops.push({ type: name, inputs: op.inputs, outputs: op.outputs });
-  }
+  });
   const tv = (i: number): View => {
     const t = T[i];
-    if (!t || !t.d) return fail("tensor " + i + " has no data");
-    return t.d;
+    return t && t.d ? t.d : fail("tensor " + i + " has no data");
   };
   return {
     arenaBytes: plan.total,
     tensors: T,
-    ops: ops,
+    ops: g.ops.map((op, k) => ({
+      type: NAMES[prep[k] as number] as string,
+      inputs: op.inputs,
+      outputs: op.outputs,
+    })),
     inputs: g.inputs,
     outputs: g.outputs,
     input: (i) => tv(g.inputs[i] as number),
     output: (i) => tv(g.outputs[i] as number),
     tensor: tv,
     invoke: (onOp) => {
-      for (let k = 0; k < evals.length; k++) {
+      for (let k = 0; k < n; k++) {
         (evals[k] as Eval)();
         if (onOp) onOp(k);
       }

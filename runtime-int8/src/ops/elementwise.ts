@@ -6,7 +6,7 @@
  * sum of two such values by the output multiplier (AddElementwise). MUL: (a + offA) * (b + offB)
  * is at most 2^16 in magnitude. No accumulator can overflow.
  */
-import { fI8 } from "../fb.js";
+import { num } from "../fb.js";
 import { actRange, fround, mbqm, multipliers } from "../fixed.js";
 import type { Eval, RtOp } from "../types.js";
 import { type Ctx, check, i8, sc, tin, tout, zp } from "../util.js";
@@ -36,7 +36,7 @@ export function elementwise(c: Ctx, op: RtOp): Eval {
     os.push(i < 4 - Y.shape.length ? 1 : (Y.shape[i - 4 + Y.shape.length] as number));
   const sa = strides(A.shape, os);
   const sb = strides(B.shape, os);
-  const ar = actRange(fI8(c.fb, op.opt, 0, 0), sc(Y), zp(Y));
+  const ar = actRange(num(c.fb, op.opt, 0, 0, 1), sc(Y), zp(Y));
   const lo = ar[0] as number;
   const hi = ar[1] as number;
   const oa = -zp(A);

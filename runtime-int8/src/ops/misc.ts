@@ -3,7 +3,7 @@
  * RELU, RELU6. None accumulates; integer-only except QUANTIZE from float and DEQUANTIZE
  * to float, which are a model's float edges (the only float math invoke() can do).
  */
-import { fI32 } from "../fb.js";
+import { num } from "../fb.js";
 import { fround, mbqm, multipliers, roundAway } from "../fixed.js";
 import type { Eval, RtOp, View } from "../types.js";
 import { type Ctx, check, i8, sc, tin, tout, zp } from "../util.js";
@@ -60,7 +60,7 @@ export function pad(c: Ctx, op: RtOp): Eval {
 /** CONCATENATION along any axis; inputs must share the output's quantization. */
 export function concat(c: Ctx, op: RtOp): Eval {
   const Y = tout(c, op, 0);
-  let axis = fI32(c.fb, op.opt, 0, 0);
+  let axis = num(c.fb, op.opt, 0, 0, 4);
   if (axis < 0) axis += Y.shape.length;
   let outer = 1;
   for (let i = 0; i < axis; i++) outer *= Y.shape[i] as number;

@@ -4,7 +4,7 @@
  * Average: the sum of at most FH*FW int8 values (|sum| < 2^31 for any window < 2^23), then
  * (sum +- count/2) / count truncated toward zero, as C's integer division.
  */
-import { fI8, fI32 } from "../fb.js";
+import { num } from "../fb.js";
 import { actRange } from "../fixed.js";
 import type { Eval, RtOp } from "../types.js";
 import { type Ctx, check, dim, i8, outSize, padBefore, sc, tin, tout, zp } from "../util.js";
@@ -13,11 +13,11 @@ export function pool(c: Ctx, op: RtOp): Eval {
   const fb = c.fb;
   const o = op.opt;
   const isMax = op.code === 17;
-  const same = fI8(fb, o, 0, 0) === 0;
-  const sw = fI32(fb, o, 1, 1);
-  const sh = fI32(fb, o, 2, 1);
-  const FW = fI32(fb, o, 3, 1);
-  const FH = fI32(fb, o, 4, 1);
+  const same = num(fb, o, 0, 0, 1) === 0;
+  const sw = num(fb, o, 1, 1, 4);
+  const sh = num(fb, o, 2, 1, 4);
+  const FW = num(fb, o, 3, 1, 4);
+  const FH = num(fb, o, 4, 1, 4);
   const X = tin(c, op, 0);
   const Y = tout(c, op, 0);
   const N = dim(X, 0);
@@ -32,7 +32,7 @@ export function pool(c: Ctx, op: RtOp): Eval {
   );
   const ph = padBefore(same, sh, 1, H, FH, OH);
   const pw = padBefore(same, sw, 1, IW, FW, OW);
-  const a = actRange(fI8(fb, o, 5, 0), sc(Y), zp(Y));
+  const a = actRange(num(fb, o, 5, 0, 1), sc(Y), zp(Y));
   const lo = a[0] as number;
   const hi = a[1] as number;
   const x = i8(X);

@@ -5,7 +5,7 @@
  * All values are Q-format int32; the sum of at most D exps in Q12.19 stays below 2^31 for
  * D < 4096.
  */
-import { fFloat } from "../fb.js";
+import { num } from "../fb.js";
 import { quantizeMultiplier, rdbpot, srdhm } from "../fixed.js";
 import type { Eval, RtOp } from "../types.js";
 import { type Ctx, dim, i8, sc, tin, tout } from "../util.js";
@@ -53,7 +53,7 @@ export function softmax(c: Ctx, op: RtOp): Eval {
   const Y = tout(c, op, 0);
   const D = dim(X, -1);
   const rows = (X.size / D) >> 0;
-  const beta = fFloat(c.fb, op.opt, 0, 1);
+  const beta = num(c.fb, op.opt, 0, 1, 0);
   // PreprocessSoftmaxScaling with 5 integer bits
   const q = quantizeMultiplier(Math.min(beta * sc(X) * 67108864, 2147483647));
   const mult = q[0] as number;
