@@ -135,7 +135,7 @@ export function channelChart(ch: ChannelBar[], collapseAt: number, title: string
   const bw = Math.max(3, Math.min(18, Math.floor(640 / Math.max(n, 1))));
   const left = 56;
   const width = Math.max(660, left + n * bw + 20);
-  const top = 24;
+  const top = 40;
   const h1 = 120;
   const gap = 34;
   const h2 = 90;
@@ -146,7 +146,8 @@ export function channelChart(ch: ChannelBar[], collapseAt: number, title: string
   const y1 = (v: number): number =>
     top + h1 - ((Math.log10(Math.max(v, 10 ** lo)) - lo) / Math.max(hi - lo, 1)) * h1;
   let s = svgOpen(width, h, "channels", title);
-  s += `<text x="4" y="14" ${FONT} font-weight="bold">${esc(title)} <tspan font-weight="normal" fill="#ff7f0e">- - below the dashed line per-tensor quantization collapses a channel</tspan></text>`;
+  s += `<text x="4" y="14" ${FONT} font-weight="bold">${esc(title)}</text>`;
+  s += `<text x="4" y="28" ${FONT} fill="#ff7f0e">dashed line: below it per-tensor quantization leaves a channel fewer than 8 int8 steps</text>`;
   for (let e = lo; e <= hi; e++)
     s += `<text x="${left - 4}" y="${y1(10 ** e) + 4}" ${FONT} text-anchor="end">1e${e}</text><line x1="${left}" x2="${width - 10}" y1="${y1(10 ** e)}" y2="${y1(10 ** e)}" stroke="#eee"/>`;
   ch.forEach((c, i) => {
