@@ -33,24 +33,16 @@ export function dim(t: RtTensor, i: number): number {
   return t.shape[i < 0 ? t.shape.length + i : i] as number;
 }
 
-/** SAME / VALID padding before the data (TFLite ComputePaddingHeightWidth). */
-export function padBefore(
-  same: boolean,
-  stride: number,
-  dil: number,
-  inSize: number,
-  k: number,
-  outSize: number,
-): number {
-  if (!same) return 0;
-  const total = (outSize - 1) * stride + (k - 1) * dil + 1 - inSize;
-  return total > 0 ? total >> 1 : 0;
-}
-
-/** Output size TFLite computes; the runtime checks the file's shape against it. */
-export function outSize(same: boolean, stride: number, dil: number, inSize: number, k: number): number {
-  const eff = (k - 1) * dil + 1;
-  return same ? ((inSize + stride - 1) / stride) >> 0 : ((inSize + stride - eff) / stride) >> 0;
+/**
+ * One spatial dim of a windowed op: checks the file's output size against TFLite's rule
+ * (SAME: ceil(n / s); VALID: ceil((n - eff + 1) / s)) and returns the leading pad
+ * (ComputePaddingHeightWidth).
+ */
+export function padAxis(same: boolean, s: number, d: number, n: number, k: number, out: number): number {
+  const eff = (k - 1) * d + 1;
+  check(out === (same ? ((n + s - 1) / s) >> 0 : ((n + s - eff) / s) >> 0), "bad shapes");
+  const total = (out - 1) * s + eff - n;
+  return same && total > 0 ? total >> 1 : 0;
 }
 
 export function check(cond: boolean, msg: string): void {
@@ -77,7 +69,7 @@ export function bias(c: Ctx, op: RtOp, i: number, n: number): Int32Array {
   const out = new Int32Array(n);
   const b = (op.inputs[i] as number) >= 0 ? tin(c, op, i) : undefined;
   if (b && b.d) {
-    check(b.size === n, "bias has " + b.size + " values, expected " + n);
+    check(b.size === n, "bad bias");
     for (let k = 0; k < n; k++) out[k] = b.d[k] as number;
   }
   return out;

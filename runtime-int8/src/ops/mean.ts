@@ -16,7 +16,7 @@ export function mean(c: Ctx, op: RtOp): Eval {
   const A = tin(c, op, 1);
   const Y = tout(c, op, 0);
   const rank = X.shape.length;
-  check(!!A.d, "MEAN axes must be a constant tensor");
+  check(!!A.d, "bad shapes");
   const red: boolean[] = [];
   for (let i = 0; i < rank; i++) red.push(false);
   for (let i = 0; i < A.size; i++) {
@@ -32,7 +32,7 @@ export function mean(c: Ctx, op: RtOp): Eval {
     if (red[i]) cnt *= X.shape[i] as number;
     else s *= X.shape[i] as number;
   }
-  check(s === Y.size, "MEAN output size does not match");
+  check(s === Y.size, "bad shapes");
   const spatial = rank === 4 && red[1] && red[2] && !red[0] && !red[3];
   const raw = !spatial && zp(X) === zp(Y) && sc(X) === sc(Y);
   const q = multipliers([sc(X) / sc(Y)]);

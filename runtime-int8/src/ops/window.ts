@@ -6,7 +6,7 @@
 import { num } from "../fb.js";
 import { mbqm } from "../fixed.js";
 import type { Eval, RtOp, RtTensor } from "../types.js";
-import { bias, type Ctx, check, convQuant, dim, i8, tin, tout, zp } from "../util.js";
+import { bias, type Ctx, check, convQuant, dim, i8, padAxis, tin, tout, zp } from "../util.js";
 
 /** Geometry and quantization of a conv-like op (field names kept short: they ship in the bundle). */
 export interface Geom {
@@ -36,14 +36,6 @@ export interface Geom {
   x: Int8Array;
   w: Int8Array;
   y: Int8Array;
-}
-
-/** Output size and leading pad of one spatial dim (TFLite ComputePaddingHeightWidth). */
-function axis(same: boolean, s: number, d: number, n: number, k: number, out: number): number {
-  const eff = (k - 1) * d + 1;
-  check(out === (same ? ((n + s - 1) / s) >> 0 : ((n + s - eff) / s) >> 0), "bad shapes");
-  const total = (out - 1) * s + eff - n;
-  return same && total > 0 ? total >> 1 : 0;
 }
 
 /** dwOpts: DepthwiseConv2DOptions carries depth_multiplier at field 3, shifting the rest by one. */
@@ -85,8 +77,8 @@ export function geom(c: Ctx, op: RtOp, dwOpts: boolean): Geom {
     y: i8(Y),
   };
   check(dim(Y, 3) === OC && (dwOpts ? OC % g.C === 0 : dim(W, 3) === g.C), "bad shapes");
-  g.ph = axis(same, g.sh, g.dh, g.H, g.KH, g.OH);
-  g.pw = axis(same, g.sw, g.dw, g.IW, g.KW, g.OW);
+  g.ph = padAxis(same, g.sh, g.dh, g.H, g.KH, g.OH);
+  g.pw = padAxis(same, g.sw, g.dw, g.IW, g.KW, g.OW);
   quant(g, X, W, Y, num(fb, o, 3 + k, 0, 1));
   return g;
 }
