@@ -8,7 +8,10 @@ import { EdgeqError } from "./errors.js";
 
 // Lazily imported so that `edgeq inspect` does not load tfjs.
 const commands: Record<string, () => Promise<CommandDef<any>>> = {
+  fit: () => import("./commands/fit.js").then((m) => m.default),
+  flash: () => import("./commands/flash.js").then((m) => m.default),
   inspect: () => import("./commands/inspect.js").then((m) => m.default),
+  ports: () => import("./commands/ports.js").then((m) => m.default),
   quantize: () => import("./commands/quantize.js").then((m) => m.default),
   report: () => import("./commands/report.js").then((m) => m.default),
   train: () => import("./commands/train.js").then((m) => m.default),

@@ -1,0 +1,240 @@
+/**
+ * Does a model fit a board, and how fast might it run? Plain arithmetic over a ModelSummary
+ * and a Board record, so tests can check every number.
+ *
+ * Flash: runtime bundle + model (+ labels) as Storage files, each with a 32-byte header and
+ * padded to 4 bytes. While a file uploads it exists twice (temporary copy + final), so the
+ * verdict uses the peak: max(2 x runtime, runtime + 2 x model, runtime + model + 2 x labels).
+ *
+ * RAM, in JsVars (Espruino's unit of memory: `bytesPerJsVar` each):
+ *   typed array of n bytes  = 3 + ceil(n / bytesPerJsVar)  (ArrayBuffer, view, flat-string header + data)
+ *   arena                   = one typed array of arenaBytes
+ *   activation views        = 2 per activation tensor (a view object + its header)
+ *   weights                 = 2 per constant tensor (views into the model) and, where Storage is
+ *                             not memory-mapped, the whole model copied into RAM as one typed array
+ *   per-channel parameters  = 2 Int32Arrays (multiplier, shift) per conv/fc op sized by its channels
+ *   runtime objects         = 4 per function in the bundle + 10 per op (prepared op state)
+ *   runtime code            = 0 where Storage is memory-mapped (Espruino runs functions from flash),
+ *                             else the bundle text copied into RAM
+ *   firmware baseline       = 150 (REPL, process.env, built-in objects at boot)
+ * A fit "with margin" leaves at least 10% of the board's JsVars / Storage free.
+ *
+ * Latency: an estimate, not a measurement: per op, MACs over the board's rate for that kind of op
+ * plus output elements over its per-element rate (see each board's rates.note for how the rates
+ * were derived).
+ */
+import type { OpType } from "../toolchain/ir/types.js";
+import type { ModelSummary } from "./estimate.js";
+import type { Board } from "./index.js";
+
+export const STORAGE_HEADER = 32;
+export const MARGIN = 0.1;
+export const FIRMWARE_BASELINE_JSVARS = 150;
+export const JSVARS_PER_FUNCTION = 4;
+export const JSVARS_PER_OP = 10;
+
+/** The 9 ops of the TFLite Micro snapshot built into Espruino. */
+export const TFLM_OPS: readonly OpType[] = [
+  "CONV_2D",
+  "DEPTHWISE_CONV_2D",
+  "AVERAGE_POOL_2D",
+  "MAX_POOL_2D",
+  "FULLY_CONNECTED",
+  "SOFTMAX",
+  "QUANTIZE",
+  "DEQUANTIZE",
+  "RESHAPE",
+];
+
+export type Verdict = "fits" | "tight" | "too big";
+
+export function verdict(need: number, have: number): Verdict {
+  if (need > have) return "too big";
+  return need <= have * (1 - MARGIN) ? "fits" : "tight";
+}
+
+export function storageFileBytes(n: number): number {
+  return STORAGE_HEADER + Math.ceil(n / 4) * 4;
+}
+
+export function typedArrayJsVars(bytes: number, bytesPerJsVar: number): number {
+  return 3 + Math.ceil(bytes / bytesPerJsVar);
+}
+
+export interface FlashFit {
+  runtimeFile: number;
+  modelFile: number;
+  labelsFile: number;
+  /** Storage after the upload; and the peak while the largest file exists twice. */
+  total: number;
+  peakDuringUpload: number;
+  available: number;
+  verdict: Verdict;
+}
+
+export function flashFit(board: Board, runtimeBytes: number, modelBytes: number, labelsBytes = 0): FlashFit {
+  const runtimeFile = runtimeBytes > 0 ? storageFileBytes(runtimeBytes) : 0;
+  const modelFile = storageFileBytes(modelBytes);
+  const labelsFile = labelsBytes > 0 ? storageFileBytes(labelsBytes) : 0;
+  const total = runtimeFile + modelFile + labelsFile;
+  // the runtime goes first (temp + final), then the model next to it (temp + final), then the labels
+  const peakDuringUpload = Math.max(
+    2 * runtimeFile,
+    runtimeFile + 2 * modelFile,
+    runtimeFile + modelFile + 2 * labelsFile,
+  );
+  return {
+    runtimeFile,
+    modelFile,
+    labelsFile,
+    total,
+    peakDuringUpload,
+    available: board.storageBytes,
+    verdict: verdict(peakDuringUpload, board.storageBytes),
+  };
+}
+
+export interface RamFit {
+  arena: number;
+  activationViews: number;
+  weights: number;
+  channelParams: number;
+  runtimeObjects: number;
+  runtimeCode: number;
+  firmware: number;
+  totalJsVars: number;
+  totalBytes: number;
+  availableJsVars: number;
+  verdict: Verdict;
+}
+
+/** `functions`: number of functions in the runtime bundle (count of `function` keywords). */
+export function ramFit(board: Board, s: ModelSummary, runtimeBytes: number, functions: number): RamFit {
+  const bpv = board.bytesPerJsVar;
+  const arena = typedArrayJsVars(s.arenaBytes, bpv);
+  const activationViews = 2 * s.activationTensors;
+  const weights = 2 * s.constTensors + (board.mmapFlash ? 0 : typedArrayJsVars(s.modelBytes, bpv));
+  const convOps = s.ops.filter(
+    (o) => o.type === "CONV_2D" || o.type === "DEPTHWISE_CONV_2D" || o.type === "FULLY_CONNECTED",
+  );
+  const channelParams = convOps.length * 2 * 3 + 2 * Math.ceil((4 * s.channelParams) / bpv);
+  const runtimeObjects = JSVARS_PER_FUNCTION * functions + JSVARS_PER_OP * s.ops.length;
+  const runtimeCode = board.mmapFlash ? 0 : Math.ceil(runtimeBytes / bpv);
+  const firmware = FIRMWARE_BASELINE_JSVARS;
+  const totalJsVars =
+    arena + activationViews + weights + channelParams + runtimeObjects + runtimeCode + firmware;
+  return {
+    arena,
+    activationViews,
+    weights,
+    channelParams,
+    runtimeObjects,
+    runtimeCode,
+    firmware,
+    totalJsVars,
+    totalBytes: totalJsVars * bpv,
+    availableJsVars: board.jsVars,
+    verdict: verdict(totalJsVars, board.jsVars),
+  };
+}
+
+export type Engine = "edgeq" | "tflm";
+
+export interface OpLatency {
+  index: number;
+  type: OpType;
+  ms: number;
+}
+
+/** Estimated latency of one inference (ms) on `board` with `engine`. */
+export function latency(
+  board: Board,
+  s: ModelSummary,
+  engine: Engine = "edgeq",
+): { ms: number; ops: OpLatency[] } {
+  const r = board.rates;
+  const ops = s.ops.map((o) => {
+    let sec: number;
+    if (engine === "tflm") {
+      const tf = r.tflmMacsPerSec ?? 0;
+      sec = tf > 0 ? (o.macs + (o.type === "RESHAPE" ? 0 : o.outElems)) / tf : Number.POSITIVE_INFINITY;
+    } else {
+      switch (o.type) {
+        case "CONV_2D":
+        case "FULLY_CONNECTED":
+          sec = o.macs / r.convolveMacsPerSec + o.outElems / r.elementsPerSec;
+          break;
+        case "DEPTHWISE_CONV_2D":
+          sec = o.macs / r.depthwiseMacsPerSec + o.outElems / r.elementsPerSec;
+          break;
+        case "AVERAGE_POOL_2D":
+        case "MAX_POOL_2D":
+          sec = o.macs / r.jsMacsPerSec + o.outElems / r.elementsPerSec;
+          break;
+        case "MEAN":
+          sec = o.inElems / r.jsMacsPerSec + o.outElems / r.elementsPerSec;
+          break;
+        case "RESHAPE":
+          sec = 0;
+          break;
+        default:
+          sec = o.outElems / r.elementsPerSec;
+      }
+    }
+    return { index: o.index, type: o.type, ms: sec * 1000 };
+  });
+  return { ms: ops.reduce((a, o) => a + o.ms, 0), ops };
+}
+
+export interface TflmCheck {
+  applies: boolean;
+  ok: boolean;
+  unsupported: OpType[];
+}
+
+export function tflmCheck(board: Board, s: ModelSummary): TflmCheck {
+  const unsupported = s.opTypes.filter((t) => !TFLM_OPS.includes(t));
+  return { applies: board.tflm, ok: unsupported.length === 0, unsupported };
+}
+
+export interface FitReport {
+  board: { id: string; name: string };
+  flash: FlashFit;
+  ram: RamFit;
+  latencyMs: number;
+  latencyTflmMs?: number;
+  tflm?: TflmCheck;
+  verdict: Verdict;
+  ratesNote: string;
+}
+
+const RANK: Record<Verdict, number> = { fits: 0, tight: 1, "too big": 2 };
+
+export interface RuntimeInfo {
+  bytes: number;
+  functions: number;
+}
+
+export function fitBoard(board: Board, s: ModelSummary, rt: RuntimeInfo, labelsBytes = 0): FitReport {
+  const flash = flashFit(board, rt.bytes, s.modelBytes, labelsBytes);
+  const ram = ramFit(board, s, rt.bytes, rt.functions);
+  const worst = RANK[flash.verdict] >= RANK[ram.verdict] ? flash.verdict : ram.verdict;
+  const rep: FitReport = {
+    board: { id: board.id, name: board.name },
+    flash,
+    ram,
+    latencyMs: latency(board, s, "edgeq").ms,
+    verdict: worst,
+    ratesNote: board.rates.note,
+  };
+  if (board.tflm) {
+    rep.tflm = tflmCheck(board, s);
+    rep.latencyTflmMs = latency(board, s, "tflm").ms;
+  }
+  return rep;
+}
+
+/** Counts `function` keywords in a bundle (for the runtime-objects estimate). */
+export function countFunctions(bundle: string): number {
+  return (bundle.match(/\bfunction\b/g) ?? []).length;
+}

@@ -1,0 +1,64 @@
+/** Text rendering of fit reports (the --json form is the FitReport objects themselves). */
+import type { ModelSummary } from "./estimate.js";
+import type { FitReport } from "./fit.js";
+
+const kb = (n: number): string => `${(n / 1024).toFixed(1)} KB`;
+
+function fmtMs(ms: number): string {
+  if (!Number.isFinite(ms)) return "-";
+  if (ms >= 10_000) return `${(ms / 1000).toFixed(0)} s`;
+  if (ms >= 1000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${ms.toFixed(ms < 10 ? 1 : 0)} ms`;
+}
+
+function pad(cells: string[][]): string[] {
+  const w = cells[0]!.map((_, i) => Math.max(...cells.map((r) => r[i]!.length)));
+  return cells.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join("  "));
+}
+
+export function formatFit(
+  model: string,
+  s: ModelSummary,
+  reports: FitReport[],
+  runtimeBytes: number,
+): string {
+  const lines: string[] = [];
+  lines.push(
+    `${model}: ${s.modelBytes} B, ${s.ops.length} ops (${s.opTypes.join(", ")}), ${s.totalMacs} MACs, arena ${s.arenaBytes} B (${s.arenaSource === "runtime" ? "from the runtime's planner" : "estimated: largest set of live activations"}), runtime bundle ${runtimeBytes} B`,
+  );
+  lines.push("");
+  const rows: string[][] = [
+    [
+      "board",
+      "verdict",
+      "Storage need/have",
+      "peak upload",
+      "JsVars need/have",
+      "RAM",
+      "latency (est.)",
+      "TFLM ops",
+    ],
+  ];
+  for (const r of reports) {
+    rows.push([
+      r.board.name,
+      r.verdict,
+      `${kb(r.flash.total)} / ${kb(r.flash.available)} ${r.flash.verdict === "too big" ? "(too big)" : ""}`.trim(),
+      kb(r.flash.peakDuringUpload),
+      `${r.ram.totalJsVars} / ${r.ram.availableJsVars} ${r.ram.verdict === "too big" ? "(too big)" : ""}`.trim(),
+      kb(r.ram.totalBytes),
+      fmtMs(r.latencyMs) + (r.latencyTflmMs !== undefined ? ` (tflm ${fmtMs(r.latencyTflmMs)})` : ""),
+      r.tflm ? (r.tflm.ok ? "all 9-op" : `no: ${r.tflm.unsupported.join(",")}`) : "-",
+    ]);
+  }
+  lines.push(...pad(rows));
+  lines.push("");
+  lines.push(
+    "verdict: 'fits' leaves >= 10% of Storage and JsVars free, 'tight' fits with less, 'too big' does not fit.",
+    "RAM (JsVars) = arena + activation views + weights (model copied into RAM where Storage is not memory-mapped)",
+    "  + per-channel parameters + runtime objects (+ runtime code where not memory-mapped) + 150 firmware baseline.",
+    "Latency is an ESTIMATE, not a measurement: MACs per op type x per-board rates derived from assumed base rates",
+    `  scaled by clock and core; e.g. ${reports[0]?.ratesNote ?? ""}`,
+  );
+  return lines.join("\n");
+}

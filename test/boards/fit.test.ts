@@ -1,0 +1,255 @@
+/**
+ * Board records, the loader's errors, and the fit arithmetic (Storage, JsVars, latency, TFLite
+ * Micro ops) checked by hand on small cases, then `fit` for every board on a small model and on
+ * a model too large for Puck.js.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { estimateArena, type ModelSummary, opMacs, summarize } from "../../boards/estimate.js";
+import {
+  fitBoard,
+  flashFit,
+  latency,
+  ramFit,
+  storageFileBytes,
+  tflmCheck,
+  typedArrayJsVars,
+  verdict,
+} from "../../boards/fit.js";
+import { type Board, findBoard, loadBoardFile, loadBoards } from "../../boards/index.js";
+import { EdgeqError } from "../../toolchain/errors.js";
+import { writeTflite } from "../../toolchain/tflite/write.js";
+import { int8DsCnn } from "../helpers/models.js";
+import { kwsDsCnn } from "./models.js";
+
+const boards = loadBoards();
+const puck = findBoard(boards, "Puck.js");
+const tmp = mkdtempSync(join(tmpdir(), "edgeq-boards-"));
+/** A stand-in runtime for the arithmetic (the CLI test uses a real file). */
+const RT = { bytes: 20000, functions: 150 };
+
+function summary(p: Partial<ModelSummary>): ModelSummary {
+  return {
+    modelBytes: 0,
+    ops: [],
+    opTypes: [],
+    arenaBytes: 0,
+    arenaSource: "estimate",
+    constTensors: 0,
+    activationTensors: 0,
+    channelParams: 0,
+    totalMacs: 0,
+    ...p,
+  };
+}
+
+describe("board records", () => {
+  it("11 boards from DESIGN.md load and validate, with rates notes saying they are estimates", () => {
+    expect(boards.map((b) => b.id)).toEqual([
+      "banglejs1",
+      "banglejs2",
+      "esp32",
+      "esp8266",
+      "joltjs",
+      "mdbt42q",
+      "original",
+      "pico",
+      "pixljs",
+      "puckjs",
+      "wifi",
+    ]);
+    for (const b of boards) expect(b.rates.note).toMatch(/Estimate, not measured/);
+    expect(puck).toMatchObject({
+      jsVars: 2630,
+      bytesPerJsVar: 13,
+      storageBytes: 40960,
+      mmapFlash: true,
+      tflm: false,
+    });
+    expect(boards.filter((b) => b.tflm).map((b) => b.id)).toEqual(["banglejs1", "banglejs2"]);
+    expect(boards.filter((b) => !b.mmapFlash).map((b) => b.id)).toEqual([
+      "banglejs1",
+      "banglejs2",
+      "esp32",
+      "esp8266",
+    ]);
+  });
+
+  it("findBoard by id, name and process.env.BOARD; unknown name lists the known ones", () => {
+    expect(findBoard(boards, "bangle.js 2").id).toBe("banglejs2");
+    expect(findBoard(boards, "PICO_R1_3").id).toBe("pico");
+    expect(() => findBoard(boards, "arduino")).toThrow(/unknown board 'arduino'; known boards: banglejs1/);
+  });
+
+  it("custom board file: added and found; bad field -> EdgeqError naming the file and the field", () => {
+    const good = {
+      ...JSON.parse(readFileSync(join(import.meta.dirname, "../../boards/records/puckjs.json"), "utf8")),
+      id: "mypuck",
+      name: "My Puck",
+      envBoard: ["MYPUCK"],
+    };
+    const f = join(tmp, "custom.json");
+    writeFileSync(f, JSON.stringify(good));
+    expect(findBoard(loadBoards([f]), "My Puck").envBoard).toEqual(["MYPUCK"]);
+    const bad = join(tmp, "bad.json");
+    writeFileSync(bad, JSON.stringify({ ...good, jsVars: -5 }));
+    const e = (() => {
+      try {
+        loadBoardFile(bad);
+      } catch (x) {
+        return x;
+      }
+    })() as EdgeqError;
+    expect(e).toBeInstanceOf(EdgeqError);
+    expect(e.message).toContain(bad);
+    expect(e.message).toMatch(/field 'jsVars' is -5, want a positive integer/);
+    writeFileSync(bad, JSON.stringify({ ...good, rates: { ...good.rates, convolveMacsPerSec: "fast" } }));
+    expect(() => loadBoardFile(bad)).toThrow(/'rates.convolveMacsPerSec' is "fast"/);
+    writeFileSync(bad, "{ not json");
+    expect(() => loadBoardFile(bad)).toThrow(/is not valid JSON/);
+  });
+});
+
+describe("fit arithmetic", () => {
+  it("Storage file = 32-byte header + data padded to 4: 2704 -> 2736, 2705 -> 2740", () => {
+    expect(storageFileBytes(2704)).toBe(2736);
+    expect(storageFileBytes(2705)).toBe(2740);
+  });
+
+  it("typed array of 20480 B on 13-byte JsVars = 3 + 1576 = 1579 JsVars (DESIGN: ~1540)", () => {
+    expect(typedArrayJsVars(20480, 13)).toBe(1579);
+  });
+
+  it("verdict: 90 of 100 fits, 91 tight, 101 too big", () => {
+    expect(verdict(90, 100)).toBe("fits");
+    expect(verdict(91, 100)).toBe("tight");
+    expect(verdict(101, 100)).toBe("too big");
+  });
+
+  it("flashFit puck runtime=20000 model=2704 labels=10: total 22780, peak max(2R, R+2M, R+M+2L) = 40064 -> tight", () => {
+    const f = flashFit(puck, 20000, 2704, 10);
+    expect([f.runtimeFile, f.modelFile, f.labelsFile]).toEqual([20032, 2736, 44]);
+    expect(f.total).toBe(20032 + 2736 + 44);
+    expect(f.peakDuringUpload).toBe(40064);
+    expect(f.verdict).toBe("tight"); // 40064 > 0.9 * 40960
+  });
+
+  it("ramFit by hand: puck (mmap) vs esp32 (no mmap) on arena 1000 B, 5 act, 4 const, 2 conv ops 24 channels", () => {
+    const s = summary({
+      modelBytes: 3000,
+      arenaBytes: 1000,
+      activationTensors: 5,
+      constTensors: 4,
+      channelParams: 24,
+      ops: [
+        { index: 0, type: "CONV_2D", macs: 0, outElems: 0, inElems: 0 },
+        { index: 1, type: "FULLY_CONNECTED", macs: 0, outElems: 0, inElems: 0 },
+      ],
+    });
+    const p = ramFit(puck, s, 20000, 150);
+    expect(p.arena).toBe(3 + Math.ceil(1000 / 13)); // 80
+    expect(p.activationViews).toBe(10);
+    expect(p.weights).toBe(8);
+    expect(p.channelParams).toBe(2 * 2 * 3 + 2 * Math.ceil(96 / 13)); // 28
+    expect(p.runtimeObjects).toBe(4 * 150 + 10 * 2); // 620
+    expect(p.runtimeCode).toBe(0);
+    expect(p.totalJsVars).toBe(80 + 10 + 8 + 28 + 620 + 0 + 150);
+    const esp = findBoard(boards, "esp32");
+    const e = ramFit(esp, s, 20000, 150);
+    expect(e.weights).toBe(8 + 3 + Math.ceil(3000 / 14));
+    expect(e.runtimeCode).toBe(Math.ceil(20000 / 14));
+  });
+
+  it("latency by hand on puck: CONV 1.2M MACs + 4000 outputs = 1000 + 1000 ms; DW 60k MACs = 1000 ms; RESHAPE 0", () => {
+    const s = summary({
+      ops: [
+        { index: 0, type: "CONV_2D", macs: 1_200_000, outElems: 4000, inElems: 0 },
+        { index: 1, type: "DEPTHWISE_CONV_2D", macs: 60_000, outElems: 0, inElems: 0 },
+        { index: 2, type: "RESHAPE", macs: 0, outElems: 64, inElems: 64 },
+      ],
+    });
+    const l = latency(puck, s);
+    expect(l.ops.map((o) => Math.round(o.ms))).toEqual([2000, 1000, 0]);
+    expect(Math.round(l.ms)).toBe(3000);
+    const bangle = findBoard(boards, "banglejs2");
+    expect(Math.round(latency(bangle, s, "tflm").ms)).toBe(
+      Math.round(((1_200_000 + 4000 + 60_000) / 6_000_000) * 1000),
+    );
+  });
+
+  it("opMacs on the int8 DS-CNN: CONV 3x3 8ch on 12x12x2 = 20736, DW 3x3 to 6x6x16 = 5184, FC 16->10 = 160", () => {
+    const g = int8DsCnn(1);
+    const by = (t: string) => g.ops.filter((o) => o.type === t).map((o) => opMacs(g, o));
+    expect(by("CONV_2D")[0]).toBe(12 * 12 * 8 * 3 * 3 * 2);
+    expect(by("DEPTHWISE_CONV_2D")[0]).toBe(6 * 6 * 16 * 9);
+    expect(by("FULLY_CONNECTED")).toEqual([160]);
+    expect(by("MAX_POOL_2D")).toEqual([3 * 3 * 8 * 4]);
+  });
+
+  it("estimateArena on the KWS DS-CNN C=16: two live [1,25,5,16] int8 activations = 4000 B", () => {
+    expect(estimateArena(kwsDsCnn(1, 16))).toBe(2 * 25 * 5 * 16);
+  });
+
+  it("TFLite Micro ops: KWS DS-CNN all within the 9; int8 DS-CNN needs PAD, ADD, MUL, RELU, RELU6, CONCATENATION, MEAN", () => {
+    const bangle = findBoard(boards, "banglejs1");
+    const k = kwsDsCnn(1, 16);
+    expect(tflmCheck(bangle, summarize(k, 1))).toEqual({ applies: true, ok: true, unsupported: [] });
+    const d = tflmCheck(bangle, summarize(int8DsCnn(1), 1));
+    expect(d.ok).toBe(false);
+    expect([...d.unsupported].sort()).toEqual([
+      "ADD",
+      "CONCATENATION",
+      "MEAN",
+      "MUL",
+      "PAD",
+      "RELU",
+      "RELU6",
+    ]);
+  });
+});
+
+describe("fit on every board", () => {
+  const verdicts = (g: ReturnType<typeof kwsDsCnn>) => {
+    const bytes = writeTflite(g);
+    const s = summarize(g, bytes.length);
+    return Object.fromEntries(boards.map((b: Board) => [b.id, fitBoard(b, s, RT)]));
+  };
+
+  it("small model (KWS DS-CNN C=16, runtime 20000 B): fits Pico/WiFi/Jolt/ESP32/Bangle.js 2 with numbers that add up", () => {
+    const r = verdicts(kwsDsCnn(1, 16));
+    for (const id of ["wifi", "joltjs", "esp32", "banglejs2"]) expect(r[id]!.verdict).toBe("fits");
+    expect(r.esp8266!.verdict).toBe("too big");
+    for (const rep of Object.values(r)) {
+      const m = rep.ram;
+      expect(m.totalJsVars).toBe(
+        m.arena +
+          m.activationViews +
+          m.weights +
+          m.channelParams +
+          m.runtimeObjects +
+          m.runtimeCode +
+          m.firmware,
+      );
+      expect(rep.flash.total).toBe(rep.flash.runtimeFile + rep.flash.modelFile + rep.flash.labelsFile);
+      expect(rep.latencyMs).toBeGreaterThan(0);
+    }
+    expect(r.banglejs2!.tflm).toEqual({ applies: true, ok: true, unsupported: [] });
+    expect(r.puckjs!.tflm).toBeUndefined();
+  });
+
+  it("model too large for Puck.js (KWS DS-CNN C=96, ~60 KB): Puck.js too big on Storage and JsVars; Jolt.js, ESP32, Bangle.js 2 fit", () => {
+    const r = verdicts(kwsDsCnn(1, 96));
+    const p = r.puckjs!;
+    expect(p.verdict).toBe("too big");
+    expect(p.flash.verdict).toBe("too big");
+    expect(p.flash.modelFile).toBeGreaterThan(puck.storageBytes);
+    expect(p.ram.verdict).toBe("too big");
+    expect(p.ram.arena).toBe(3 + Math.ceil((2 * 25 * 5 * 96) / 13));
+    for (const id of ["joltjs", "esp32", "banglejs2"]) expect(r[id]!.verdict).toBe("fits");
+    // Bangle.js 1: Storage is plenty (4 MB) but its SPI flash is not memory-mapped, so the model is copied into RAM
+    expect(r.banglejs1!.flash.verdict).toBe("fits");
+    expect(r.banglejs1!.ram.verdict).toBe("too big");
+  });
+});

@@ -1,0 +1,43 @@
+/**
+ * edgeq fit MODEL --board NAME|all [--json] [--board-file custom.json] [--runtime PATH]
+ * Storage and RAM needed on each board, verdict with margin, estimated latency, TFLite Micro ops.
+ */
+import { defineCommand } from "citty";
+import { DEFAULT_RUNTIME, fitModel, loadModel, readRuntime } from "../../boards/check.js";
+import { formatFit } from "../../boards/report.js";
+
+export default defineCommand({
+  meta: {
+    name: "fit",
+    description:
+      "Does MODEL fit an Espruino board? Storage (runtime + model + headers), RAM in JsVars (arena, weights, " +
+      "runtime), verdict with a 10% margin, ESTIMATED latency (from MACs and per-board rate estimates), and " +
+      "for boards with TFLite Micro built in whether all ops are among its 9",
+  },
+  args: {
+    model: { type: "positional", required: true, description: "the int8 .tflite file" },
+    board: {
+      type: "string",
+      default: "all",
+      description: "board id or name (puckjs, 'Bangle.js 2', ...) or 'all'",
+    },
+    json: { type: "boolean", description: "print the reports as JSON" },
+    "board-file": { type: "string", description: "extra board record(s), comma-separated JSON files" },
+    runtime: { type: "string", description: `runtime bundle (default ${DEFAULT_RUNTIME})` },
+  },
+  run({ args }) {
+    const model = loadModel(String(args.model));
+    const runtime = readRuntime(args.runtime ? String(args.runtime) : undefined);
+    const files = args["board-file"] ? String(args["board-file"]).split(",").filter(Boolean) : [];
+    const r = fitModel(model, runtime, String(args.board ?? "all"), files);
+    if (args.json) {
+      process.stdout.write(
+        `${JSON.stringify({ model: model.path, summary: r.summary, runtimeBytes: r.runtimeBytes, boards: r.reports }, null, 2)}\n`,
+      );
+    } else {
+      process.stdout.write(`${formatFit(model.path, r.summary, r.reports, r.runtimeBytes)}\n`);
+    }
+    // exit code 1 when a single named board does not fit (scripts can test it)
+    if (args.board !== "all" && r.reports.every((x) => x.verdict === "too big")) process.exitCode = 1;
+  },
+});

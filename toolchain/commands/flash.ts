@@ -1,0 +1,119 @@
+/**
+ * edgeq flash MODEL --port PATH [--board auto|NAME] [--check INPUT.raw] [--baud N] [--engine edgeq|tflm]
+ * Uploads the runtime and the model (and its labels) to an Espruino board's Storage over a
+ * serial port, then optionally runs one inference there and compares the bytes with the host.
+ */
+import { defineCommand } from "citty";
+import { SingleBar } from "cli-progress";
+import { DEFAULT_RUNTIME, loadModel, readInput, readRuntime } from "../../boards/check.js";
+import { loadBoards } from "../../boards/index.js";
+import { EdgeqError } from "../errors.js";
+import { type Engine, type FlashProgress, flash } from "../flash/flash.js";
+
+export default defineCommand({
+  meta: {
+    name: "flash",
+    description:
+      "Upload MODEL (and the edgeq runtime) to an Espruino board over a serial port: Storage files written " +
+      "under a temporary name, CRC32-checked, then swapped in; with --check, run one inference on the board " +
+      "and compare its output bytes with the host's",
+  },
+  args: {
+    model: { type: "positional", required: true, description: "the int8 .tflite file" },
+    port: { type: "string", required: true, description: "serial port path (see 'edgeq ports')" },
+    board: {
+      type: "string",
+      default: "auto",
+      description: "'auto' (from process.env.BOARD) or a board id/name that must match",
+    },
+    check: {
+      type: "string",
+      description: "raw int8 input file: run one inference on the board and compare with the host",
+    },
+    baud: { type: "string", default: "115200", description: "baud rate" },
+    engine: {
+      type: "string",
+      default: "edgeq",
+      description: "'edgeq' (this runtime) or 'tflm' (the firmware's require(\"tensorflow\"))",
+    },
+    name: { type: "string", default: "model.tfl", description: "Storage file name of the model" },
+    packets: { type: "string", default: "auto", description: "2v25+ packet protocol: auto|on|off" },
+    runtime: { type: "string", description: `runtime bundle (default ${DEFAULT_RUNTIME})` },
+    "board-file": { type: "string", description: "extra board record(s), comma-separated JSON files" },
+  },
+  async run({ args }) {
+    const engine = String(args.engine) as Engine;
+    if (engine !== "edgeq" && engine !== "tflm") {
+      throw new EdgeqError("BAD_ARG", `--engine must be edgeq or tflm, not '${engine}'`);
+    }
+    const baud = Number(args.baud);
+    if (!Number.isInteger(baud) || baud <= 0)
+      throw new EdgeqError("BAD_ARG", `--baud must be a positive integer, not '${args.baud}'`);
+    const packets = String(args.packets);
+    if (packets !== "auto" && packets !== "on" && packets !== "off") {
+      throw new EdgeqError("BAD_ARG", `--packets must be auto, on or off, not '${packets}'`);
+    }
+    const model = loadModel(String(args.model));
+    const check = args.check ? readInput(String(args.check), "check input") : undefined;
+    const runtime =
+      engine === "edgeq" || check ? readRuntime(args.runtime ? String(args.runtime) : undefined) : undefined;
+    const files = args["board-file"] ? String(args["board-file"]).split(",").filter(Boolean) : [];
+    const bar = new SingleBar({
+      format: "{phase} [{bar}] {value}/{total} B",
+      hideCursor: true,
+      clearOnComplete: false,
+    });
+    let phase = "";
+    const onProgress = (p: FlashProgress): void => {
+      if (!process.stderr.isTTY) return;
+      if (p.phase !== phase) {
+        if (phase) bar.stop();
+        phase = p.phase;
+        bar.start(p.total, p.done, { phase: p.phase.padEnd(7) });
+      } else bar.update(p.done, { phase: p.phase.padEnd(7) });
+    };
+    try {
+      const r = await flash({
+        port: String(args.port),
+        baud,
+        board: String(args.board),
+        boards: loadBoards(files),
+        model: model.bytes,
+        modelName: String(args.name),
+        ...(runtime ? { runtime } : {}),
+        ...(model.labels ? { labels: model.labels } : {}),
+        ...(check ? { check } : {}),
+        outputs: model.graph.outputs.length,
+        engine,
+        packets,
+        onProgress,
+      });
+      if (phase) bar.stop();
+      const out: string[] = [
+        `board: ${r.board.name} (BOARD=${r.env.BOARD}, firmware ${r.env.VERSION}), ${r.packets ? "packet protocol" : "line protocol"}`,
+      ];
+      for (const u of r.uploads) {
+        out.push(
+          `  ${u.name}: ${u.bytes} B, CRC32 0x${u.crc.toString(16).padStart(8, "0")}${u.skipped ? " (already on the board, skipped)" : ""}${u.chunkRetries + u.fileRetries ? ` (${u.chunkRetries} chunk / ${u.fileRetries} file retries)` : ""}`,
+        );
+      }
+      if (r.check) {
+        const c = r.check;
+        const fmt = (a: Int8Array[]): string => a.map((o) => `[${Array.from(o).join(",")}]`).join(" ");
+        out.push(`check (${c.engine}, ${c.ms} ms on the board): board ${fmt(c.board)}`);
+        out.push(`                           host  ${fmt(c.host)}`);
+        out.push(c.identical ? "output bytes identical" : "OUTPUT BYTES DIFFER");
+        if (model.labels && c.board[0]) {
+          const o = c.board[0];
+          let best = 0;
+          for (let i = 1; i < o.length; i++) if (o[i]! > o[best]!) best = i;
+          out.push(`top class on the board: ${JSON.stringify(model.labels[best] ?? String(best))}`);
+        }
+        if (!c.identical) process.exitCode = 1;
+      }
+      process.stdout.write(`${out.join("\n")}\n`);
+    } finally {
+      if (phase) bar.stop();
+    }
+  },
+});
