@@ -121,3 +121,10 @@ describe("checkGraph", () => {
     expect(broadcastShapes([4], [3])).toBeUndefined();
   });
 });
+
+describe("checkGraph tensor limits", () => {
+  it("activation shape [1,65536,65536,1] (2^32 elements) is rejected before anyone allocates it", () => {
+    const g = conv([1, 65536, 65536, 1], [4, 3, 3, 1], [1, 65534, 65534, 4]);
+    expect(shapeError(g).message).toMatch(/more than 2\^28 elements/);
+  });
+});

@@ -7,6 +7,8 @@ import { EdgeqError } from "../errors.js";
 import type { Graph, Op, Padding, Tensor } from "./types.js";
 
 const QUANTIZED = new Set(["int8", "uint8", "int16"]);
+/** Largest tensor checkGraph accepts (elements), so later stages never allocate absurd buffers. */
+export const MAX_ELEMENTS = 2 ** 28;
 
 export function numel(shape: readonly number[]): number {
   let n = 1;
@@ -120,11 +122,18 @@ class OpChecker {
 function checkQuant(g: Graph, t: Tensor, i: number): void {
   const q = t.quant;
   const where = `tensor ${i} '${t.name}'`;
-  const bad = (msg: string): never => {
-    throw new EdgeqError("shape/quant", `tensor ${i} '${t.name}': ${msg}`, where);
+  const bad = (msg: string, code = "shape/quant"): never => {
+    throw new EdgeqError(code, `tensor ${i} '${t.name}': ${msg}`, where);
   };
-  for (const d of t.shape)
-    if (!Number.isInteger(d) || d < 0) bad(`shape ${fmt(t.shape)} has an invalid dimension`);
+  for (const d of t.shape) {
+    if (!Number.isInteger(d) || d < 0) bad(`shape ${fmt(t.shape)} has an invalid dimension`, "shape/tensor");
+  }
+  if (numel(t.shape) > MAX_ELEMENTS) {
+    bad(
+      `shape ${fmt(t.shape)} has more than 2^28 elements; edgeq models stay far below that`,
+      "shape/tensor",
+    );
+  }
   if (!q) {
     if (QUANTIZED.has(t.dtype) && !t.data && isActivation(g, i))
       bad(`${t.dtype} activation has no quantization`);
