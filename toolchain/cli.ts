@@ -14,6 +14,7 @@ const commands: Record<string, () => Promise<CommandDef<any>>> = {
   ports: () => import("./commands/ports.js").then((m) => m.default),
   quantize: () => import("./commands/quantize.js").then((m) => m.default),
   report: () => import("./commands/report.js").then((m) => m.default),
+  run: () => import("./commands/run.js").then((m) => m.default),
   train: () => import("./commands/train.js").then((m) => m.default),
 };
 
