@@ -142,6 +142,38 @@ describe("readTflite quirks and errors", () => {
   });
 });
 
+describe("readTflite allocation bound", () => {
+  it("20000 tensors all pointing at one tensor with a 20000-dim shape -> tflite/too-large, fast", () => {
+    // ~160 KB file that would decode to 400M shape entries if the reader trusted it
+    const b = new Builder(1 << 18);
+    b.startVector(4, 20000, 4);
+    for (let i = 0; i < 20000; i++) b.addInt32(1);
+    const shape = b.endVector();
+    b.startObject(5);
+    b.addFieldOffset(0, shape, 0);
+    const tensor = b.endObject();
+    b.startVector(4, 20000, 4);
+    for (let i = 0; i < 20000; i++) b.addOffset(tensor);
+    const tensors = b.endVector();
+    b.startObject(5);
+    b.addFieldOffset(0, tensors, 0);
+    const sg = vec(b, [b.endObject()]);
+    b.startObject(1);
+    const buffers = vec(b, [b.endObject()]);
+    b.startObject(7);
+    b.addFieldInt32(MODEL.version, 3, 0);
+    b.addFieldOffset(MODEL.subgraphs, sg, 0);
+    b.addFieldOffset(MODEL.buffers, buffers, 0);
+    b.finish(b.endObject(), "TFL3");
+    const bytes = b.asUint8Array();
+    expect(bytes.length).toBeLessThan(200_000);
+    const t0 = performance.now();
+    const e = edgeqError(() => readTflite(bytes));
+    expect(e.code).toBe("tflite/too-large");
+    expect(performance.now() - t0).toBeLessThan(1000);
+  });
+});
+
 function vec(b: Builder, xs: number[]): number {
   b.startVector(4, xs.length, 4);
   for (let i = xs.length - 1; i >= 0; i--) b.addOffset(xs[i]!);

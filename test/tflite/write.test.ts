@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { EdgeqError } from "../../toolchain/errors.js";
+import type { Graph } from "../../toolchain/ir/types.js";
 import { writeTflite } from "../../toolchain/tflite/write.js";
 import { dsCnnInput, floatDsCnn, int8DsCnn } from "../helpers/models.js";
 import { loadNative } from "../oracles/native.js";
@@ -55,6 +57,39 @@ describe("writeTflite from scratch -> TFLite-WASM (XNNPACK)", () => {
       } finally {
         w.dispose();
       }
+    });
+  }
+});
+
+describe("writeTflite rejects IR it cannot write faithfully", () => {
+  const cases: [string, (g: Graph) => void, RegExp][] = [
+    [
+      "int8 weights with 3 bytes too few",
+      (g) => (g.tensors[4]!.data = new Int8Array(141)),
+      /data has 141 bytes but shape \[8,3,3,2\] int8 needs 144/,
+    ],
+    ["7 scales, 8 zero points", (g) => g.tensors[4]!.quant!.scale.pop(), /7 scales and 8 zero points/],
+    ["negative dimension", (g) => (g.tensors[0]!.shape = [1, -1, 12, 2]), /not an int32 >= 0/],
+    ["op input index 99", (g) => (g.ops[0]!.inputs = [99]), /tensor index 99 out of range/],
+    [
+      "fused activation TANH",
+      (g) => ((g.ops[2]!.options as { activation: string }).activation = "TANH"),
+      /unsupported fused activation 'TANH'/,
+    ],
+  ];
+  for (const [name, breakIt, msg] of cases) {
+    it(`int8 ds-cnn with ${name} -> EdgeqError tflite/write`, () => {
+      const g = int8DsCnn(1);
+      breakIt(g);
+      let err: unknown;
+      try {
+        writeTflite(g);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(EdgeqError);
+      expect((err as EdgeqError).code).toBe("tflite/write");
+      expect((err as EdgeqError).message).toMatch(msg);
     });
   }
 });

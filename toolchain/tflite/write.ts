@@ -14,6 +14,7 @@ import {
   BUILTIN_OPTIONS,
   CONCAT_OPTS,
   CONV2D_OPTS,
+  DTYPE_BYTES,
   DWCONV2D_OPTS,
   ELEMENTWISE_OPTS,
   FC_OPTS,
@@ -256,8 +257,38 @@ function checkIndex(g: Graph, i: number, optional: boolean, where: string): void
   if (!ok) fail(`tensor index ${i} out of range (graph has ${g.tensors.length} tensors)`, where);
 }
 
+/** A tensor the writer can serialise faithfully: known dtype, data matching the shape, sane quant. */
+function checkTensor(t: Tensor, i: number): void {
+  const where = `tensor ${i} '${t.name}'`;
+  const size = DTYPE_BYTES[t.dtype];
+  if (size === undefined) fail(`unsupported dtype '${t.dtype}'`, where);
+  if (!t.shape.every((d) => Number.isInteger(d) && d >= 0 && d <= 0x7fffffff)) {
+    fail(`shape [${t.shape.join(",")}] has a dimension that is not an int32 >= 0`, where);
+  }
+  if (t.data) {
+    const want = t.shape.reduce((a, d) => a * d, 1) * size;
+    if (t.data.byteLength !== want) {
+      fail(
+        `data has ${t.data.byteLength} bytes but shape [${t.shape.join(",")}] ${t.dtype} needs ${want}`,
+        where,
+      );
+    }
+  }
+  const q = t.quant;
+  if (q && (q.scale.length === 0 || q.scale.length !== q.zeroPoint.length)) {
+    fail(
+      `quantization has ${q.scale.length} scales and ${q.zeroPoint.length} zero points (need equal, >= 1)`,
+      where,
+    );
+  }
+  if (q && (q.min?.length ?? 0) !== (q.max?.length ?? 0)) {
+    fail("quantization min and max must have the same length", where);
+  }
+}
+
 /** Serialises the graph as a TFLite flatbuffer. Throws EdgeqError on an IR it cannot write. */
 export function writeTflite(g: Graph): Uint8Array {
+  g.tensors.forEach(checkTensor);
   const size = g.tensors.reduce((s, t) => s + (t.data ? t.data.byteLength + 16 : 0), 1024);
   const b = new Builder(size + g.tensors.length * 64 + g.ops.length * 64);
 
