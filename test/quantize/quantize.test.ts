@@ -31,7 +31,12 @@ describe("quantize small DS-CNN (12x12x1, conv s=2, 2 separable blocks, GAP, den
       expect(Math.max(...Array.from(w.data as Int8Array, Math.abs))).toBe(127);
       expect(Math.min(...Array.from(w.data as Int8Array))).toBeGreaterThanOrEqual(-127);
       const inScale = q.tensors[o.inputs[0]!]!.quant!.scale[0]!;
-      b.quant!.scale.forEach((s, c) => {
+      // conv/depthwise biases carry no params (implied; TFLite never reads them), FC biases one scale
+      if (o.type === "FULLY_CONNECTED") expect(b.quant!.scale).toEqual([inScale * wq.scale[0]!]);
+      else expect(b.quant).toBeUndefined();
+      const withParams = quantize(f, calib, { biasParams: true });
+      const bp = withParams.tensors[withParams.ops[q.ops.indexOf(o)]!.inputs[2]!]!.quant!;
+      bp.scale.forEach((s, c) => {
         expect(s).toBeCloseTo(inScale * wq.scale[wq.scale.length === 1 ? 0 : c]!, 15);
       });
     }

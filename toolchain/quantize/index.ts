@@ -34,6 +34,10 @@ export interface QuantizeOptions {
   equalize?: boolean;
   /** Keep float32 input/output, wrapped in QUANTIZE / DEQUANTIZE. */
   floatIo?: boolean;
+  /** Write the (implied) quantization params of conv/depthwise biases; default false (smaller file). */
+  biasParams?: boolean;
+  /** Keep calibrated min/max in the activations' quantization params; default false (smaller file). */
+  keepRanges?: boolean;
   /** Empirical bias correction of weight rounding (default true). */
   biasCorrection?: boolean;
   onWarning?(msg: string): void;
@@ -151,6 +155,7 @@ export function quantizeWithReport(
   const layers = quantizeConstants(q, f, {
     perTensor: !!opts.perTensor,
     perChannelDense: !!opts.perChannelDense,
+    biasParams: !!opts.biasParams,
     warn,
   });
   if (opts.floatIo) wrapFloatIo(q);
@@ -167,6 +172,12 @@ export function quantizeWithReport(
         zeroPoint: t.quant!.zeroPoint[0]!,
       };
     });
+  if (!opts.keepRanges)
+    for (const t of q.tensors)
+      if (t.quant && !t.data) {
+        delete t.quant.min;
+        delete t.quant.max;
+      }
   return {
     graph: q,
     report: {

@@ -82,7 +82,10 @@ export function quantizeWeights(
   };
 }
 
-/** int32 bias with scale inputScale * weightScale[c]; values past int32 are clamped and listed. */
+/**
+ * int32 bias with scale inputScale * weightScale[c] (one scale when the weights have one);
+ * values past int32 are clamped and listed.
+ */
 export function quantizeBias(
   b: Float32Array,
   inputScale: number,
@@ -90,9 +93,9 @@ export function quantizeBias(
 ): { q: Int32Array; scale: number[]; clamped: number[] } {
   const q = new Int32Array(b.length);
   const clamped: number[] = [];
-  const scale = Array.from(b, (_, c) => inputScale * (wScale.length === 1 ? wScale[0]! : wScale[c]!));
+  const scale = wScale.map((s) => inputScale * s);
   for (let c = 0; c < b.length; c++) {
-    const v = Math.round(b[c]! / scale[c]!);
+    const v = Math.round(b[c]! / scale[scale.length === 1 ? 0 : c]!);
     if (Math.abs(v) > INT32_MAX) clamped.push(c);
     q[c] = Math.max(-INT32_MAX, Math.min(INT32_MAX, v));
   }

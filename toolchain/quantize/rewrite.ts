@@ -137,6 +137,38 @@ export function fuseActivations(g: Graph): number {
   return n;
 }
 
+/**
+ * Drops a RESHAPE to [batch, n] whose only readers are FULLY_CONNECTED ops (input 0, no
+ * keepNumDims): FULLY_CONNECTED flattens its input to [-1, inC] itself, so e.g. global
+ * average pool [1,1,1,C] can feed it directly (one op and two tensors fewer).
+ */
+export function dropReshapeBeforeDense(g: Graph): number {
+  let n = 0;
+  for (let k = g.ops.length - 1; k >= 0; k--) {
+    const o = g.ops[k]!;
+    if (o.type !== "RESHAPE") continue;
+    const y = o.outputs[0]!;
+    const x = o.inputs[0]!;
+    const ys = g.tensors[y]!.shape;
+    const xs = g.tensors[x]!.shape;
+    if (ys.length !== 2 || g.outputs.includes(y) || g.inputs.includes(x) || xs[0] !== ys[0]) continue;
+    const readers = g.ops.filter((r) => r.inputs.includes(y));
+    const ok = readers.every(
+      (r) =>
+        r.type === "FULLY_CONNECTED" &&
+        !r.options.keepNumDims &&
+        r.inputs[0] === y &&
+        r.inputs.indexOf(y, 1) < 0 &&
+        g.tensors[r.inputs[1]!]!.shape[1] === ys[1],
+    );
+    if (!ok || readers.length === 0) continue;
+    for (const r of readers) r.inputs[0] = x;
+    g.ops.splice(k, 1);
+    n++;
+  }
+  return n;
+}
+
 /** Removes tensors that no op or graph input/output refers to, renumbering the rest. */
 export function compact(g: Graph): void {
   const used = new Array<boolean>(g.tensors.length).fill(false);
@@ -172,6 +204,7 @@ export function optimizeFloat(g: Graph): { graph: Graph; stats: RewriteStats } {
   const fusedActivations = fuseActivations(c);
   // A fused activation may expose another foldable pair (rare); one more round is cheap.
   const more = foldBatchNorm(c);
+  dropReshapeBeforeDense(c);
   compact(c);
   return { graph: c, stats: { foldedBatchNorm: foldedBatchNorm + more, fusedActivations } };
 }

@@ -31,6 +31,8 @@ export interface LayerWeightReport {
 
 export interface ConstOptions {
   perTensor: boolean;
+  /** Write quantization params on CONV_2D / DEPTHWISE_CONV_2D biases too (default false). */
+  biasParams?: boolean;
   perChannelDense: boolean;
   warn(msg: string): void;
 }
@@ -69,7 +71,12 @@ function quantizeWeighted(q: Graph, o: Weighted, opts: ConstOptions): LayerWeigh
   const bq = quantizeBias(bt.data, inScale, wq.scale);
   bt.data = bq.q;
   bt.dtype = "int32";
-  bt.quant = { scale: bq.scale, zeroPoint: new Array<number>(oc).fill(0), axis: 0 };
+  // TFLite's and TFLite Micro's int8 CONV_2D / DEPTHWISE_CONV_2D never read the bias's params
+  // (they are implied: inputScale * weightScale[c]); FULLY_CONNECTED checks them. Leaving them
+  // out of conv biases saves 4 bytes per channel plus a table.
+  if (o.type === "FULLY_CONNECTED" || opts.biasParams)
+    bt.quant = { scale: bq.scale, zeroPoint: new Array<number>(bq.scale.length).fill(0), axis: 0 };
+  else delete bt.quant;
   if (bq.clamped.length)
     opts.warn(
       `layer '${outName}': bias of channel(s) [${bq.clamped.slice(0, 8)}] exceeds int32 and was clamped`,
