@@ -6,6 +6,7 @@
  */
 import { EdgeqError } from "../errors.js";
 
+const UTF8 = new TextDecoder("utf-8", { fatal: false });
 const HINT = "the file is damaged or not a TFLite model; re-export it from the converter";
 
 export class FbReader {
@@ -241,7 +242,7 @@ export class Table {
     const b = this.bytes(id, name);
     if (!b) return undefined;
     this.r.charge(b.length, `${this.path}.${name}`, this.pos);
-    return new TextDecoder("utf-8", { fatal: false }).decode(b);
+    return UTF8.decode(b);
   }
 
   /** A vector of tables, each verified when it is read. */
