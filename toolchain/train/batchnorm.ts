@@ -228,7 +228,9 @@ export class FastBatchNormalization extends (StockBN as BnClass) {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
     const self = this as unknown as BnInternals;
     const x = Array.isArray(inputs) ? inputs[0]! : inputs;
-    const lastAxis = self.axis === -1 || self.axis === x.rank - 1;
+    // Keras 2 configs store the axis as a list ([3]).
+    const axis = Array.isArray(self.axis) ? (self.axis as number[])[0] : self.axis;
+    const lastAxis = axis === -1 || axis === x.rank - 1;
     if (
       !fastBatchNorm.enabled ||
       !kwargs.training ||
