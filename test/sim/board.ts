@@ -48,6 +48,8 @@ export interface SimStats {
   naks: number;
   cuts: number;
   reboots: number;
+  /** Largest QuickJS memory use above baseline seen after a line (bytes). */
+  peakMemory: number;
 }
 
 const DLE = 0x10;
@@ -69,6 +71,7 @@ export class SimBoard {
     naks: 0,
     cuts: 0,
     reboots: 0,
+    peakMemory: 0,
   };
   faults: SimFaults;
   private socat: ChildProcess | undefined;
@@ -232,6 +235,7 @@ export class SimBoard {
     this.executed.push(line);
     if (!quiet) this.out("\r\n");
     const r = this.vm.eval(line);
+    this.stats.peakMemory = Math.max(this.stats.peakMemory, this.vm.memoryUsed());
     if (!r.ok) this.out(`Uncaught ${r.text}\r\n`);
     else if (!quiet) this.out(`=${r.text}\r\n`);
     if (!quiet) this.out(">");

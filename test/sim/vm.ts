@@ -2,7 +2,7 @@
  * The JavaScript side of the simulated Espruino board: a QuickJS context with a memory limit
  * and the Espruino globals edgeq's flasher and runtime use: print, atob/btoa, process.env,
  * require("Storage") (read/write with offset+size and NOR-flash AND semantics, erase, list,
- * getFree, compact, eraseAll), E.CRC32, E.convolve, E.toArrayBuffer, E.reboot, and
+ * getFree, compact, eraseAll), E.CRC32, E.convolve, E.sum, E.toArrayBuffer, E.reboot, and
  * optionally require("tensorflow") (backed by native TFLite, as the firmware's TFLite Micro).
  */
 import {
@@ -57,7 +57,7 @@ export function storageWrite(
 
 const PRELUDE = `
 var process={env:JSON.parse(__env)};
-function print(){var a=[];for(var i=0;i<arguments.length;i++)a.push(String(arguments[i]));__print(a.join(" "));}
+function print(){var a=[];for(var i=0;i<arguments.length;i++)a.push(String(arguments[i]));var r=__print(a.join(" "));if(r instanceof Error)throw r;}
 var console={log:print};
 function __ab2s(ab){var u=new Uint8Array(ab),s="";for(var i=0;i<u.length;i+=4096)s+=String.fromCharCode.apply(null,u.subarray(i,i+4096));return s;}
 function __s2ab(s){s=String(s);var b=new Uint8Array(s.length);for(var i=0;i<s.length;i++)b[i]=s.charCodeAt(i);return b.buffer;}
@@ -68,6 +68,7 @@ var E={
  CRC32:function(d){return __crc(__bin(d));},
  toArrayBuffer:function(s){return __s2ab(s);},
  convolve:function(a,b,off){var v=0,n=b.length;for(var i=0;i<a.length;i++)v+=a[i]*b[(i+off)%n];return v;},
+ sum:function(a){var v=0;for(var i=0;i<a.length;i++)v+=a[i];return v;},
  reboot:function(){__reboot();},
  getFlags:function(){return {};}
 };
@@ -139,6 +140,14 @@ export class BoardVm {
     };
     const ab = (b: Uint8Array): QuickJSHandle => ctx.newArrayBuffer(b.slice().buffer);
     this.fn("__print", (h) => {
+      // a board out of memory fails the statement that needs memory; QuickJS's own limit does not
+      // count typed arrays, so check the usage here too (every ack goes through print)
+      const used = this.memoryUsed();
+      if (used > o.memoryBytes) {
+        return ctx.newError(
+          `Out of Memory! (simulated board: ${used} bytes in use above baseline, limit ${o.memoryBytes})`,
+        );
+      }
       o.print(str(h));
       return undefined;
     });
@@ -215,17 +224,43 @@ invoke:function(){out=new Int8Array(__tfrun(__bin(inp)));}};}};`;
 
   /** Evaluates one REPL line; returns the result as Espruino would print it, or throws the error text. */
   eval(code: string): { ok: boolean; text: string } {
-    this.rt.setInterruptHandler(shouldInterruptAfterDeadline(Date.now() + (this.o.evalMs ?? 60_000)));
+    // QuickJS's own limit does not count typed arrays, so also poll the usage while code runs
+    const late = shouldInterruptAfterDeadline(Date.now() + (this.o.evalMs ?? 60_000));
+    let calls = 0;
+    let oom = 0;
+    this.rt.setInterruptHandler((rt) => {
+      if (++calls % 4 === 0) {
+        const used = this.memoryUsed();
+        if (used > this.o.memoryBytes) {
+          oom = used;
+          return true;
+        }
+      }
+      return late(rt);
+    });
     const r = this.ctx.evalCode(code, "repl");
-    if (r.error) {
-      const e = this.ctx.dump(r.error) as { name?: string; message?: string } | string;
-      r.error.dispose();
-      const text = typeof e === "object" && e ? `${e.name ?? "Error"}: ${e.message ?? ""}` : String(e);
+    if (!oom && this.memoryUsed() > this.o.memoryBytes) oom = this.memoryUsed();
+    if (r.error || oom) {
+      const e = r.error ? (this.ctx.dump(r.error) as { name?: string; message?: string } | string) : "";
+      r.error?.dispose();
+      if (!r.error) r.value.dispose();
+      let text = typeof e === "object" && e ? `${e.name ?? "Error"}: ${e.message ?? ""}` : String(e);
+      if (oom || /out of memory/.test(text)) {
+        text = `Error: Out of Memory! (simulated board: ${oom || "over"} bytes above baseline, limit ${this.o.memoryBytes})`;
+      }
       return { ok: false, text };
     }
     const v = this.ctx.dump(r.value) as unknown;
     r.value.dispose();
     return { ok: true, text: v === undefined ? "undefined" : JSON.stringify(v) };
+  }
+
+  /** Bytes QuickJS holds now above its baseline (after the prelude). */
+  memoryUsed(): number {
+    const h = this.rt.computeMemoryUsage();
+    const u = this.ctx.dump(h) as { memory_used_size?: number };
+    h.dispose();
+    return (u.memory_used_size ?? 0) - this.baseline;
   }
 
   dispose(): void {

@@ -123,7 +123,23 @@ export class Repl {
     this.sent.push(body);
     await this.t.write(`\x10${body}\n`);
     const re = new RegExp(`<EQ${id}([|!])([\\s\\S]*?)\\|EQ${id}>`);
-    const m = await this.t.waitFor((rx) => re.exec(rx) ?? undefined, timeoutMs, `command ${id}`);
+    // an error outside our try/catch (syntax error from a garbled line, out of memory) comes as
+    // "Uncaught ..." or "ERROR: ..." from the console: fail fast instead of waiting for the timeout
+    const uncaught = /(?:Uncaught |ERROR: )([^\r\n]*)\r?\n/;
+    const m = await this.t.waitFor(
+      (rx) => {
+        const ok = re.exec(rx);
+        if (ok) return ok;
+        const u = uncaught.exec(rx);
+        if (u) {
+          this.t.rx = rx.slice(u.index + u[0].length);
+          throw new EdgeqError("BOARD_ERROR", `the board reported: ${u[1]}`, this.t.where);
+        }
+        return undefined;
+      },
+      timeoutMs,
+      `command ${id}`,
+    );
     this.t.rx = this.t.rx.slice(m.index + m[0].length);
     const payload = m[2] ?? "";
     const value: unknown = payload === "" || payload === "undefined" ? undefined : JSON.parse(payload);

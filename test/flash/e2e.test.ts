@@ -1,0 +1,154 @@
+/**
+ * End to end: the real runtime bundle (runtime-int8/dist/edgeq-rt.min.js) and real int8 models
+ * flashed through a pty to the simulated board, one inference on the board (QuickJS with a
+ * memory limit), output bytes compared with the host running the same bundle, and with the
+ * outputs native TFLite gives (published with the reference models). `--engine tflm` runs
+ * the board's require("tensorflow"), which the simulator backs with native TFLite.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_RUNTIME } from "../../boards/check.js";
+import { loadBoards } from "../../boards/index.js";
+import { EdgeqError } from "../../toolchain/errors.js";
+import { flash } from "../../toolchain/flash/flash.js";
+import { loadNative } from "../oracles/native.js";
+import { SimBoard, type SimOptions } from "../sim/board.js";
+import type { TfEngine } from "../sim/vm.js";
+
+const REF = new URL("../../../shared/reference-models/", import.meta.url);
+const ref = (f: string): Uint8Array => new Uint8Array(readFileSync(new URL(f, REF)));
+const boards = loadBoards();
+let runtime: Uint8Array;
+
+/** The firmware's TFLite Micro, simulated by native TFLite 2.9 (same reference kernels). */
+const nativeTf: TfEngine = {
+  create(_arena, model) {
+    const m = loadNative(model);
+    const n = m.inputs[0]!.shape.reduce((a, b) => a * b, 1);
+    const input = new Int8Array(n);
+    return { input, run: () => m.run([input])[0] as Int8Array };
+  },
+};
+
+const sims: SimBoard[] = [];
+async function sim(o: SimOptions): Promise<SimBoard> {
+  const s = await SimBoard.start(o);
+  sims.push(s);
+  return s;
+}
+
+beforeAll(() => {
+  if (!existsSync(DEFAULT_RUNTIME)) execFileSync("npm", ["run", "-s", "build:rt"], { stdio: "ignore" });
+  runtime = new Uint8Array(readFileSync(DEFAULT_RUNTIME));
+});
+afterAll(async () => {
+  for (const s of sims) await s.stop();
+});
+
+describe("flash + on-board check, real runtime bundle", () => {
+  it("hello_world_int8 on Puck.js 2v25 (packets), memory 160 KB, input hello_in_-96.raw: board [89] = host = native", async () => {
+    const s = await sim({
+      env: { BOARD: "PUCKJS", VERSION: "2v25" },
+      storageBytes: 40960,
+      memoryBytes: 160 * 1024,
+    });
+    const r = await flash({
+      port: s.hostPath,
+      baud: 921600,
+      boards,
+      model: ref("hello_world_int8.tflite"),
+      runtime,
+      check: ref("hello_in_-96.raw"),
+    });
+    expect(r.packets).toBe(true);
+    expect(r.board.id).toBe("puckjs");
+    expect(r.check!.identical).toBe(true);
+    expect(Array.from(r.check!.board[0]!)).toEqual([89]);
+    expect(Array.from(r.check!.host[0]!)).toEqual([89]);
+  });
+
+  it("micro_speech on WiFi 2v24 (lines), yes_micro_features: board [-128,-128,127,-128] = host = native", async () => {
+    const s = await sim({
+      env: { BOARD: "ESPRUINOWIFI", VERSION: "2v24" },
+      storageBytes: 65536,
+      memoryBytes: 256 * 1024,
+    });
+    const r = await flash({
+      port: s.hostPath,
+      baud: 921600,
+      boards,
+      model: ref("micro_speech_quantized.tflite"),
+      runtime,
+      labels: ["silence", "unknown", "yes", "no"],
+      check: ref("yes_micro_features_int8.raw"),
+    });
+    expect(r.packets).toBe(false);
+    expect(r.check!.identical).toBe(true);
+    expect(Array.from(r.check!.board[0]!)).toEqual([-128, -128, 127, -128]);
+  });
+
+  it("micro_speech on Bangle.js 2 --engine tflm (firmware TFLite Micro), no_micro_features: [-128,-114,-128,114], same as edgeq on the host", async () => {
+    const s = await sim({
+      env: { BOARD: "BANGLEJS2", VERSION: "2v25", MODULES: "Storage,tensorflow" },
+      storageBytes: 1 << 20,
+      tensorflow: nativeTf,
+    });
+    const r = await flash({
+      port: s.hostPath,
+      baud: 921600,
+      boards,
+      model: ref("micro_speech_quantized.tflite"),
+      runtime,
+      engine: "tflm",
+      check: ref("no_micro_features_int8.raw"),
+    });
+    expect(r.uploads.map((u) => u.name)).toEqual(["model.tfl"]);
+    expect(Array.from(r.check!.board[0]!)).toEqual([-128, -114, -128, 114]);
+    expect(r.check!.identical).toBe(true);
+  });
+
+  it("--engine tflm on Puck.js (no TFLite Micro in its firmware): NO_TFLM", async () => {
+    const s = await sim({ env: { BOARD: "PUCKJS", VERSION: "2v25" } });
+    const err = await flash({
+      port: s.hostPath,
+      baud: 921600,
+      boards,
+      model: ref("hello_world_int8.tflite"),
+      runtime,
+      engine: "tflm",
+      check: ref("hello_in_0.raw"),
+    }).catch((e) => e);
+    expect((err as EdgeqError).code).toBe("NO_TFLM");
+  });
+
+  it("board out of memory (QuickJS limit 24 KB above baseline): the check fails with BOARD_ERROR naming the memory, model stays flashed", async () => {
+    const s = await sim({ env: { BOARD: "PUCKJS", VERSION: "2v25" }, memoryBytes: 24 * 1024 });
+    const err = await flash({
+      port: s.hostPath,
+      baud: 921600,
+      boards,
+      model: ref("hello_world_int8.tflite"),
+      runtime,
+      check: ref("hello_in_0.raw"),
+    }).catch((e) => e);
+    expect(err).toBeInstanceOf(EdgeqError);
+    expect((err as EdgeqError).code).toBe("BOARD_ERROR");
+    expect((err as Error).message).toMatch(/memory/i);
+    expect(
+      Buffer.from(s.storage.files.get("model.tfl")!).equals(Buffer.from(ref("hello_world_int8.tflite"))),
+    ).toBe(true);
+  });
+
+  it("check input of the wrong size (3 bytes for a 1-byte input): BAD_INPUT before touching the port", async () => {
+    const err = await flash({
+      port: "/nonexistent/tty",
+      boards,
+      model: ref("hello_world_int8.tflite"),
+      runtime,
+      check: new Uint8Array(3),
+    }).catch((e) => e);
+    expect((err as EdgeqError).code).toBe("BAD_INPUT");
+    expect((err as Error).message).toMatch(/3 bytes but the model's input 0 has 1/);
+  });
+});
