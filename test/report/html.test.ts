@@ -139,8 +139,12 @@ describe("HTML report in headless Chromium", () => {
       scripts: document.querySelectorAll("script").length,
       chartBox: document.querySelector("svg.hbar")?.getBoundingClientRect().width ?? 0,
     })`)) as Record<string, number> & { jump: string };
-    expect(counts.charts).toBeGreaterThanOrEqual(8); // layer SQNR, 2 confusion, histogram, 4 weight tensors
-    expect(counts.hbarBars).toBe(8); // input + 7 ops
+    const json = JSON.parse(readFileSync(p.json, "utf8")) as { layers: unknown[]; weights: unknown[] };
+    expect(json.weights.length).toBe(4);
+    // layer SQNR, 2 confusion matrices, histogram, one per weight tensor
+    expect(counts.charts).toBe(4 + json.weights.length);
+    expect(counts.hbarBars).toBe(json.layers.length); // model input + every int8 op
+    expect(json.layers.length).toBeGreaterThanOrEqual(7);
     expect(counts.confusion).toBe(18); // two 3x3 matrices
     expect(counts.channelBars).toBeGreaterThan(0);
     expect(counts.histBars).toBe(41);

@@ -22,10 +22,31 @@ function codesOf(t: Tensor, v: Float32Array): ArrayLike<number> {
   return out;
 }
 
+/**
+ * A copy of g whose int32 biases all carry quant params: scale = input scale x weight
+ * scale[c], zero point 0 (TFLite's rule). The kernels derive it, so some writers leave the
+ * bias tensor without params; the float executor needs them to dequantize.
+ */
+export function withBiasQuant(g: Graph): Graph {
+  const tensors = g.tensors.map((t) => ({ ...t }));
+  for (const op of g.ops) {
+    if (op.type !== "CONV_2D" && op.type !== "DEPTHWISE_CONV_2D" && op.type !== "FULLY_CONNECTED") continue;
+    const [xi, wi, bi] = op.inputs;
+    const b = tensors[bi ?? -1];
+    const xq = tensors[xi ?? -1]?.quant;
+    const wq = tensors[wi ?? -1]?.quant;
+    if (b?.dtype !== "int32" || (b.quant?.scale.length ?? 0) > 0 || !xq || !wq) continue;
+    const scale = wq.scale.map((s) => s * xq.scale[0]!);
+    b.quant = { scale, zeroPoint: scale.map(() => 0), axis: 0 };
+  }
+  return { ...g, tensors };
+}
+
 /** The int8 graph run by the float executor with fake-quantized activations. */
-export function simulatedInt8Engine(g: Graph): Int8Engine {
+export function simulatedInt8Engine(graph: Graph): Int8Engine {
+  const g = withBiasQuant(graph);
   return {
-    graph: g,
+    graph,
     run(x, onOp) {
       // runFloat takes real inputs for quantized graphs and rounds them to the input's grid.
       const { values } = runFloat(g, [x]);

@@ -2,7 +2,8 @@
  * Which float tensor each int8 op output is compared with.
  *
  * 1. By name: an int8 op output whose name equals a float activation tensor's name (the
- *    quantizer keeps tensor names) with the same element count.
+ *    quantizer keeps tensor names) with the same element count. A fused op keeps its own
+ *    output name, so the match extends over the float ops folded into it (as in 2).
  * 2. Otherwise by structure, walking both op lists in order: the next float op of the same
  *    type, extended over the float ops quantization folds or fuses into it (MUL/ADD with a
  *    constant operand = batch norm, RELU, RELU6) unless the int8 graph has that op itself.
@@ -61,6 +62,18 @@ export function matchLayers(fg: Graph, qg: Graph): LayerMatch[] {
     }
     return undefined;
   };
+  /** Float op f and the foldable ops that consume its output in a chain, unless int8 op k+1 is one. */
+  const extend = (f: number, k: number): number[] => {
+    const ops = [f];
+    const nq = nextQType(k);
+    while (f + 1 < fg.ops.length) {
+      const nxt = fg.ops[f + 1]!;
+      if (!isFoldable(fg, nxt) || nxt.type === nq || !nxt.inputs.includes(fg.ops[f]!.outputs[0] ?? -2)) break;
+      f++;
+      ops.push(f);
+    }
+    return ops;
+  };
   for (let k = 0; k < qg.ops.length; k++) {
     const op = qg.ops[k]!;
     const qt = op.outputs[0] ?? -1;
@@ -71,8 +84,16 @@ export function matchLayers(fg: Graph, qg: Graph): LayerMatch[] {
     const named = byName.get(qg.tensors[qt]?.name ?? "");
     if (named !== undefined && sameSize(qg, qt, fg, named)) {
       const p = producer.get(named);
-      if (p !== undefined) j = Math.max(j, p + 1);
-      rec(named, p !== undefined ? [p] : [], "name");
+      if (p === undefined || op.type === "QUANTIZE" || op.type === "DEQUANTIZE") {
+        rec(named, p !== undefined ? [p] : [], "name");
+        continue;
+      }
+      // the fused op keeps its own output name: extend over what quantization folded into it
+      const ops = extend(p, k);
+      const last = ops[ops.length - 1]!;
+      j = Math.max(j, last + 1);
+      const ft = fg.ops[last]!.outputs[0] ?? -1;
+      rec(sameSize(qg, qt, fg, ft) ? ft : named, ops, "name");
       continue;
     }
     if (op.type === "QUANTIZE") {
@@ -94,14 +115,8 @@ export function matchLayers(fg: Graph, qg: Graph): LayerMatch[] {
       rec(-1, [], "none");
       continue;
     }
-    const ops = [f];
-    const nq = nextQType(k);
-    while (f + 1 < fg.ops.length) {
-      const nxt = fg.ops[f + 1]!;
-      if (!isFoldable(fg, nxt) || nxt.type === nq) break;
-      f++;
-      ops.push(f);
-    }
+    const ops = extend(f, k);
+    f = ops[ops.length - 1]!;
     j = f + 1;
     const ft = fg.ops[f]!.outputs[0] ?? -1;
     if (ft >= 0 && sameSize(qg, qt, fg, ft)) rec(ft, ops, "structure");
