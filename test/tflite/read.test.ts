@@ -96,6 +96,18 @@ describe("readTflite quirks and errors", () => {
     }
   });
 
+  it("shape-inconsistent graph: EdgeqError shape/conv_2d by default, returned as is with check=false", () => {
+    const g = int8DsCnn(2);
+    g.tensors.find((t) => t.name === "c1")!.shape = [1, 11, 12, 8];
+    const bytes = writeTflite(g);
+    const e = edgeqError(() => readTflite(bytes));
+    expect(e.code).toBe("shape/conv_2d");
+    expect(e.message).toMatch(/op 2 CONV_2D: output must have shape \[1,12,12,8\], got \[1,11,12,8\]/);
+    expect(readTflite(bytes, { check: false }).tensors.find((t) => t.name === "c1")!.shape).toEqual([
+      1, 11, 12, 8,
+    ]);
+  });
+
   it("truncated file (7 bytes) -> EdgeqError tflite/truncated", () => {
     const e = edgeqError(() =>
       readTflite(refBytes("hello_world_int8").subarray(0, 7), { source: "x.tflite" }),

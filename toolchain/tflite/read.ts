@@ -6,6 +6,7 @@
  * (a depthwise bias; warned about and read as 0).
  */
 import { EdgeqError } from "../errors.js";
+import { checkGraph } from "../ir/shapes.js";
 import type {
   Activation,
   DType,
@@ -54,6 +55,11 @@ export interface ReadOptions {
   onWarning?(msg: string): void;
   /** File name used in messages (default "model"). */
   source?: string;
+  /**
+   * Run checkGraph on the result (default true): the graph returned then has consistent
+   * indices, shapes and quantization. Pass false to get whatever the file holds.
+   */
+  check?: boolean;
   /** Observer of every flatbuffer structure read (tooling: the fuzzer aims mutations with it). */
   trace?: FbReader["trace"];
 }
@@ -326,7 +332,10 @@ function readIndices(c: Ctx, t: Table, id: number, name: string, n: number, opti
   return xs;
 }
 
-/** Parses and verifies a .tflite file. Throws EdgeqError (with code and where) on anything malformed. */
+/**
+ * Parses and verifies a .tflite file, then (unless opts.check is false) checks the graph's
+ * shapes and quantization. Throws EdgeqError (with code and where) on anything malformed.
+ */
 export function readTflite(bytes: Uint8Array, opts: ReadOptions = {}): Graph {
   const r: FbReader = new FbReader(bytes, opts.source ?? "model");
   if (opts.trace) r.trace = opts.trace;
@@ -395,5 +404,6 @@ export function readTflite(bytes: Uint8Array, opts: ReadOptions = {}): Graph {
     return { name: t.string(METADATA.name, "name") ?? "", data: data ? data.slice() : new Uint8Array(0) };
   });
   if (metadata.length) g.metadata = metadata;
+  if (opts.check !== false) checkGraph(g);
   return g;
 }
