@@ -54,7 +54,8 @@ export function fakeQuant(x: Float32Array, t: Tensor): Float32Array {
   const s = q.scale[0]!;
   const zp = q.zeroPoint[0] ?? 0;
   for (let i = 0; i < x.length; i++) {
-    const v = Math.min(r[1], Math.max(r[0], Math.round(x[i]! / s) + zp));
+    const u = x[i]! / s;
+    const v = Math.min(r[1], Math.max(r[0], (u < 0 ? -Math.round(-u) : Math.round(u)) + zp));
     x[i] = s * (v - zp);
   }
   return x;

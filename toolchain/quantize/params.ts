@@ -7,13 +7,18 @@ import type { QuantParams } from "../ir/types.js";
 
 export const INT32_MAX = 2147483647;
 
+/** Round half away from zero (C's round / TfLiteRound), unlike Math.round's half-up. */
+export function roundAway(x: number): number {
+  return x < 0 ? -Math.round(-x) : Math.round(x);
+}
+
 /** Asymmetric int8 params for a float range (the range is widened to include 0, nudged as TFLite). */
 export function activationParams(min: number, max: number): QuantParams {
   const lo = Math.min(0, min);
   let hi = Math.max(0, max);
   if (!(hi - lo > 1e-30)) hi = lo + 1e-6; // a constant-zero tensor: any small scale represents it exactly
   const scale = (hi - lo) / 255;
-  const zp = Math.max(-128, Math.min(127, Math.round(-128 - lo / scale)));
+  const zp = Math.max(-128, Math.min(127, roundAway(-128 - lo / scale)));
   return { scale: [scale], zeroPoint: [zp], axis: 0, min: [lo], max: [hi] };
 }
 
@@ -66,7 +71,7 @@ export function quantizeWeights(
   for (let i = 0; i < w.length; i++) {
     const c = channelOf(i);
     const s = scale[c]!;
-    const v = Math.max(-127, Math.min(127, Math.round(w[i]! / s)));
+    const v = Math.max(-127, Math.min(127, roundAway(w[i]! / s)));
     q[i] = v;
     const d = v * s - w[i]!;
     err[c] = err[c]! + d * d;
@@ -95,7 +100,7 @@ export function quantizeBias(
   const clamped: number[] = [];
   const scale = wScale.map((s) => inputScale * s);
   for (let c = 0; c < b.length; c++) {
-    const v = Math.round(b[c]! / scale[scale.length === 1 ? 0 : c]!);
+    const v = roundAway(b[c]! / scale[scale.length === 1 ? 0 : c]!);
     if (Math.abs(v) > INT32_MAX) clamped.push(c);
     q[c] = Math.max(-INT32_MAX, Math.min(INT32_MAX, v));
   }

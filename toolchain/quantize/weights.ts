@@ -6,7 +6,14 @@
  */
 import { EdgeqError } from "../errors.js";
 import type { Graph, Op } from "../ir/types.js";
-import { accumulatorBound, activationParams, INT32_MAX, quantizeBias, quantizeWeights } from "./params.js";
+import {
+  accumulatorBound,
+  activationParams,
+  INT32_MAX,
+  quantizeBias,
+  quantizeWeights,
+  roundAway,
+} from "./params.js";
 import { outChannels } from "./rewrite.js";
 
 export interface LayerWeightReport {
@@ -136,7 +143,7 @@ export function quantizeConstants(q: Graph, _float: Graph, opts: ConstOptions): 
       const p = activationParams(mn, mx);
       const qd = new Int8Array(t.data.length);
       t.data.forEach((v, i) => {
-        qd[i] = Math.max(-128, Math.min(127, Math.round(v / p.scale[0]!) + p.zeroPoint[0]!));
+        qd[i] = Math.max(-128, Math.min(127, roundAway(v / p.scale[0]!) + p.zeroPoint[0]!));
       });
       t.data = qd;
       t.dtype = "int8";
