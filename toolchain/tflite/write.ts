@@ -120,7 +120,8 @@ export function opVersion(g: Graph, op: Op): number {
     case "RESHAPE":
       return 1;
     case "QUANTIZE":
-      return 2;
+      // float -> int8 is version 1 (as TensorFlow's converter writes it); requantize is 2
+      return t?.dtype === "float32" ? 1 : 2;
     default:
       return int8 ? 2 : 1;
   }
