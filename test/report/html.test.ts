@@ -11,6 +11,7 @@ import { join, resolve } from "node:path";
 import { type BrowserContext, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runFloat } from "../../toolchain/exec/float.js";
+import { jsonEntry, META_LABELS, withMetadata } from "../../toolchain/ir/metadata.js";
 import { quantize } from "../../toolchain/quantize/index.js";
 import { argmax } from "../../toolchain/report/classify.js";
 import { collect } from "../../toolchain/report/collect.js";
@@ -24,15 +25,19 @@ import { inputs, smallCnn } from "./fixtures.js";
 const OUT = resolve("out/test-report");
 const EVIL = `<img src=x onerror=alert(1)></script><script>alert(2)</script>|\`tick\`|**b**`;
 
+/** labels go in the data set ("data") or only into the int8 .tflite's metadata ("metadata"). */
 async function makeReport(
   dir: string,
   prefix: string,
   labels: string[],
+  where: "data" | "metadata" = "data",
 ): Promise<{ html: string; md: string; json: string }> {
   const load = await importRuntime();
   if (!load) throw new Error("runtime-int8 did not load");
   const fg = smallCnn({ collapse: 1000, prefix, seed: 3 });
-  const bytes = writeTflite(quantize(fg, inputs(32), { perTensor: true }));
+  const q = quantize(fg, inputs(32), { perTensor: true });
+  if (where === "metadata") q.metadata = withMetadata(q, jsonEntry(META_LABELS, labels));
+  const bytes = writeTflite(q);
   const qg = readTflite(bytes);
   qg.description = `${prefix}int8 description`;
   const xs = inputs(40, 4);
@@ -42,7 +47,7 @@ async function makeReport(
   const r = collect(
     floatEngine(fg),
     wrapRuntime(load(bytes), qg),
-    { x: xs, y, labels, imageShape: [8, 8, 1] },
+    { x: xs, y, ...(where === "data" ? { labels } : {}), imageShape: [8, 8, 1] },
     {
       floatPath: `${prefix}float.tflite`,
       int8Path: `${prefix}int8.tflite`,
@@ -155,8 +160,8 @@ describe("HTML report in headless Chromium", () => {
     await page.close();
   });
 
-  it("hostile names and labels (<img onerror>, </script><script>, | and backticks) show as text and run nothing", async () => {
-    const p = await makeReport(join(OUT, "hostile"), EVIL, [EVIL, `${EVIL}2`, "ok"]);
+  it("hostile tensor names, description and metadata labels (<img onerror>, </script><script>, | and backticks) show as text and run nothing", async () => {
+    const p = await makeReport(join(OUT, "hostile"), EVIL, [EVIL, `${EVIL}2`, "ok"], "metadata");
     const html = readFileSync(p.html, "utf8");
     expect(html).not.toContain("<img src=x");
     expect(html).not.toContain("<script");

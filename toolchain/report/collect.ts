@@ -3,6 +3,7 @@
  * shows: model-level predictions, every int8 op output vs its float tensor, weight channels,
  * and one sample's first feature maps.
  */
+import { getLabels } from "../ir/metadata.js";
 import type { Graph, Tensor } from "../ir/types.js";
 import { analyzeWeights, type WeightReport } from "./channels.js";
 import { accuracy, agreement, argmax, confusion, histogram, perClassAccuracy } from "./classify.js";
@@ -239,7 +240,9 @@ export function collect(
     opts.onProgress?.(s + 1, N);
   }
   const classes = Math.max(data.labels?.length ?? 0, qOutT.shape[qOutT.shape.length - 1] ?? 0);
-  const labels = data.labels ?? Array.from({ length: classes }, (_, i) => String(i));
+  // class names: the data's, else the ones stored in the model (metadata), else indices
+  const labels =
+    data.labels ?? getLabels(qg) ?? getLabels(fg) ?? Array.from({ length: classes }, (_, i) => String(i));
   const y = data.y;
   const fConf = y ? confusion(y, fPred, classes) : [];
   const qConf = y ? confusion(y, qPred, classes) : [];

@@ -80,7 +80,14 @@ export async function loadSamples(dataPath: string, fg: Graph, count: number): P
     if (norm) for (let k = 0; k < v.length; k++) v[k] = (v[k]! - norm.mean) / norm.std;
     x.push(v);
   }
-  return { x, y: ds.test.y.slice(0, n), labels: ds.labels, imageShape: ds.inputShape };
+  // a data set without names gets "0".."9" from the loader: then the model's stored labels win
+  const numeric = ds.labels.every((l, i) => l === String(i));
+  return {
+    x,
+    y: ds.test.y.slice(0, n),
+    ...(numeric ? {} : { labels: ds.labels }),
+    imageShape: ds.inputShape,
+  };
 }
 
 export async function buildReport(o: ReportOptions): Promise<ReportData> {

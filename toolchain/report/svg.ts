@@ -29,7 +29,7 @@ export interface Bar {
 /** Horizontal bars, one row per item (per-layer SQNR). Non-finite values draw no bar. */
 export function hbarChart(bars: Bar[], title: string, unit: string, maxValue?: number): string {
   const rowH = 18;
-  const left = 230;
+  const left = 250;
   const width = 720;
   const plotW = width - left - 70;
   const h = 28 + bars.length * rowH + 10;
@@ -43,7 +43,7 @@ export function hbarChart(bars: Bar[], title: string, unit: string, maxValue?: n
   bars.forEach((b, i) => {
     const y = 26 + i * rowH;
     const fill = b.highlight ? "#d62728" : "#4c78a8";
-    s += `<text x="${left - 6}" y="${y + 12}" ${FONT} text-anchor="end">${esc(clip(b.label, 36))}</text>`;
+    s += `<text x="${left - 6}" y="${y + 12}" ${FONT} text-anchor="end">${esc(clip(b.label, 38))}</text>`;
     if (Number.isFinite(b.value)) {
       const x0 = Math.min(x(0), x(b.value));
       const bw = Math.max(1, Math.abs(x(b.value) - x(0)));
