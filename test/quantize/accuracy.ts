@@ -14,6 +14,7 @@ import { weightBytes } from "../../toolchain/quantize/summary.js";
 import { writeTflite } from "../../toolchain/tflite/write.js";
 import { loadDataset } from "../../toolchain/train/data.js";
 import { loadNative } from "../oracles/native.js";
+import { checkCase, newTally } from "../runtime/parity.js";
 
 const argv = process.argv.slice(2);
 const flag = (k: string, d: number): number => {
@@ -90,6 +91,22 @@ function evalInt8(name: string, opts: QuantizeOptions, checkRuntime: boolean): v
 }
 
 evalInt8("minmax (default)", {}, true);
+{
+  // op-by-op parity with the runtime issue's rule (gemm ties and softmax LUT recognised and counted)
+  const q = quantize(f, calib);
+  const iq = q.tensors[q.inputs[0]!]!.quant!;
+  const tally = newTally();
+  xs.forEach((x, i) => {
+    const xi = Int8Array.from(x, (v) =>
+      Math.max(-128, Math.min(127, Math.round(v / iq.scale[0]!) + iq.zeroPoint[0]!)),
+    );
+    checkCase({ name: `test image ${i}`, graph: q, inputs: [xi] }, tally);
+  });
+  console.log(
+    `op-by-op parity runtime vs native over ${tally.cases} images: ${tally.values} values, all equal except ` +
+      `${tally.ties} explained gemm ties and ${tally.softmaxLut} explained softmax-LUT values`,
+  );
+}
 evalInt8("minmax, no bias correction", { biasCorrection: false }, false);
 evalInt8("percentile 99.99", { calibration: "percentile" }, false);
 evalInt8("mse", { calibration: "mse" }, false);
