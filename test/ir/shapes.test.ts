@@ -128,3 +128,31 @@ describe("checkGraph tensor limits", () => {
     expect(shapeError(g).message).toMatch(/more than 2\^28 elements/);
   });
 });
+
+describe("checkGraph op order", () => {
+  it("ops swapped (RELU before the MUL that feeds it) -> shape/order naming the tensor", () => {
+    const g = floatDsCnn(1);
+    const k = g.ops.findIndex((o) => o.type === "RELU");
+    [g.ops[k - 1], g.ops[k]] = [g.ops[k]!, g.ops[k - 1]!];
+    const e = shapeError(g);
+    expect(e.code).toBe("shape/order");
+    expect(e.message).toMatch(
+      /RELU: input tensor \d+ 'mul' is not a constant, a graph input or the output of an earlier op/,
+    );
+  });
+
+  it("op writing into a constant -> shape/order; graph output never computed -> shape/order", () => {
+    const g = floatDsCnn(1);
+    const relu = g.ops.find((o) => o.type === "RELU")!;
+    const c = g.tensors.findIndex((t) => t.name === "mul/c");
+    const mulOut = g.tensors.findIndex((t) => t.name === "mul");
+    g.tensors[c]!.shape = [1, 6, 6, 8];
+    g.tensors[c]!.data = new Float32Array(288);
+    relu.outputs = [c];
+    relu.inputs = [mulOut];
+    expect(shapeError(g).message).toMatch(/output tensor \d+ 'mul\/c' is already a constant/);
+    const g2 = floatDsCnn(1);
+    g2.ops.pop();
+    expect(shapeError(g2).message).toMatch(/graph output tensor \d+ 'probs' is never computed/);
+  });
+});

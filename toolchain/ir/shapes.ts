@@ -119,7 +119,7 @@ class OpChecker {
   }
 }
 
-function checkQuant(g: Graph, t: Tensor, i: number): void {
+function checkQuant(t: Tensor, i: number, activation: boolean): void {
   const q = t.quant;
   const where = `tensor ${i} '${t.name}'`;
   const bad = (msg: string, code = "shape/quant"): never => {
@@ -135,8 +135,7 @@ function checkQuant(g: Graph, t: Tensor, i: number): void {
     );
   }
   if (!q) {
-    if (QUANTIZED.has(t.dtype) && !t.data && isActivation(g, i))
-      bad(`${t.dtype} activation has no quantization`);
+    if (QUANTIZED.has(t.dtype) && !t.data && activation) bad(`${t.dtype} activation has no quantization`);
     return;
   }
   if (t.dtype === "float32") return; // some converters attach (unused) quant params to float tensors
@@ -153,10 +152,6 @@ function checkQuant(g: Graph, t: Tensor, i: number): void {
     if (!Number.isInteger(z) || z < lo || z > hi)
       bad(`zero point ${z} is outside ${t.dtype} range [${lo}, ${hi}]`);
   }
-}
-
-function isActivation(g: Graph, i: number): boolean {
-  return g.ops.some((o) => o.outputs.includes(i)) || g.inputs.includes(i);
 }
 
 function windowed(c: OpChecker, op: Op, x: Tensor, kh: number, kw: number, outC: number): number[] {
@@ -347,10 +342,45 @@ export function checkGraph(g: Graph): void {
       }
     }
   }
+  const activations = new Set<number>(g.inputs);
+  for (const op of g.ops) for (const o of op.outputs) activations.add(o);
   g.tensors.forEach((t, i) => {
-    checkQuant(g, t, i);
+    checkQuant(t, i, activations.has(i));
   });
   g.ops.forEach((op, k) => {
     checkOp(g, op, k);
   });
+  checkOrder(g);
+}
+
+/**
+ * Ops run in list order: every input must be a constant, a graph input or the output of an
+ * earlier op; no op may overwrite a constant, a graph input or another op's output.
+ */
+function checkOrder(g: Graph): void {
+  const ready = new Set<number>(g.inputs);
+  g.tensors.forEach((t, i) => {
+    if (t.data) ready.add(i);
+  });
+  const name = (i: number) => `tensor ${i} '${g.tensors[i]?.name ?? "?"}'`;
+  g.ops.forEach((op, k) => {
+    const fail = (msg: string): never => {
+      throw new EdgeqError("shape/order", `op ${k} ${op.type}: ${msg}`, `op ${k}`);
+    };
+    for (const i of op.inputs) {
+      if (i >= 0 && !ready.has(i)) {
+        fail(`input ${name(i)} is not a constant, a graph input or the output of an earlier op`);
+      }
+    }
+    for (const o of op.outputs) {
+      if (ready.has(o))
+        fail(`output ${name(o)} is already a constant, a graph input or an earlier op's output`);
+      ready.add(o);
+    }
+  });
+  for (const o of g.outputs) {
+    if (!ready.has(o)) {
+      throw new EdgeqError("shape/order", `graph output ${name(o)} is never computed`, "graph outputs");
+    }
+  }
 }
