@@ -69,3 +69,23 @@ describe("runtime-int8 vs simulated int8", () => {
     expect(b.agreement!).toBeGreaterThan(0.95);
   });
 });
+
+describe("float input/output wrapped in QUANTIZE / DEQUANTIZE (floatIo)", () => {
+  it("QUANTIZE compares with the float input, DEQUANTIZE with the float softmax; runtime takes float input", async () => {
+    const fg = smallCnn({ collapse: 1 });
+    const fbytes = writeTflite(quantize(fg, inputs(32), { floatIo: true }));
+    const g = readTflite(fbytes);
+    expect(g.tensors[g.inputs[0]!]!.dtype).toBe("float32");
+    const load = await importRuntime();
+    const r = collect(floatEngine(fg), wrapRuntime(load!(fbytes), g), { x: inputs(16, 3) });
+    const q = r.layers.find((l) => l.op === "QUANTIZE")!;
+    const dq = r.layers.find((l) => l.op === "DEQUANTIZE")!;
+    expect(q.float_tensor).toBe("input");
+    expect(dq.float_tensor).toBe("softmax");
+    expect(dq.saturated).toBeNull(); // a float32 tensor has no int8 codes
+    expect(r.layers.every((l) => l.compared)).toBe(true);
+    expect(r.layers.some((l) => l.op === "INPUT (quantized)")).toBe(false);
+    expect(dq.sqnr_db).toBeCloseTo(r.layers.find((l) => l.op === "SOFTMAX")!.sqnr_db, 6);
+    expect(r.output.metrics.sqnr_db).toBeCloseTo(dq.sqnr_db, 6);
+  });
+});
