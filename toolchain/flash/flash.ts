@@ -176,7 +176,7 @@ export async function flash(opts: FlashOptions): Promise<FlashResult> {
       uploads.push(
         await uploadFile(repl, name, data, {
           packets,
-          skipIfSame: phase === "runtime",
+          skipIfSame: true,
           ...(opts.chunkBytes ? { chunkBytes: opts.chunkBytes } : {}),
           onProgress: (done, total) => progress({ phase, done, total }),
         }),
