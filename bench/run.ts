@@ -15,7 +15,7 @@ export interface BenchResult {
   data: Record<string, unknown>;
 }
 
-const modules: string[] = ["report", "tflite"];
+const modules: string[] = ["flash", "report", "tflite"];
 
 const only = process.argv.slice(2);
 const results: Record<string, unknown> = {};
