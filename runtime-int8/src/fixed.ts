@@ -65,6 +65,12 @@ export function quantizeMultiplier(d: number): number[] {
  * and the quotient is assembled from exact pieces that all share the sign of a*b.
  */
 export function srdhm(a: number, b: number): number {
+  // |a| < 2^22: a*b (< 2^53) is exact; (ab + nudge) / 2^31 is an exact power-of-two scaling and
+  // Math.floor of it the exact integer part, so this is still integer arithmetic
+  if (a < 4194304 && a > -4194304 && b >= 0) {
+    const t = a * b;
+    return t >= 0 ? Math.floor((t + 1073741824) / 2147483648) : 0 - Math.floor((1073741823 - t) / 2147483648);
+  }
   if (a === -2147483648 && b === a) return 2147483647;
   if (b < 0) {
     a = -a;

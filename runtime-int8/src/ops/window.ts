@@ -38,6 +38,41 @@ export interface Geom {
   y: Int8Array;
 }
 
+/** A Geom with every field in one order (one hidden class for all conv-like ops: monomorphic loops). */
+function mk(c: Ctx, op: RtOp, OC: number): Geom {
+  const X = tin(c, op, 0);
+  const Y = tout(c, op, 0);
+  const z = new Int32Array(0);
+  return {
+    N: 1,
+    H: 1,
+    IW: 1,
+    C: 1,
+    KH: 1,
+    KW: 1,
+    OC: OC,
+    OH: 1,
+    OW: 1,
+    sh: 1,
+    sw: 1,
+    dh: 1,
+    dw: 1,
+    ph: 0,
+    pw: 0,
+    m: z,
+    l: z,
+    r: z,
+    lo: 0,
+    hi: 0,
+    b: bias(c, op, 2, OC),
+    off: -zp(X),
+    yz: zp(Y),
+    x: i8(X),
+    w: i8(tin(c, op, 1)),
+    y: i8(Y),
+  };
+}
+
 /** dwOpts: DepthwiseConv2DOptions carries depth_multiplier at field 3, shifting the rest by one. */
 export function geom(c: Ctx, op: RtOp, dwOpts: boolean): Geom {
   const fb = c.fb;
@@ -48,34 +83,19 @@ export function geom(c: Ctx, op: RtOp, dwOpts: boolean): Geom {
   const W = tin(c, op, 1);
   const Y = tout(c, op, 0);
   const OC = dwOpts ? dim(W, 3) : dim(W, 0);
-  const g: Geom = {
-    N: dim(X, 0),
-    H: dim(X, 1),
-    IW: dim(X, 2),
-    C: dim(X, 3),
-    KH: dim(W, 1),
-    KW: dim(W, 2),
-    OC: OC,
-    OH: dim(Y, 1),
-    OW: dim(Y, 2),
-    sw: num(fb, o, 1, 1, 4),
-    sh: num(fb, o, 2, 1, 4),
-    dw: num(fb, o, 4 + k, 1, 4),
-    dh: num(fb, o, 5 + k, 1, 4),
-    ph: 0,
-    pw: 0,
-    m: new Int32Array(0),
-    l: new Int32Array(0),
-    r: new Int32Array(0),
-    lo: 0,
-    hi: 0,
-    b: bias(c, op, 2, OC),
-    off: -zp(X),
-    yz: zp(Y),
-    x: i8(X),
-    w: i8(W),
-    y: i8(Y),
-  };
+  const g = mk(c, op, OC);
+  g.N = dim(X, 0);
+  g.H = dim(X, 1);
+  g.IW = dim(X, 2);
+  g.C = dim(X, 3);
+  g.KH = dim(W, 1);
+  g.KW = dim(W, 2);
+  g.OH = dim(Y, 1);
+  g.OW = dim(Y, 2);
+  g.sw = num(fb, o, 1, 1, 4);
+  g.sh = num(fb, o, 2, 1, 4);
+  g.dw = num(fb, o, 4 + k, 1, 4);
+  g.dh = num(fb, o, 5 + k, 1, 4);
   check(dim(Y, 3) === OC && (dwOpts ? OC % g.C === 0 : dim(W, 3) === g.C), "bad shapes");
   g.ph = padAxis(same, g.sh, g.dh, g.H, g.KH, g.OH);
   g.pw = padAxis(same, g.sw, g.dw, g.IW, g.KW, g.OW);
@@ -102,7 +122,6 @@ export function matmul(c: Ctx, g: Geom, P: number, K: number, woff: number): Eva
   const OC = g.OC;
   const x = g.x;
   const w = g.w;
-  const y = g.y;
   const dot = c.dot;
   const b2 = new Int32Array(OC);
   const rows: Int8Array[] = [];
@@ -112,31 +131,79 @@ export function matmul(c: Ctx, g: Geom, P: number, K: number, woff: number): Eva
     b2[k] = (g.b[k] as number) + g.off * s;
     rows.push(w.subarray(k * K, k * K + K));
   }
+  const sx = new Int32Array(P);
   return () => {
-    const m = g.m;
-    const l = g.l;
-    const r = g.r;
-    const lo = g.lo;
-    const hi = g.hi;
-    const yz = g.yz;
-    let yo = 0;
-    for (let p = 0; p < P; p++) {
-      const xo = p * K;
-      let sx = 0;
-      if (woff) for (let i = 0; i < K; i++) sx += x[xo + i] as number;
-      const xs = dot ? x.subarray(xo, xo + K) : x;
-      for (let k = 0; k < OC; k++) {
-        let acc = (b2[k] as number) + woff * sx;
-        if (dot) acc += dot(rows[k] as Int8Array, xs);
-        else {
-          const wo = k * K;
-          for (let i = 0; i < K; i++) acc += (x[xo + i] as number) * (w[wo + i] as number);
-        }
-        acc = mbqm(acc | 0, m[k] as number, l[k] as number, r[k] as number) + yz;
-        y[yo++] = acc < lo ? lo : acc > hi ? hi : acc;
+    if (woff)
+      for (let p = 0; p < P; p++) {
+        let s = 0;
+        for (let i = 0; i < K; i++) s += x[p * K + i] as number;
+        sx[p] = s;
+      }
+    if (dot) {
+      for (let p = 0; p < P; p++) {
+        const xs = x.subarray(p * K, p * K + K);
+        for (let k = 0; k < OC; k++) out(g, b2, sx, woff, p, k, dot(rows[k] as Int8Array, xs));
+      }
+    } else mm(g, b2, sx, woff, x, w, P, K, OC);
+  };
+}
+
+/** Requantizes one matmul output (acc without the folded constants) into y[p, k]. */
+function out(g: Geom, b2: Int32Array, sx: Int32Array, woff: number, p: number, k: number, acc: number): void {
+  acc =
+    mbqm(
+      (acc + (b2[k] as number) + woff * (sx[p] as number)) | 0,
+      g.m[k] as number,
+      g.l[k] as number,
+      g.r[k] as number,
+    ) + g.yz;
+  g.y[p * g.OC + k] = acc < g.lo ? g.lo : acc > g.hi ? g.hi : acc;
+}
+
+/**
+ * The plain-JS matmul kernel, 2 rows x 2 output channels per pass (each loaded x and w value
+ * feeds two MACs). A top-level function with everything passed in, so V8 keeps the arrays
+ * in registers whichever op calls it.
+ */
+function mm(
+  g: Geom,
+  b2: Int32Array,
+  sx: Int32Array,
+  woff: number,
+  x: Int8Array,
+  w: Int8Array,
+  P: number,
+  K: number,
+  OC: number,
+): void {
+  for (let p = 0; p < P; p += 2) {
+    const x0 = p * K;
+    const x1 = p + 1 < P ? x0 + K : x0;
+    for (let k = 0; k < OC; k += 2) {
+      const w0 = k * K;
+      const w1 = k + 1 < OC ? w0 + K : w0;
+      let a00 = 0;
+      let a01 = 0;
+      let a10 = 0;
+      let a11 = 0;
+      for (let i = 0; i < K; i++) {
+        const u = x[x0 + i] as number;
+        const v = x[x1 + i] as number;
+        const e = w[w0 + i] as number;
+        const f = w[w1 + i] as number;
+        a00 += u * e;
+        a01 += u * f;
+        a10 += v * e;
+        a11 += v * f;
+      }
+      out(g, b2, sx, woff, p, k, a00);
+      if (w1 !== w0) out(g, b2, sx, woff, p, k + 1, a01);
+      if (x1 !== x0) {
+        out(g, b2, sx, woff, p + 1, k, a10);
+        if (w1 !== w0) out(g, b2, sx, woff, p + 1, k + 1, a11);
       }
     }
-  };
+  }
 }
 
 /** FULLY_CONNECTED: x [..., K] int8 read as [B, K], w [OC, K] int8 (per-tensor or per-channel), bias [OC] -> y [B, OC]. */
@@ -148,7 +215,7 @@ export function fc(c: Ctx, op: RtOp): Eval {
   const K = dim(W, 1);
   const B = (X.size / K) >> 0;
   check(B * K === X.size && Y.size === B * OC, "bad shapes");
-  const g = { OC: OC, b: bias(c, op, 2, OC), off: -zp(X), yz: zp(Y), x: i8(X), w: i8(W), y: i8(Y) } as Geom;
+  const g = mk(c, op, OC);
   quant(g, X, W, Y, num(c.fb, op.opt, 0, 0, 1));
   return matmul(c, g, B, K, -zp(W));
 }
