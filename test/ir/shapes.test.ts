@@ -156,3 +156,31 @@ describe("checkGraph op order", () => {
     expect(shapeError(g2).message).toMatch(/graph output tensor \d+ 'probs' is never computed/);
   });
 });
+
+describe("checkGraph dtypes", () => {
+  it("int8 conv with float32 weights, float bias on int8 conv, per-channel weights on axis 3 of CONV_2D", () => {
+    const g = int8DsCnn(1);
+    const w = g.tensors.find((t) => t.name === "c1/w")!;
+    w.dtype = "float32";
+    w.data = new Float32Array(144);
+    expect(shapeError(g).message).toMatch(/op 2 CONV_2D: int8 input needs int8 weights, got float32/);
+    const g2 = int8DsCnn(1);
+    const b = g2.tensors.find((t) => t.name === "pw1/b")!;
+    b.dtype = "float32";
+    b.data = new Float32Array(8);
+    delete b.quant;
+    expect(shapeError(g2).message).toMatch(/CONV_2D: int8 input needs an int32 bias, got float32/);
+    const g3 = floatDsCnn(1);
+    const w3 = g3.tensors.find((t) => t.name === "pw1/w")!;
+    w3.quant = { scale: new Array(16).fill(0.1), zeroPoint: new Array(16).fill(0), axis: 3 };
+    expect(shapeError(g3).message).toMatch(/quantized per channel along axis 3; CONV_2D needs axis 0/);
+  });
+
+  it("RELU6 float32 input with an int8 output -> dtype error", () => {
+    const g = floatDsCnn(1);
+    const r6 = g.tensors.find((t) => t.name === "relu6")!;
+    r6.dtype = "int8";
+    r6.quant = { scale: [0.1], zeroPoint: [0], axis: 0 };
+    expect(shapeError(g).message).toMatch(/RELU6: output must have dtype float32, got int8/);
+  });
+});

@@ -111,6 +111,32 @@ class OpChecker {
     if (a.dtype !== b.dtype) this.fail(`${what} must have dtype ${a.dtype}, got ${b.dtype}`);
   }
 
+  /**
+   * Dtypes of a conv / fully-connected op: int8 input -> int8 weights (per-channel only along
+   * `axis`), int32 bias, int8 output; float32 input -> float32 (or int8, hybrid) weights,
+   * float32 bias and output.
+   */
+  weighted(x: Tensor, w: Tensor, b: Tensor | undefined, axis: number): void {
+    const y = this.out();
+    if (x.dtype === "int8") {
+      if (w.dtype !== "int8") this.fail(`int8 input needs int8 weights, got ${w.dtype}`);
+      if (b && b.dtype !== "int32") this.fail(`int8 input needs an int32 bias, got ${b.dtype}`);
+      if (y.dtype !== "int8") this.fail(`int8 input needs an int8 output, got ${y.dtype}`);
+      if (!w.quant) this.fail("int8 weights have no quantization");
+    } else if (x.dtype === "float32") {
+      if (w.dtype !== "float32" && w.dtype !== "int8")
+        this.fail(`float32 input needs float32 weights, got ${w.dtype}`);
+      if (b && b.dtype !== "float32") this.fail(`float32 input needs a float32 bias, got ${b.dtype}`);
+      if (y.dtype !== "float32") this.fail(`float32 input needs a float32 output, got ${y.dtype}`);
+    } else {
+      this.fail(`input dtype ${x.dtype} is not supported (int8 or float32)`);
+    }
+    const q = w.quant;
+    if (q && q.scale.length > 1 && q.axis !== axis) {
+      this.fail(`weights are quantized per channel along axis ${q.axis}; ${this.op.type} needs axis ${axis}`);
+    }
+  }
+
   /** int32 constant operand (axes, shape, paddings). */
   constInts(t: Tensor, what: string): number[] | undefined {
     if (!t.data) return undefined;
@@ -205,6 +231,7 @@ function checkOp(g: Graph, op: Op, k: number): void {
       const b = c.optIn(2, "bias");
       if (b) c.shape(b, [outC], "bias");
       c.shape(c.out(), windowed(c, op, x, kh, kw, outC), "output");
+      c.weighted(x, w, b, op.type === "CONV_2D" ? 0 : 3);
       return;
     }
     case "FULLY_CONNECTED": {
@@ -221,6 +248,7 @@ function checkOp(g: Graph, op: Op, k: number): void {
       if (b) c.shape(b, [oc], "bias");
       const want = op.options.keepNumDims ? [...x.shape.slice(0, -1), oc] : [n / ic, oc];
       c.shape(c.out(), want, "output");
+      c.weighted(x, w, b, 0);
       return;
     }
     case "AVERAGE_POOL_2D":
@@ -247,6 +275,7 @@ function checkOp(g: Graph, op: Op, k: number): void {
         ? x.shape.map((d, i) => (norm.includes(i) ? 1 : d))
         : x.shape.filter((_, i) => !norm.includes(i));
       c.shape(c.out(), want, "output");
+      c.sameDtype(x, c.out(), "output");
       return;
     }
     case "ADD":
@@ -257,6 +286,8 @@ function checkOp(g: Graph, op: Op, k: number): void {
       const want = broadcastShapes(a.shape, b.shape);
       if (!want) c.fail(`inputs ${fmt(a.shape)} and ${fmt(b.shape)} do not broadcast`);
       c.shape(c.out(), want, "output");
+      c.sameDtype(a, b, "input 1");
+      c.sameDtype(a, c.out(), "output");
       return;
     }
     case "RESHAPE": {
@@ -266,6 +297,7 @@ function checkOp(g: Graph, op: Op, k: number): void {
       if (numel(x.shape) !== numel(y.shape)) {
         c.fail(`output ${fmt(y.shape)} must have as many elements as input ${fmt(x.shape)}`);
       }
+      c.sameDtype(x, y, "output");
       return;
     }
     case "SOFTMAX":
@@ -303,6 +335,7 @@ function checkOp(g: Graph, op: Op, k: number): void {
         x.shape.map((d, i) => d + pads[2 * i]! + pads[2 * i + 1]!),
         "output",
       );
+      c.sameDtype(x, c.out(), "output");
       return;
     }
     case "CONCATENATION": {
@@ -320,8 +353,10 @@ function checkOp(g: Graph, op: Op, k: number): void {
           );
         }
         want[axis] = want[axis]! + t.shape[axis]!;
+        c.sameDtype(xs[0]!, t, `input ${i + 1}`);
       });
       c.shape(c.out(), want, "output");
+      c.sameDtype(xs[0]!, c.out(), "output");
       return;
     }
     default:
