@@ -8,6 +8,7 @@ import { EdgeqError } from "./errors.js";
 
 // Lazily imported so that `edgeq inspect` does not load tfjs.
 const commands: Record<string, () => Promise<CommandDef<any>>> = {
+  demo: () => import("./commands/demo.js").then((m) => m.default),
   fit: () => import("./commands/fit.js").then((m) => m.default),
   flash: () => import("./commands/flash.js").then((m) => m.default),
   inspect: () => import("./commands/inspect.js").then((m) => m.default),
