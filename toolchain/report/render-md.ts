@@ -13,7 +13,7 @@ export function renderMd(r: ReportData): string {
   const label = (i: number | null): string => (i === null ? "n/a" : e(r.labels[i] ?? String(i)));
   out.push("# edgeq drift report: float vs int8", "");
   out.push(
-    `Float model \`${e(r.meta.floatPath)}\`, int8 model \`${e(r.meta.int8Path)}\`, data \`${e(r.meta.dataPath)}\`, ${r.meta.samples} samples, int8 run by ${r.meta.engine === "simulate" ? "simulation (float executor, fake quant)" : "edgeq's integer runtime"}.`,
+    `Float model ${e(r.meta.floatPath)}, int8 model ${e(r.meta.int8Path)}, data ${e(r.meta.dataPath)}, ${r.meta.samples} samples, int8 run by ${r.meta.engine === "simulate" ? "simulation (float executor, fake quant)" : "edgeq's integer runtime"}.`,
     "",
   );
   out.push(
@@ -30,11 +30,11 @@ export function renderMd(r: ReportData): string {
   );
   if (r.jump)
     out.push(
-      `**Drift jumps at op ${r.jump.index} \`${e(r.jump.name)}\`** (SQNR drop ${fmt(r.jump.drop_db, 1)} dB).`,
+      `**Drift jumps at op ${r.jump.index} ${e(r.jump.name)}** (SQNR drop ${fmt(r.jump.drop_db, 1)} dB).`,
       "",
     );
   else out.push("No layer where drift jumps: it grows gradually.", "");
-  out.push(`Rule: ${e(r.jumpRule)}`, "");
+  out.push(`Rule: ${r.jumpRule}`, "");
 
   out.push("## Layers", "");
   out.push(
@@ -50,12 +50,12 @@ export function renderMd(r: ReportData): string {
         "MAE",
         "max abs",
         "RMSE/scale",
-        "saturated",
+        "at -128 / 127",
         "",
       ],
       r.layers.map((l) => [
-        String(l.index),
-        `\`${e(l.name)}\``,
+        l.index < 0 ? "in" : String(l.index),
+        e(l.name),
         e(l.op),
         l.compared ? fmt(l.sqnr_db, 1) : "not compared",
         fmt(l.drop_db, 1),
@@ -64,7 +64,7 @@ export function renderMd(r: ReportData): string {
         sci(l.mae),
         sci(l.max_abs),
         fmt(l.rmse_over_scale, 3),
-        pct(l.saturated),
+        l.sat_low === null ? "n/a" : `${pct(l.sat_low)} / ${pct(l.sat_high)}`,
         l.jump ? "**jump**" : "",
       ]),
     ),
@@ -87,7 +87,7 @@ export function renderMd(r: ReportData): string {
           "clipped",
         ],
         r.weights.map((w) => [
-          `\`${e(w.name)}\``,
+          e(w.name),
           e(w.op),
           String(w.channels.length),
           fmt(w.pcSqnrDb, 1),
