@@ -40,6 +40,7 @@ describe("schema.fbs, flatc output and schema.ts agree", () => {
     expect(files).toEqual(listFiles(genDir));
     for (const f of files)
       expect(readFileSync(join(tmp, f), "utf8")).toBe(readFileSync(join(genDir, f), "utf8"));
+    rmSync(tmp, { recursive: true, force: true });
   });
 
   const tables: [string, Record<string, number>][] = [
