@@ -93,6 +93,8 @@ const dwCases: Case[] = [
   { n: 2, h: 12, w: 12, c: 6, k: 3, s: 1, pad: "same", d: 2, m: 1, co: 0 },
   { n: 2, h: 13, w: 12, c: 4, k: 3, s: 1, pad: "valid", d: 2, m: 2, co: 0 },
   { n: 4, h: 7, w: 7, c: 64, k: 3, s: 1, pad: "same", d: 1, m: 1, co: 0 },
+  { n: 2, h: 15, w: 16, c: 7, k: 5, s: 2, pad: "same", d: 1, m: 1, co: 0 },
+  { n: 2, h: 16, w: 15, c: 5, k: 3, s: 3, pad: "valid", d: 1, m: 1, co: 0 },
 ];
 
 const convCases: Case[] = [
@@ -104,11 +106,13 @@ const convCases: Case[] = [
   { n: 8, h: 14, w: 14, c: 32, k: 1, s: 1, pad: "valid", d: 1, m: 1, co: 64 },
 ];
 
-for (const variant of ["fast", "fast-js-conv-filter", "naive"] as const) {
+for (const variant of ["fast", "fast-js", "naive"] as const) {
   const mode = variant === "naive" ? "naive" : "fast";
   describe(`wasm gradient kernels (${variant}) vs cpu backend`, () => {
     beforeAll(() => {
-      gradKernelOptions.matmulMaxFloats = variant === "fast-js-conv-filter" ? 0 : 1 << 25;
+      // fast-js: the JS fallbacks of the fast kernels (no wasm matmul / depthwise conv routes)
+      gradKernelOptions.matmulMaxFloats = variant === "fast-js" ? 0 : 1 << 25;
+      gradKernelOptions.depthwiseInputViaConv = variant !== "fast-js";
     });
     for (const t of dwCases) {
       const name = `k=${t.k} s=${t.s} pad=${t.pad} dil=${t.d} ch=${t.c} mult=${t.m} in=${t.n}x${t.h}x${t.w}`;

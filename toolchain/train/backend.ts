@@ -15,13 +15,17 @@ import { fastBatchNorm, registerFastBatchNorm } from "./batchnorm.js";
 import {
   type ConvGeom,
   col2imAdd,
+  depthwiseInputAsConv,
+  dilateByStride,
   fastConv2DBackpropFilter,
   fastDepthwiseBackpropFilter,
+  fastDepthwiseBackpropFilterS1,
   fastDepthwiseBackpropInput,
   im2colT,
   naiveConv2DBackpropFilter,
   naiveDepthwiseBackpropFilter,
   naiveDepthwiseBackpropInput,
+  rotate180,
   tileInto,
 } from "./grad-kernels.js";
 
@@ -139,9 +143,13 @@ function makeKernels(mode: KernelMode) {
       true,
     );
     const b = args.backend;
+    const g = geom(info);
+    const asConv =
+      mode === "fast" && gradKernelOptions.depthwiseInputViaConv ? depthwiseInputAsConv(g) : undefined;
+    if (asConv) return depthwiseInputByConv(b, g, dy, filter, asConv, info.inShape);
     const out = b.makeOutput(info.inShape, "float32");
     const f = mode === "fast" ? fastDepthwiseBackpropInput : naiveDepthwiseBackpropInput;
-    f(geom(info), heap(b, dy), heap(b, filter), heap(b, out));
+    f(g, heap(b, dy), heap(b, filter), heap(b, out));
     return out;
   };
   const depthwiseBackpropFilter = (args: KernelArgs): tf.TensorInfo => {
@@ -158,9 +166,16 @@ function makeKernels(mode: KernelMode) {
       true,
     );
     const b = args.backend;
+    const g = geom(info);
     const out = b.makeOutput(info.filterShape, "float32");
-    const f = mode === "fast" ? fastDepthwiseBackpropFilter : naiveDepthwiseBackpropFilter;
-    f(geom(info), heap(b, x), heap(b, dy), heap(b, out));
+    const s1 = g.strideH === 1 && g.strideW === 1 && g.outC === g.inC;
+    const f =
+      mode === "naive"
+        ? naiveDepthwiseBackpropFilter
+        : s1
+          ? fastDepthwiseBackpropFilterS1
+          : fastDepthwiseBackpropFilter;
+    f(g, heap(b, x), heap(b, dy), heap(b, out));
     return out;
   };
   return {
@@ -168,6 +183,44 @@ function makeKernels(mode: KernelMode) {
     DepthwiseConv2dNativeBackpropInput: depthwiseBackpropInput,
     DepthwiseConv2dNativeBackpropFilter: depthwiseBackpropFilter,
   };
+}
+
+/** Depthwise input gradient through wasm's own depthwise convolution (see depthwiseInputAsConv). */
+function depthwiseInputByConv(
+  b: BackendWasm,
+  g: ConvGeom,
+  dy: tf.TensorInfo,
+  filter: tf.TensorInfo,
+  p: NonNullable<ReturnType<typeof depthwiseInputAsConv>>,
+  inShape: number[],
+): tf.TensorInfo {
+  const conv = tf.getKernel("DepthwiseConv2dNative", "wasm");
+  if (!conv) throw new Error("edgeq kernel: wasm DepthwiseConv2dNative missing");
+  const strided = g.strideH > 1 || g.strideW > 1;
+  const hd = (g.outH - 1) * g.strideH + 1;
+  const wd = (g.outW - 1) * g.strideW + 1;
+  const src = strided ? b.makeOutput([g.batch, hd, wd, g.outC], "float32") : dy;
+  const rot = b.makeOutput([g.fH, g.fW, g.inC, 1], "float32");
+  if (strided) dilateByStride(g, heap(b, dy), heap(b, src));
+  rotate180(heap(b, filter), g.fH, g.fW, g.inC, heap(b, rot));
+  const out = conv.kernelFunc({
+    inputs: { x: src, filter: rot },
+    attrs: {
+      strides: [1, 1],
+      pad: [
+        [0, 0],
+        [p.top, p.bottom],
+        [p.left, p.right],
+        [0, 0],
+      ],
+      dilations: [p.dilH, p.dilW],
+      dataFormat: "NHWC",
+    },
+    backend: b,
+  }) as tf.TensorInfo;
+  if (strided) b.disposeData(src.dataId);
+  b.disposeData(rot.dataId);
+  return { dataId: out.dataId, shape: inShape, dtype: "float32" };
 }
 
 /** Conv2D input gradient as one wasm matmul plus col2im: col[rows, K] = dy[rows, outC] x W[K, outC]^T. */
@@ -228,7 +281,7 @@ function tileFast(args: KernelArgs): tf.TensorInfo {
 }
 
 /** Tuning: largest im2col buffer (floats) for the matmul route of Conv2DBackpropFilter. */
-export const gradKernelOptions = { matmulMaxFloats: 1 << 25 };
+export const gradKernelOptions = { matmulMaxFloats: 1 << 25, depthwiseInputViaConv: true };
 
 let registered: KernelMode | undefined;
 const stock = new Map<string, tf.KernelConfig>();

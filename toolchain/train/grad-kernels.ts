@@ -320,3 +320,86 @@ export function tileInto(x: Typed, shape: number[], reps: number[], out: Typed):
   };
   fill(0, 0, 0);
 }
+
+/**
+ * Depthwise filter gradient, stride 1, multiplier 1. x [N,inH,inW,C], dy [N,outH,outW,C] ->
+ * dw [fH,fW,C]. For a fixed (b, oh, fh, fw) the x and dy rows are contiguous runs of
+ * (ow1-ow0)*C values, so the inner loop is one long multiply-add into per-position partial
+ * sums, reduced over positions at the end.
+ */
+export function fastDepthwiseBackpropFilterS1(
+  g: ConvGeom,
+  x: Float32Array,
+  dy: Float32Array,
+  dw: Float32Array,
+): void {
+  const C = g.inC;
+  const rowLen = g.outW * C;
+  const part = new Float64Array(g.fH * g.fW * rowLen);
+  for (let fh = 0; fh < g.fH; fh++) {
+    const [oh0, oh1] = validRange(fh, 1, g.dilH, g.padTop, g.inH, g.outH);
+    for (let fw = 0; fw < g.fW; fw++) {
+      const [ow0, ow1] = validRange(fw, 1, g.dilW, g.padLeft, g.inW, g.outW);
+      const len = (ow1 - ow0) * C;
+      const po = (fh * g.fW + fw) * rowLen + ow0 * C;
+      for (let b = 0; b < g.batch; b++)
+        for (let oh = oh0; oh < oh1; oh++) {
+          const ih = oh + fh * g.dilH - g.padTop;
+          const xo = ((b * g.inH + ih) * g.inW + ow0 + fw * g.dilW - g.padLeft) * C;
+          const dyo = ((b * g.outH + oh) * g.outW + ow0) * C;
+          for (let j = 0; j < len; j++) part[po + j]! += x[xo + j]! * dy[dyo + j]!;
+        }
+    }
+  }
+  for (let t = 0; t < g.fH * g.fW; t++) {
+    for (let c = 0; c < C; c++) {
+      let s = 0;
+      for (let ow = 0; ow < g.outW; ow++) s += part[t * rowLen + ow * C + c]!;
+      dw[t * C + c] = s;
+    }
+  }
+}
+
+/**
+ * The depthwise input gradient as a stride-1 depthwise convolution (so wasm's XNNPACK kernel can
+ * run it): dy zero-inserted by the stride, padded, convolved with the filter rotated 180 degrees.
+ * Returns the rotated filter and the explicit padding, or undefined when the padding would be
+ * negative (then the JS kernel is used). Multiplier 1 only.
+ */
+export function depthwiseInputAsConv(
+  g: ConvGeom,
+): { top: number; bottom: number; left: number; right: number; dilH: number; dilW: number } | undefined {
+  const hd = (g.outH - 1) * g.strideH + 1;
+  const wd = (g.outW - 1) * g.strideW + 1;
+  const top = (g.fH - 1) * g.dilH - g.padTop;
+  const left = (g.fW - 1) * g.dilW - g.padLeft;
+  const bottom = g.inH - hd - top + (g.fH - 1) * g.dilH;
+  const right = g.inW - wd - left + (g.fW - 1) * g.dilW;
+  if (top < 0 || left < 0 || bottom < 0 || right < 0 || g.outC !== g.inC) return undefined;
+  return { top, bottom, left, right, dilH: g.dilH, dilW: g.dilW };
+}
+
+/** Zero-inserts dy [N,outH,outW,C] by the strides into out [N,(outH-1)sH+1,(outW-1)sW+1,C]. */
+export function dilateByStride(g: ConvGeom, dy: Float32Array, out: Float32Array): void {
+  const C = g.outC;
+  const hd = (g.outH - 1) * g.strideH + 1;
+  const wd = (g.outW - 1) * g.strideW + 1;
+  out.fill(0);
+  for (let b = 0; b < g.batch; b++)
+    for (let oh = 0; oh < g.outH; oh++)
+      for (let ow = 0; ow < g.outW; ow++) {
+        const so = ((b * g.outH + oh) * g.outW + ow) * C;
+        const d = ((b * hd + oh * g.strideH) * wd + ow * g.strideW) * C;
+        for (let c = 0; c < C; c++) out[d + c] = dy[so + c]!;
+      }
+}
+
+/** Rotates a [fH,fW,C,1] filter by 180 degrees in the spatial dims. */
+export function rotate180(f: Float32Array, fH: number, fW: number, C: number, out: Float32Array): void {
+  for (let i = 0; i < fH; i++)
+    for (let j = 0; j < fW; j++) {
+      const s = (i * fW + j) * C;
+      const d = ((fH - 1 - i) * fW + (fW - 1 - j)) * C;
+      for (let c = 0; c < C; c++) out[d + c] = f[s + c]!;
+    }
+}
