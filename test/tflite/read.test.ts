@@ -87,8 +87,10 @@ describe("readTflite quirks and errors", () => {
     expect(warnings[0]).toMatch(/quantized_dimension 3/);
   });
 
-  it("float and int8 DS-CNN models round trip write -> read -> write byte-identically", () => {
-    for (const g of [floatDsCnn(5), int8DsCnn(5)]) {
+  it("float and int8 DS-CNN models (and one with empty names) round trip write -> read -> write byte-identically", () => {
+    const unnamed = int8DsCnn(6);
+    for (const t of unnamed.tensors) t.name = "";
+    for (const g of [floatDsCnn(5), int8DsCnn(5), unnamed]) {
       const a = writeTflite(g);
       const back = readTflite(a);
       expect(back).toEqual(g);

@@ -315,14 +315,15 @@ export function writeTflite(g: Graph): Uint8Array {
     const where = `tensor ${i} '${t.name}'`;
     const type = TENSOR_TYPE[t.dtype];
     if (type === undefined) fail(`unsupported dtype '${t.dtype}'`, where);
-    const name = b.createString(t.name);
+    // empty names are left out (the reader gives "" back)
+    const name = t.name ? b.createString(t.name) : 0;
     const shape = vec.int32(t.shape);
     const quant = writeQuant(b, vec, quantCache, t);
     b.startObject(5);
     b.addFieldOffset(TENSOR.shape, shape, 0);
     b.addFieldInt8(TENSOR.type, type, 0);
     b.addFieldInt32(TENSOR.buffer, tensorBuffer[i]!, 0);
-    b.addFieldOffset(TENSOR.name, name, 0);
+    if (name) b.addFieldOffset(TENSOR.name, name, 0);
     if (quant) b.addFieldOffset(TENSOR.quantization, quant, 0);
     return b.endObject();
   });
