@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { EdgeqError } from "../../toolchain/errors.js";
 import { FbReader } from "../../toolchain/tflite/fbverify.js";
 import { readTflite } from "../../toolchain/tflite/read.js";
-import { MODEL, OPERATOR_CODE } from "../../toolchain/tflite/schema.js";
+import { MODEL, OPERATOR_CODE, TENSOR } from "../../toolchain/tflite/schema.js";
 import { writeTflite } from "../../toolchain/tflite/write.js";
 import { floatDsCnn, int8DsCnn } from "../helpers/models.js";
 import { REF_CASES, REF_MODELS, refBytes } from "../helpers/refmodels.js";
@@ -153,6 +153,31 @@ describe("readTflite quirks and errors", () => {
     expect(e.code).toBe("tflite/unsupported-op");
     expect(e.message).toMatch(/builtin op code 28/);
     expect(e.message).toMatch(/supported: CONV_2D, DEPTHWISE_CONV_2D/);
+  });
+});
+
+describe("readTflite unsupported features", () => {
+  it("sparse tensor (Tensor.sparsity set) -> EdgeqError tflite/unsupported-sparse", () => {
+    const b = new Builder(256);
+    b.startObject(3);
+    const sparsity = b.endObject();
+    b.startObject(8);
+    b.addFieldOffset(TENSOR.sparsity, sparsity, 0);
+    const tensor = b.endObject();
+    const tensors = vec(b, [tensor]);
+    b.startObject(5);
+    b.addFieldOffset(0, tensors, 0);
+    const sg = vec(b, [b.endObject()]);
+    b.startObject(1);
+    const buffers = vec(b, [b.endObject()]);
+    b.startObject(7);
+    b.addFieldInt32(MODEL.version, 3, 0);
+    b.addFieldOffset(MODEL.subgraphs, sg, 0);
+    b.addFieldOffset(MODEL.buffers, buffers, 0);
+    b.finish(b.endObject(), "TFL3");
+    const e = edgeqError(() => readTflite(b.asUint8Array(), { source: "sparse.tflite" }));
+    expect(e.code).toBe("tflite/unsupported-sparse");
+    expect(e.message).toMatch(/sparse\.tflite: tensor 0 is stored sparse/);
   });
 });
 

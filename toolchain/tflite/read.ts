@@ -171,6 +171,13 @@ function readTensor(c: Ctx, t: Table, i: number): Tensor {
       `${path}.type`,
     );
   }
+  if (t.field(TENSOR.sparsity, 4, "sparsity") >= 0) {
+    throw new EdgeqError(
+      "tflite/unsupported-sparse",
+      `${c.r.source}: tensor ${i} is stored sparse; edgeq reads dense tensors only (convert without sparsity)`,
+      `${path}.sparsity`,
+    );
+  }
   const tensor: Tensor = { name: t.string(TENSOR.name, "name") ?? "", shape, dtype };
   const bytes = bufferBytes(c, t.u32(TENSOR.buffer, "buffer", 0), `${path}.buffer`);
   if (bytes) {
