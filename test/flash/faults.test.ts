@@ -160,6 +160,24 @@ describe("faults", () => {
     expect([...s.storage.files.keys()]).toEqual(["model.tfl"]);
   });
 
+  it("upload peak too big for Puck.js (runtime 10000 B + micro_speech 18800 B: files 28.9 KB fit, peak 47.7 KB does not): MODEL_TOO_BIG, nothing written", async () => {
+    const big = new Uint8Array(readFileSync(new URL("micro_speech_quantized.tflite", REF)));
+    const rt = new TextEncoder().encode(`var edgeqrt={load:function(){}};//${"z".repeat(10000 - 34)}`);
+    expect(rt.length).toBe(10000);
+    const s = await sim({ env: { BOARD: "PUCKJS", VERSION: "2v25" } });
+    const err = await flash({
+      port: s.hostPath,
+      baud: 921600,
+      boards,
+      model: big,
+      runtime: rt,
+      repl: fast,
+    }).catch((e) => e);
+    expect((err as EdgeqError).code).toBe("MODEL_TOO_BIG");
+    expect((err as Error).message).toMatch(/take 28864 bytes of Storage and 47696 while uploading/);
+    expect(s.storage.files.size).toBe(0);
+  });
+
   it("model too big for the board record (ESP8266, 16 KB Storage, micro_speech 18800 B): MODEL_TOO_BIG", async () => {
     const big = new Uint8Array(readFileSync(new URL("micro_speech_quantized.tflite", REF)));
     const s = await sim({ env: { BOARD: "ESP8266_4MB", VERSION: "2v25" } });

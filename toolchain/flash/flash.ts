@@ -3,12 +3,13 @@
  * the model (and labels) into Storage safely, then optionally run one inference on the board
  * and compare its output bytes with the host running the very same runtime bundle.
  */
+import { flashFit } from "../../boards/fit.js";
 import { type Board, boardForEnv, findBoard } from "../../boards/index.js";
 import { EdgeqError } from "../errors.js";
 import { evalBundle, runOnHost } from "./host.js";
 import { type BoardEnv, hasPackets, jsBytes, jsString, Repl, type ReplOptions } from "./repl.js";
 import { openPort, type Transport } from "./transport.js";
-import { checkName, storageFootprint, type UploadResult, uploadFile } from "./upload.js";
+import { checkName, type UploadResult, uploadFile } from "./upload.js";
 
 export type Engine = "edgeq" | "tflm";
 
@@ -152,11 +153,12 @@ export async function flash(opts: FlashOptions): Promise<FlashResult> {
         new TextEncoder().encode(JSON.stringify(opts.labels)),
         "labels",
       ]);
-    const need = files.reduce((a, [, d]) => a + storageFootprint(d.length), 0);
-    if (need > board.storageBytes) {
+    const size = (ph: FlashProgress["phase"]): number => files.find((f) => f[2] === ph)?.[1].length ?? 0;
+    const ff = flashFit(board, size("runtime"), size("model"), size("labels"));
+    if (ff.verdict === "too big") {
       throw new EdgeqError(
         "MODEL_TOO_BIG",
-        `${files.map(([n, d]) => `${n} ${d.length} B`).join(" + ")} need ${need} bytes of Storage, but ${board.name} has ${board.storageBytes}; use a smaller model (run 'edgeq fit')`,
+        `${files.map(([n, d]) => `${n} ${d.length} B`).join(" + ")} take ${ff.total} bytes of Storage and ${ff.peakDuringUpload} while uploading (each file is written under a temporary name and verified before it replaces the old one), but ${board.name} has ${board.storageBytes}; use a smaller model (run 'edgeq fit')`,
         opts.port,
       );
     }
