@@ -11,6 +11,7 @@ import { argmax } from "../../toolchain/report/classify.js";
 import { collect } from "../../toolchain/report/collect.js";
 import { findJump, JUMP_MIN_DB } from "../../toolchain/report/drift.js";
 import { floatEngine } from "../../toolchain/report/engines.js";
+import { weightFindings } from "../../toolchain/report/findings.js";
 import { importRuntime, wrapRuntime } from "../../toolchain/report/runtime.js";
 import type { ReportData } from "../../toolchain/report/types.js";
 import { readTflite } from "../../toolchain/tflite/read.js";
@@ -43,6 +44,9 @@ describe("where drift jumps, on runtime-int8", () => {
     expect(dw.modelPerChannel).toBe(false);
     expect(dw.flagged.collapsed).toBe(3);
     expect(dw.channels.filter((c) => c.flags.includes("collapsed")).map((c) => c.channel)).toEqual([1, 2, 3]);
+    expect(weightFindings(r)).toContain(
+      `dw/weights: this model quantizes it per-tensor and 3 of 4 channels get fewer than 8 int8 steps (weight SQNR ${dw.modelSqnrDb!.toFixed(1)} dB; per-channel would give ${dw.pcSqnrDb.toFixed(1)} dB).`,
+    );
     // the collapsed channels' own error: per-tensor rounds all their weights to 0
     for (const c of dw.channels.slice(1)) {
       expect(c.ptSqnrDb).toBeLessThan(1);
@@ -61,6 +65,9 @@ describe("where drift jumps, on runtime-int8", () => {
     const dw = r.weights.find((w) => w.name === "dw/weights")!;
     expect(dw.modelPerChannel).toBe(true);
     expect(dw.modelSqnrDb!).toBeCloseTo(dw.pcSqnrDb, 0);
+    expect(weightFindings(r)).toEqual([
+      "dw/weights: 3 of 4 channels would collapse under per-tensor quantization; per-channel scales keep them.",
+    ]);
     expect(r.float.top1).toBe(1);
     expect(r.agreement!).toBeGreaterThan(0.9);
   });

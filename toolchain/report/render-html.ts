@@ -5,6 +5,7 @@
  */
 import { COLLAPSE_LEVELS } from "./channels.js";
 import { escapeHtml as esc } from "./escape.js";
+import { weightFindings } from "./findings.js";
 import { fmt, pct, sci } from "./format.js";
 import { divergingRgb, greyRgb, imageRgb, pngDataUri } from "./png.js";
 import { channelChart, confusionChart, hbarChart, histogramChart } from "./svg.js";
@@ -36,6 +37,8 @@ function summary(r: ReportData): string {
   s += r.jump
     ? `<div class="callout" id="jump">Drift jumps at op ${r.jump.index} <code>${esc(r.jump.name)}</code>: SQNR drops ${fmt(r.jump.drop_db, 1)} dB from its input.</div>`
     : `<div class="callout ok" id="jump">No layer where drift jumps: it grows gradually.</div>`;
+  const f = weightFindings(r);
+  if (f.length) s += `<ul class="findings">${f.map((x) => `<li>${esc(x)}</li>`).join("")}</ul>`;
   return s;
 }
 

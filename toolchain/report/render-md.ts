@@ -1,5 +1,6 @@
 /** report.md: a compact summary for pull requests. Every model-derived string is escaped. */
 import { escapeMd as e } from "./escape.js";
+import { weightFindings } from "./findings.js";
 import { fmt, pct, sci } from "./format.js";
 import type { ReportData } from "./types.js";
 
@@ -34,6 +35,8 @@ export function renderMd(r: ReportData): string {
       "",
     );
   else out.push("No layer where drift jumps: it grows gradually.", "");
+  const f = weightFindings(r);
+  if (f.length) out.push(...f.map((x) => `- ${e(x)}`), "");
   out.push(`Rule: ${r.jumpRule}`, "");
 
   out.push("## Layers", "");
