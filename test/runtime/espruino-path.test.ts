@@ -77,8 +77,8 @@ describe("Espruino E.convolve path (JS stand-in) gives the plain path's bytes", 
     const a = await runQuickJS(withE, { model: bytes, runs: [raw] });
     const b = await runQuickJS(bundle.min, { model: bytes, runs: [raw] });
     expect(a).toEqual(b);
-    // and the path is really taken there: a stand-in that is off by 1000 changes the output
-    const broken = withE.replace("E.n++; return v;", "E.n++; return v + 1000;");
+    // and the path is really taken there: a stand-in that returns wrong sums changes the output
+    const broken = withE.replace("E.n++; return v;", "E.n++; return -v - 100000;");
     expect(await runQuickJS(broken, { model: bytes, runs: [raw] })).not.toEqual(b);
   });
 });
