@@ -145,7 +145,18 @@ describe("faults", () => {
     }).catch((e) => e);
     expect((err as EdgeqError).code).toBe("NO_PROMPT");
     expect((err as Error).message).toMatch(/no Espruino prompt/);
-    expect(s.stats.received).toBeGreaterThanOrEqual(3); // \n, then \x03\n twice
+    expect(s.stats.received).toBe(6); // 3 x (Ctrl-C, newline)
+  });
+
+  it("half-typed line left on the board by an earlier session is cleared (Ctrl-C) before the first newline", async () => {
+    const s = await sim();
+    s.storage.files.set("keep.me", old.slice());
+    const t = await openPort(s.hostPath, 921600);
+    await t.write('require("Storage").erase("keep.me")'); // no newline: waits in the board's line buffer
+    await t.close();
+    await withRepl(s, (r) => uploadFile(r, "model.tfl", model, { packets: true }));
+    expect(same(s.storage.files.get("keep.me"), old)).toBe(true);
+    expect(s.executed.some((l) => l.includes("keep.me"))).toBe(false);
   });
 
   it("Storage full (4000 B, model 2704 B needs 2x): STORAGE_FULL before writing, old model intact", async () => {

@@ -90,11 +90,13 @@ export class Repl {
     this.promptTries = opts.promptTries ?? 3;
   }
 
-  /** Sends \n and waits for '>'; on silence sends Ctrl-C and tries again. */
+  /** Sends Ctrl-C + \n and waits for '>', a few times. */
   async prompt(): Promise<void> {
     for (let i = 0; i < this.promptTries; i++) {
       this.t.clear();
-      await this.t.write(i === 0 ? "\n" : "\x03\n");
+      // Ctrl-C first clears a half-typed line (e.g. from an interrupted session) so that the
+      // newline cannot execute a fragment; then '\n' makes the REPL print its prompt
+      await this.t.write("\x03\n");
       try {
         await this.t.waitFor((rx) => (rx.includes(">") ? true : undefined), this.promptTimeoutMs, "prompt");
         // let any trailing output settle, then start from a clean buffer
@@ -107,7 +109,7 @@ export class Repl {
     }
     throw new EdgeqError(
       "NO_PROMPT",
-      `no Espruino prompt ('>') after ${this.promptTries} tries (newline, then Ctrl-C); check the baud rate, that the board runs Espruino, and that its console is on this port`,
+      `no Espruino prompt ('>') after ${this.promptTries} tries (Ctrl-C + newline); check the baud rate, that the board runs Espruino, and that its console is on this port`,
       this.t.where,
     );
   }
