@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { EdgeqError } from "../../toolchain/errors.js";
 import type { Graph } from "../../toolchain/ir/types.js";
+import { readTflite } from "../../toolchain/tflite/read.js";
 import { writeTflite } from "../../toolchain/tflite/write.js";
 import { dsCnnInput, floatDsCnn, int8DsCnn } from "../helpers/models.js";
+import { REF_CASES, REF_MODELS, refBytes } from "../helpers/refmodels.js";
 import { loadNative } from "../oracles/native.js";
 import { loadWasm } from "../oracles/wasm.js";
 
@@ -91,5 +93,24 @@ describe("writeTflite rejects IR it cannot write faithfully", () => {
       expect((err as EdgeqError).code).toBe("tflite/write");
       expect((err as EdgeqError).message).toMatch(msg);
     });
+  }
+});
+
+describe("reference models rewritten by edgeq run in TFLite-WASM", () => {
+  for (const name of REF_MODELS) {
+    for (const [k, c] of REF_CASES[name].entries()) {
+      it(`${name} case ${k}: rewritten file gives the README output (int8 within 1 step: XNNPACK)`, async () => {
+        const w = await loadWasm(writeTflite(readTflite(refBytes(name))));
+        try {
+          const y = Array.from(w.run([c.input()])[0]!);
+          const int = c.output.every((v) => Number.isInteger(v));
+          y.forEach((v, i) => {
+            expect(Math.abs(v - c.output[i]!)).toBeLessThanOrEqual(int ? 1 : 1e-5);
+          });
+        } finally {
+          w.dispose();
+        }
+      });
+    }
   }
 });
