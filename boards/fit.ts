@@ -205,6 +205,8 @@ export interface FitReport {
   latencyTflmMs?: number;
   tflm?: TflmCheck;
   verdict: Verdict;
+  /** Why the verdict is not "fits", in words (empty when it fits). */
+  reasons: string[];
   ratesNote: string;
 }
 
@@ -225,6 +227,7 @@ export function fitBoard(board: Board, s: ModelSummary, rt: RuntimeInfo, labelsB
     ram,
     latencyMs: latency(board, s, "edgeq").ms,
     verdict: worst,
+    reasons: reasons(board, flash, ram),
     ratesNote: board.rates.note,
   };
   if (board.tflm) {
@@ -232,6 +235,31 @@ export function fitBoard(board: Board, s: ModelSummary, rt: RuntimeInfo, labelsB
     rep.latencyTflmMs = latency(board, s, "tflm").ms;
   }
   return rep;
+}
+
+const kb = (n: number): string => `${(n / 1024).toFixed(1)} KB`;
+
+/** Plain-words reasons for a verdict other than "fits". */
+export function reasons(board: Board, flash: FlashFit, ram: RamFit): string[] {
+  const out: string[] = [];
+  if (flash.verdict !== "fits") {
+    const alone =
+      flash.total <= flash.available
+        ? ` (the files alone, ${kb(flash.total)}, would fit, but the safe upload holds a file twice while it is verified)`
+        : "";
+    out.push(
+      `Storage: upload peak ${kb(flash.peakDuringUpload)} ${flash.verdict === "too big" ? ">" : "is over 90% of"} ${kb(flash.available)}${flash.verdict === "too big" ? alone : ""}`,
+    );
+  }
+  if (ram.verdict !== "fits") {
+    const big = board.mmapFlash
+      ? ""
+      : `; Storage is not memory-mapped on ${board.name}, so the model (${ram.weights} JsVars) and the runtime code (${ram.runtimeCode}) are copied into RAM`;
+    out.push(
+      `RAM: ${ram.totalJsVars} JsVars ${ram.verdict === "too big" ? ">" : "is over 90% of"} ${ram.availableJsVars} (arena ${ram.arena} of them)${big}`,
+    );
+  }
+  return out;
 }
 
 /** Counts `function` keywords in a bundle (for the runtime-objects estimate). */

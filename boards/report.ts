@@ -52,6 +52,11 @@ export function formatFit(
     ]);
   }
   lines.push(...pad(rows));
+  const why = reports.filter((r) => r.reasons.length > 0);
+  if (why.length > 0) {
+    lines.push("");
+    for (const r of why) for (const x of r.reasons) lines.push(`${r.board.name} ${r.verdict}: ${x}`);
+  }
   lines.push("");
   lines.push(
     "verdict: 'fits' leaves >= 10% of Storage and JsVars free, 'tight' fits with less, 'too big' does not fit.",

@@ -239,6 +239,17 @@ describe("fit on every board", () => {
     expect(r.puckjs!.tflm).toBeUndefined();
   });
 
+  it("reasons in words: runtime 24000 B + KWS C=16 on Puck.js: files 32 KB fit 40 KB but the upload peak 48 KB does not", () => {
+    const g = kwsDsCnn(1, 16);
+    const rep = fitBoard(puck, summarize(g, writeTflite(g).length), { bytes: 24000, functions: 150 });
+    expect(rep.verdict).toBe("too big");
+    expect(rep.flash.total).toBeLessThan(puck.storageBytes);
+    expect(rep.reasons).toEqual([
+      `Storage: upload peak ${(rep.flash.peakDuringUpload / 1024).toFixed(1)} KB > 40.0 KB (the files alone, ${(rep.flash.total / 1024).toFixed(1)} KB, would fit, but the safe upload holds a file twice while it is verified)`,
+    ]);
+    expect(fitBoard(findBoard(boards, "joltjs"), summarize(g, 7888), RT).reasons).toEqual([]);
+  });
+
   it("model too large for Puck.js (KWS DS-CNN C=96, ~60 KB): Puck.js too big on Storage and JsVars; Jolt.js, ESP32, Bangle.js 2 fit", () => {
     const r = verdicts(kwsDsCnn(1, 96));
     const p = r.puckjs!;
