@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -133,5 +133,6 @@ describe("edgeq inspect CLI", () => {
       expect(p.stderr).toMatch(pattern);
       expect(p.stdout).toBe("");
     }
+    rmSync(dir, { recursive: true, force: true });
   });
 });
