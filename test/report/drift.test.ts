@@ -11,7 +11,7 @@ import { argmax } from "../../toolchain/report/classify.js";
 import { collect } from "../../toolchain/report/collect.js";
 import { findJump, JUMP_MIN_DB } from "../../toolchain/report/drift.js";
 import { floatEngine } from "../../toolchain/report/engines.js";
-import { weightFindings } from "../../toolchain/report/findings.js";
+import { jumpCauses, weightFindings } from "../../toolchain/report/findings.js";
 import { importRuntime, wrapRuntime } from "../../toolchain/report/runtime.js";
 import type { ReportData } from "../../toolchain/report/types.js";
 import { readTflite } from "../../toolchain/tflite/read.js";
@@ -47,6 +47,11 @@ describe("where drift jumps, on runtime-int8", () => {
     expect(weightFindings(r)).toContain(
       `dw/weights: this model quantizes it per-tensor and 3 of 4 channels get fewer than 8 int8 steps (weight SQNR ${dw.modelSqnrDb!.toFixed(1)} dB; per-channel would give ${dw.pcSqnrDb.toFixed(1)} dB).`,
     );
+    const causes = jumpCauses(r);
+    expect(causes[0]).toBe(
+      "its weights dw/weights are quantized per-tensor and 3 of 4 channels collapse to fewer than 8 int8 steps: quantize them per-channel",
+    );
+    expect(causes.some((c) => c.startsWith("some output channels are mostly noise"))).toBe(true);
     // the collapsed channels' own error: per-tensor rounds all their weights to 0
     for (const c of dw.channels.slice(1)) {
       expect(c.ptSqnrDb).toBeLessThan(1);

@@ -40,6 +40,8 @@ export interface WeightReport {
   /** Float weights' tensor name (from the model file: escape before display). */
   name: string;
   op: string;
+  /** Index of the int8 op that uses these weights (set by weights.ts). */
+  opIndex?: number;
   shape: number[];
   axis: number;
   ptScale: number;

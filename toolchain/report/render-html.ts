@@ -5,7 +5,7 @@
  */
 import { COLLAPSE_LEVELS } from "./channels.js";
 import { escapeHtml as esc } from "./escape.js";
-import { weightFindings } from "./findings.js";
+import { jumpCauses, weightFindings } from "./findings.js";
 import { fmt, pct, sci } from "./format.js";
 import { divergingRgb, greyRgb, imageRgb, pngDataUri } from "./png.js";
 import { channelChart, confusionChart, hbarChart, histogramChart } from "./svg.js";
@@ -35,7 +35,7 @@ function summary(r: ReportData): string {
   s += `${card("drop (points)", r.drop_pp === null ? "n/a" : fmt(r.drop_pp, 2))}${card("top-1 agreement", pct(r.agreement, 2))}`;
   s += `${card("output SQNR", `${fmt(r.output.metrics.sqnr_db, 1)} dB`)}${card("samples", String(r.meta.samples))}</div>`;
   s += r.jump
-    ? `<div class="callout" id="jump">Drift jumps at op ${r.jump.index} <code>${esc(r.jump.name)}</code>: SQNR drops ${fmt(r.jump.drop_db, 1)} dB from its input.</div>`
+    ? `<div class="callout" id="jump">Drift jumps at op ${r.jump.index} <code>${esc(r.jump.name)}</code>: SQNR drops ${fmt(r.jump.drop_db, 1)} dB from its input.<br>Likely causes: ${jumpCauses(r).map(esc).join("; ")}.</div>`
     : `<div class="callout ok" id="jump">No layer where drift jumps: it grows gradually.</div>`;
   const f = weightFindings(r);
   if (f.length) s += `<ul class="findings">${f.map((x) => `<li>${esc(x)}</li>`).join("")}</ul>`;

@@ -1,6 +1,6 @@
 /** report.md: a compact summary for pull requests. Every model-derived string is escaped. */
 import { escapeMd as e } from "./escape.js";
-import { weightFindings } from "./findings.js";
+import { jumpCauses, weightFindings } from "./findings.js";
 import { fmt, pct, sci } from "./format.js";
 import type { ReportData } from "./types.js";
 
@@ -31,7 +31,7 @@ export function renderMd(r: ReportData): string {
   );
   if (r.jump)
     out.push(
-      `**Drift jumps at op ${r.jump.index} ${e(r.jump.name)}** (SQNR drop ${fmt(r.jump.drop_db, 1)} dB).`,
+      `**Drift jumps at op ${r.jump.index} ${e(r.jump.name)}** (SQNR drop ${fmt(r.jump.drop_db, 1)} dB). Likely causes: ${jumpCauses(r).map(e).join("; ")}.`,
       "",
     );
   else out.push("No layer where drift jumps: it grows gradually.", "");

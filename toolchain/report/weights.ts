@@ -55,7 +55,7 @@ export function weightReports(fg: Graph, qg: Graph, matches: LayerMatch[]): Weig
       for (let i = 0; i < w.length; i++)
         w[i] = w[i]! * model.scale[nch === 1 ? 0 : Math.floor(i / inner) % nch]!;
     }
-    const rep = analyzeWeights(qt.name, op.type, w, [...qt.shape], axis, model);
+    const rep = { ...analyzeWeights(qt.name, op.type, w, [...qt.shape], axis, model), opIndex: m.op };
     out.push(fromInt8 ? { ...rep, name: `${qt.name} (int8 dequantized: no float weights matched)` } : rep);
   }
   return out;
