@@ -111,6 +111,12 @@ export default defineCommand({
         }
         if (!c.identical) process.exitCode = 1;
       }
+      const name = JSON.stringify(String(args.name));
+      out.push(
+        engine === "edgeq"
+          ? `on the board: eval(require("Storage").read("edgeqrt.js")); var m = edgeqrt.load(E.toArrayBuffer(require("Storage").read(${name}))); m.input(0).set(...); m.invoke(); m.output(0)`
+          : `on the board: var tf = require("tensorflow").create(ARENA_BYTES, require("Storage").read(${name})); tf.getInput().set(...); tf.invoke(); tf.getOutput()`,
+      );
       process.stdout.write(`${out.join("\n")}\n`);
     } finally {
       if (phase) bar.stop();
