@@ -5,6 +5,12 @@
  */
 import type { ReportData } from "./types.js";
 
+/** Mean of the finite dB values, one decimal ("n/a" when none). */
+export function meanDb(v: number[]): string {
+  const f = v.filter((x) => Number.isFinite(x));
+  return f.length ? (f.reduce((a, b) => a + b, 0) / f.length).toFixed(1) : "n/a";
+}
+
 export function weightFindings(r: ReportData): string[] {
   const out: string[] = [];
   for (const w of r.weights) {
@@ -13,7 +19,8 @@ export function weightFindings(r: ReportData): string[] {
     if (collapsed > 0 && w.modelPerChannel === false)
       out.push(
         `${w.name}: this model quantizes it per-tensor and ${collapsed} of ${n} channels get fewer than 8 int8 steps ` +
-          `(weight SQNR ${w.modelSqnrDb?.toFixed(1)} dB; per-channel would give ${w.pcSqnrDb.toFixed(1)} dB).`,
+          `(mean channel weight SQNR ${meanDb(w.channels.map((c) => c.ptSqnrDb))} dB; per-channel would give ` +
+          `${meanDb(w.channels.map((c) => c.pcSqnrDb))} dB).`,
       );
     else if (collapsed > 0)
       out.push(
