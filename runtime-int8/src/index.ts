@@ -140,7 +140,7 @@ export function load(bytes: ArrayBuffer | Uint8Array | string): Model {
       t.d = view(t.type, arena, t.offset, t.size);
     }
   });
-  const c: Ctx = { fb: g.fb, t: T };
+  const c: Ctx = { fb: g.fb, t: T, swar: typeof E === "undefined", fn: 0, an: 0 };
   if (typeof E !== "undefined" && E && E.convolve && E.sum) {
     const ec = E.convolve;
     c.dot = (a, b) => ec(a, b, 0);
@@ -153,6 +153,8 @@ export function load(bytes: ArrayBuffer | Uint8Array | string): Model {
       return fail("operator " + k + " (" + NAMES[prep[k] as number] + "): " + (e as Error).message);
     }
   });
+  c.f = new Float64Array(c.fn);
+  c.a = new Int32Array(c.an);
   const tv = (i: number): View => {
     const t = T[i];
     return t && t.d ? t.d : fail("tensor " + i + " has no data");

@@ -11,6 +11,13 @@ export interface Ctx {
   dot?: (a: View, b: View) => number;
   /** Native sum of a view (Espruino E.sum), present with dot. */
   sum?: (a: View) => number;
+  /** Host (not Espruino): use the packed-double kernels, with a shared Float64 scratch of fn values. */
+  swar: boolean;
+  fn: number;
+  f?: Float64Array;
+  /** Host: shared Int32 scratch of an raw accumulators. */
+  an: number;
+  a?: Int32Array;
 }
 
 export function tin(c: Ctx, op: RtOp, i: number): RtTensor {

@@ -4,7 +4,7 @@
  * and the int32 bias. And the shared matrix multiply of FULLY_CONNECTED and 1x1 CONV_2D.
  */
 import { num } from "../fb.js";
-import { mbqm } from "../fixed.js";
+import { mbqm, srdhm } from "../fixed.js";
 import type { Eval, RtOp, RtTensor } from "../types.js";
 import { bias, type Ctx, check, convQuant, dim, i8, padAxis, tin, tout, zp } from "../util.js";
 
@@ -132,6 +132,12 @@ export function matmul(c: Ctx, g: Geom, P: number, K: number, woff: number): Eva
     rows.push(w.subarray(k * K, k * K + K));
   }
   const sx = new Int32Array(P);
+  // two int8 dot products per double multiply-add on hosts (not on Espruino, to spare RAM):
+  // each lane sum has |sum| <= K * 2^14 < 2^25 for K < 2048, so both lanes stay exact
+  const Q = (P + 1) >> 1;
+  const swar = c.swar && K < 2048;
+  if (swar && Q * K > c.fn) c.fn = Q * K;
+  if (swar && P * OC > c.an) c.an = P * OC;
   return () => {
     if (woff)
       for (let p = 0; p < P; p++) {
@@ -144,6 +150,20 @@ export function matmul(c: Ctx, g: Geom, P: number, K: number, woff: number): Eva
         const xs = x.subarray(p * K, p * K + K);
         for (let k = 0; k < OC; k++) out(g, b2, sx, woff, p, k, dot(rows[k] as Int8Array, xs));
       }
+    } else if (swar) {
+      const f = c.f as Float64Array;
+      // pack pixel pairs: f[q, i] = x[2q, i] + x[2q + 1, i] * 2^26 (exact; see mm2)
+      for (let q = 0; q < Q; q++) {
+        const a = 2 * q * K;
+        const b = 2 * q + 1 < P ? a + K : -1;
+        for (let i = 0; i < K; i++)
+          f[q * K + i] = (x[a + i] as number) + (b < 0 ? 0 : (x[b + i] as number) * 67108864);
+      }
+      const acc = c.a as Int32Array;
+      mm2(acc, f, w, P, Q, K, OC);
+      if (woff)
+        for (let i = 0; i < P * OC; i++) acc[i] = (acc[i] as number) + woff * (sx[(i / OC) >> 0] as number);
+      requantAll(g, acc, P, b2);
     } else mm(g, b2, sx, woff, x, w, P, K, OC);
   };
 }
@@ -247,6 +267,134 @@ function mm(
       if (x3 !== x0 && w3 !== w0) out(g, b2, sx, woff, p + 3, k + 3, a33);
     }
   }
+}
+
+/**
+ * The host kernel: like mm, on pixel pairs packed two to a double (lane 0 the even pixel, lane 1
+ * the odd one times 2^26). Sums of products of integers below 2^51 are exact in doubles; lane 1
+ * = floor(a / 2^26 + 1/2) and lane 0 = a - lane1 * 2^26 recover both int32 sums exactly.
+ */
+function mm2(
+  acc: Int32Array,
+  f: Float64Array,
+  w: Int8Array,
+  P: number,
+  Q: number,
+  K: number,
+  OC: number,
+): void {
+  for (let q = 0; q < Q; q += 4) {
+    const x0 = q * K;
+    const x1 = q + 1 < Q ? x0 + 1 * K : x0;
+    const x2 = q + 2 < Q ? x0 + 2 * K : x0;
+    const x3 = q + 3 < Q ? x0 + 3 * K : x0;
+    for (let k = 0; k < OC; k += 4) {
+      const w0 = k * K;
+      const w1 = k + 1 < OC ? w0 + 1 * K : w0;
+      const w2 = k + 2 < OC ? w0 + 2 * K : w0;
+      const w3 = k + 3 < OC ? w0 + 3 * K : w0;
+      let a00 = 0;
+      let a01 = 0;
+      let a02 = 0;
+      let a03 = 0;
+      let a10 = 0;
+      let a11 = 0;
+      let a12 = 0;
+      let a13 = 0;
+      let a20 = 0;
+      let a21 = 0;
+      let a22 = 0;
+      let a23 = 0;
+      let a30 = 0;
+      let a31 = 0;
+      let a32 = 0;
+      let a33 = 0;
+      for (let i = 0; i < K; i++) {
+        const e0 = w[w0 + i] as number;
+        const e1 = w[w1 + i] as number;
+        const e2 = w[w2 + i] as number;
+        const e3 = w[w3 + i] as number;
+        let u = 0;
+        u = f[x0 + i] as number;
+        a00 += u * e0;
+        a01 += u * e1;
+        a02 += u * e2;
+        a03 += u * e3;
+        u = f[x1 + i] as number;
+        a10 += u * e0;
+        a11 += u * e1;
+        a12 += u * e2;
+        a13 += u * e3;
+        u = f[x2 + i] as number;
+        a20 += u * e0;
+        a21 += u * e1;
+        a22 += u * e2;
+        a23 += u * e3;
+        u = f[x3 + i] as number;
+        a30 += u * e0;
+        a31 += u * e1;
+        a32 += u * e2;
+        a33 += u * e3;
+      }
+      un(acc, OC, P, 2 * (q + 0), k + 0, a00);
+      if (w1 !== w0) un(acc, OC, P, 2 * (q + 0), k + 1, a01);
+      if (w2 !== w0) un(acc, OC, P, 2 * (q + 0), k + 2, a02);
+      if (w3 !== w0) un(acc, OC, P, 2 * (q + 0), k + 3, a03);
+      if (x1 !== x0) un(acc, OC, P, 2 * (q + 1), k + 0, a10);
+      if (x1 !== x0 && w1 !== w0) un(acc, OC, P, 2 * (q + 1), k + 1, a11);
+      if (x1 !== x0 && w2 !== w0) un(acc, OC, P, 2 * (q + 1), k + 2, a12);
+      if (x1 !== x0 && w3 !== w0) un(acc, OC, P, 2 * (q + 1), k + 3, a13);
+      if (x2 !== x0) un(acc, OC, P, 2 * (q + 2), k + 0, a20);
+      if (x2 !== x0 && w1 !== w0) un(acc, OC, P, 2 * (q + 2), k + 1, a21);
+      if (x2 !== x0 && w2 !== w0) un(acc, OC, P, 2 * (q + 2), k + 2, a22);
+      if (x2 !== x0 && w3 !== w0) un(acc, OC, P, 2 * (q + 2), k + 3, a23);
+      if (x3 !== x0) un(acc, OC, P, 2 * (q + 3), k + 0, a30);
+      if (x3 !== x0 && w1 !== w0) un(acc, OC, P, 2 * (q + 3), k + 1, a31);
+      if (x3 !== x0 && w2 !== w0) un(acc, OC, P, 2 * (q + 3), k + 2, a32);
+      if (x3 !== x0 && w3 !== w0) un(acc, OC, P, 2 * (q + 3), k + 3, a33);
+    }
+  }
+}
+
+/** Unpacks a pair sum into the raw accumulators of outputs (p, k) and (p + 1, k). */
+function un(acc: Int32Array, OC: number, P: number, p: number, k: number, a: number): void {
+  const hi = Math.floor(a / 67108864 + 0.5);
+  acc[p * OC + k] = a - hi * 67108864;
+  if (p + 1 < P) acc[(p + 1) * OC + k] = hi;
+}
+
+/**
+ * y[p, k] = clamp(MultiplyByQuantizedMultiplier(acc[p, k] + b[k]) + zp) over P rows: one tight
+ * loop, with SaturatingRoundingDoublingHighMul inlined for |a| < 2^22 and a left shift of 0
+ * (a * m < 2^53 exact; * 2^-31 is an exact scaling; floor gives the exact quotient).
+ */
+export function requantAll(g: Geom, acc: Int32Array, P: number, b: Int32Array): void {
+  const OC = g.OC;
+  const m = g.m;
+  const l = g.l;
+  const r = g.r;
+  const yz = g.yz;
+  const lo = g.lo;
+  const hi = g.hi;
+  const y = g.y;
+  let i = 0;
+  for (let p = 0; p < P; p++)
+    for (let k = 0; k < OC; k++) {
+      const a = ((acc[i] as number) + (b[k] as number)) | 0;
+      const mk = m[k] as number;
+      const rk = r[k] as number;
+      let v: number;
+      if (a < 4194304 && a > -4194304 && l[k] === 0) {
+        const t = a * mk;
+        v =
+          t >= 0
+            ? Math.floor((t + 1073741824) * 4.656612873077393e-10)
+            : 0 - Math.floor((1073741823 - t) * 4.656612873077393e-10);
+      } else v = srdhm(a << (l[k] as number), mk);
+      const mask = (1 << rk) - 1;
+      v = (v >> rk) + ((v & mask) > (mask >> 1) + (v < 0 ? 1 : 0) ? 1 : 0) + yz;
+      y[i++] = v < lo ? lo : v > hi ? hi : v;
+    }
 }
 
 /** FULLY_CONNECTED: x [..., K] int8 read as [B, K], w [OC, K] int8 (per-tensor or per-channel), bias [OC] -> y [B, OC]. */
