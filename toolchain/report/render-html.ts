@@ -5,7 +5,7 @@
  */
 import { COLLAPSE_LEVELS } from "./channels.js";
 import { escapeHtml as esc } from "./escape.js";
-import { jumpCauses, weightFindings } from "./findings.js";
+import { jumpCauses, meanDb, weightFindings } from "./findings.js";
 import { fmt, pct, sci } from "./format.js";
 import { divergingRgb, greyRgb, imageRgb, pngDataUri } from "./png.js";
 import { channelChart, confusionChart, hbarChart, histogramChart } from "./svg.js";
@@ -158,7 +158,7 @@ function channelLevel(r: ReportData): string {
   s += `<p class="small">Symmetric int8 weights in [-127, 127]. Per-channel scale = max|w<sub>c</sub>|/127, per-tensor scale = max|w|/127. Flags: <b>near-zero</b> max|w<sub>c</sub>| &le; 0.001 &times; the median channel; <b>collapsed</b> fewer than ${COLLAPSE_LEVELS} int8 steps under per-tensor quantization; <b>clipped</b> the int8 model's scale saturates some weight.</p>`;
   for (const w of r.weights) {
     s += `<h3><code>${esc(w.name)}</code> ${esc(w.op)} [${w.shape.join(", ")}]</h3>`;
-    s += `<p>Weight SQNR: per-channel ${fmt(w.pcSqnrDb, 1)} dB, per-tensor ${fmt(w.ptSqnrDb, 1)} dB, this int8 model (${w.modelPerChannel === null ? "n/a" : w.modelPerChannel ? "per-channel" : "per-tensor"}) ${fmt(w.modelSqnrDb, 1)} dB. Flagged: ${w.flagged.nearZero} near-zero, ${w.flagged.collapsed} collapsed per-tensor, ${w.flagged.clipped} clipped.</p>`;
+    s += `<p>Weight SQNR, whole tensor (mean over channels): per-channel ${fmt(w.pcSqnrDb, 1)} (${meanDb(w.channels.map((c) => c.pcSqnrDb))}) dB, per-tensor ${fmt(w.ptSqnrDb, 1)} (${meanDb(w.channels.map((c) => c.ptSqnrDb))}) dB, this int8 model (${w.modelPerChannel === null ? "n/a" : w.modelPerChannel ? "per-channel" : "per-tensor"}) ${fmt(w.modelSqnrDb, 1)} dB. Flagged: ${w.flagged.nearZero} near-zero, ${w.flagged.collapsed} collapsed per-tensor, ${w.flagged.clipped} clipped.</p>`;
     s += channelChart(
       w.channels.map((c) => ({
         maxAbs: c.maxAbs,
