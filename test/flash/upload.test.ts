@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { crc32 as zcrc } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadBoards } from "../../boards/index.js";
+import { findBoard, loadBoards } from "../../boards/index.js";
 import { EdgeqError } from "../../toolchain/errors.js";
 import { crc32 } from "../../toolchain/flash/crc32.js";
 import { flash } from "../../toolchain/flash/flash.js";
@@ -129,6 +129,30 @@ describe("upload to simulated board", () => {
     expect((err as EdgeqError).code).toBe("WRONG_BOARD");
     expect((err as Error).message).toMatch(/PUCKJS/);
     expect(s.storage.files.size).toBe(0);
+  });
+
+  it("unknown process.env.BOARD: UNKNOWN_BOARD suggesting --board-file; with a custom board record it flashes", async () => {
+    const s = await sim({ env: { BOARD: "MYBOARD_V1", VERSION: "2v25" } });
+    const err = await flash({ port: s.hostPath, baud: 921600, boards, model: hello, runtime: payload }).catch(
+      (e) => e,
+    );
+    expect((err as EdgeqError).code).toBe("UNKNOWN_BOARD");
+    expect((err as Error).message).toMatch(/BOARD="MYBOARD_V1".*--board-file custom\.json/);
+    const custom = {
+      ...findBoard(boards, "puckjs"),
+      id: "myboard",
+      name: "My Board",
+      envBoard: ["MYBOARD_V1"],
+    };
+    const r = await flash({
+      port: s.hostPath,
+      baud: 921600,
+      boards: [...boards, custom],
+      model: hello,
+      runtime: payload,
+    });
+    expect(r.board.name).toBe("My Board");
+    expect(s.storage.files.has("model.tfl")).toBe(true);
   });
 
   it("flash to a port that does not exist fails with NO_PORT naming the path", async () => {
