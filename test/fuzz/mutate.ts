@@ -41,6 +41,7 @@ export const MUTATIONS = [
   "u32-random",
   "splice",
   "zero-run",
+  "append",
 ] as const;
 export type Mutation = (typeof MUTATIONS)[number];
 
@@ -118,6 +119,13 @@ export function mutate(
       const to = any();
       b.set(orig.subarray(from, Math.min(n, from + len)).subarray(0, Math.max(0, n - to)), to);
       return b;
+    }
+    case "append": {
+      const extra = new Uint8Array(1 + Math.floor(r() * 64)).map(() => Math.floor(r() * 256));
+      const out = new Uint8Array(n + extra.length);
+      out.set(orig);
+      out.set(extra, n);
+      return out;
     }
     case "zero-run": {
       const len = 1 + Math.floor(r() * 32);

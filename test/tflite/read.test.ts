@@ -110,6 +110,13 @@ describe("readTflite quirks and errors", () => {
     ]);
   });
 
+  it("bytes given as an unaligned view (byteOffset 3 into a larger buffer) read the same", () => {
+    const bytes = refBytes("test_conv_model");
+    const big = new Uint8Array(bytes.length + 10);
+    big.set(bytes, 3);
+    expect(readTflite(big.subarray(3, 3 + bytes.length))).toEqual(readTflite(bytes));
+  });
+
   it("truncated file (7 bytes) -> EdgeqError tflite/truncated", () => {
     const e = edgeqError(() =>
       readTflite(refBytes("hello_world_int8").subarray(0, 7), { source: "x.tflite" }),
