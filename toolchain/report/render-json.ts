@@ -10,6 +10,11 @@ import type { ReportData } from "./types.js";
 
 const finite = (v: number | null): number | null => (v === null || !Number.isFinite(v) ? null : v);
 
+function meanFinite(v: number[]): number | null {
+  const f = v.filter((x) => Number.isFinite(x));
+  return f.length ? f.reduce((a, b) => a + b, 0) / f.length : null;
+}
+
 export function reportJson(r: ReportData): unknown {
   return {
     meta: {
@@ -70,6 +75,8 @@ export function reportJson(r: ReportData): unknown {
       sqnr_db_per_channel: finite(w.pcSqnrDb),
       sqnr_db_per_tensor: finite(w.ptSqnrDb),
       sqnr_db_model: finite(w.modelSqnrDb),
+      mean_channel_sqnr_db_per_channel: meanFinite(w.channels.map((c) => c.pcSqnrDb)),
+      mean_channel_sqnr_db_per_tensor: meanFinite(w.channels.map((c) => c.ptSqnrDb)),
       model_per_channel: w.modelPerChannel,
       flagged: w.flagged,
       channels: w.channels.map((c) => ({
