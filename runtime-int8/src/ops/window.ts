@@ -180,11 +180,7 @@ function out(g: Geom, b2: Int32Array, sx: Int32Array, woff: number, p: number, k
   g.y[p * g.OC + k] = acc < g.lo ? g.lo : acc > g.hi ? g.hi : acc;
 }
 
-/**
- * The plain-JS matmul kernel, 4 rows x 4 output channels per pass (each loaded x and w value
- * feeds four MACs; 16 accumulators). A top-level function with everything passed in, so V8 keeps the arrays
- * in registers whichever op calls it.
- */
+/** The plain matmul kernel (Espruino without E.convolve, or K >= 2048): one dot product per output. */
 function mm(
   g: Geom,
   b2: Int32Array,
@@ -196,77 +192,12 @@ function mm(
   K: number,
   OC: number,
 ): void {
-  for (let p = 0; p < P; p += 4) {
-    const x0 = p * K;
-    const x1 = p + 1 < P ? x0 + 1 * K : x0;
-    const x2 = p + 2 < P ? x0 + 2 * K : x0;
-    const x3 = p + 3 < P ? x0 + 3 * K : x0;
-    for (let k = 0; k < OC; k += 4) {
-      const w0 = k * K;
-      const w1 = k + 1 < OC ? w0 + 1 * K : w0;
-      const w2 = k + 2 < OC ? w0 + 2 * K : w0;
-      const w3 = k + 3 < OC ? w0 + 3 * K : w0;
-      let a00 = 0;
-      let a01 = 0;
-      let a02 = 0;
-      let a03 = 0;
-      let a10 = 0;
-      let a11 = 0;
-      let a12 = 0;
-      let a13 = 0;
-      let a20 = 0;
-      let a21 = 0;
-      let a22 = 0;
-      let a23 = 0;
-      let a30 = 0;
-      let a31 = 0;
-      let a32 = 0;
-      let a33 = 0;
-      for (let i = 0; i < K; i++) {
-        const e0 = w[w0 + i] as number;
-        const e1 = w[w1 + i] as number;
-        const e2 = w[w2 + i] as number;
-        const e3 = w[w3 + i] as number;
-        let u = 0;
-        u = x[x0 + i] as number;
-        a00 += u * e0;
-        a01 += u * e1;
-        a02 += u * e2;
-        a03 += u * e3;
-        u = x[x1 + i] as number;
-        a10 += u * e0;
-        a11 += u * e1;
-        a12 += u * e2;
-        a13 += u * e3;
-        u = x[x2 + i] as number;
-        a20 += u * e0;
-        a21 += u * e1;
-        a22 += u * e2;
-        a23 += u * e3;
-        u = x[x3 + i] as number;
-        a30 += u * e0;
-        a31 += u * e1;
-        a32 += u * e2;
-        a33 += u * e3;
-      }
-      out(g, b2, sx, woff, p + 0, k + 0, a00);
-      if (w1 !== w0) out(g, b2, sx, woff, p + 0, k + 1, a01);
-      if (w2 !== w0) out(g, b2, sx, woff, p + 0, k + 2, a02);
-      if (w3 !== w0) out(g, b2, sx, woff, p + 0, k + 3, a03);
-      if (x1 !== x0) out(g, b2, sx, woff, p + 1, k + 0, a10);
-      if (x1 !== x0 && w1 !== w0) out(g, b2, sx, woff, p + 1, k + 1, a11);
-      if (x1 !== x0 && w2 !== w0) out(g, b2, sx, woff, p + 1, k + 2, a12);
-      if (x1 !== x0 && w3 !== w0) out(g, b2, sx, woff, p + 1, k + 3, a13);
-      if (x2 !== x0) out(g, b2, sx, woff, p + 2, k + 0, a20);
-      if (x2 !== x0 && w1 !== w0) out(g, b2, sx, woff, p + 2, k + 1, a21);
-      if (x2 !== x0 && w2 !== w0) out(g, b2, sx, woff, p + 2, k + 2, a22);
-      if (x2 !== x0 && w3 !== w0) out(g, b2, sx, woff, p + 2, k + 3, a23);
-      if (x3 !== x0) out(g, b2, sx, woff, p + 3, k + 0, a30);
-      if (x3 !== x0 && w1 !== w0) out(g, b2, sx, woff, p + 3, k + 1, a31);
-      if (x3 !== x0 && w2 !== w0) out(g, b2, sx, woff, p + 3, k + 2, a32);
-      if (x3 !== x0 && w3 !== w0) out(g, b2, sx, woff, p + 3, k + 3, a33);
+  for (let p = 0; p < P; p++)
+    for (let k = 0; k < OC; k++) {
+      let a = 0;
+      for (let i = 0; i < K; i++) a += (x[p * K + i] as number) * (w[k * K + i] as number);
+      out(g, b2, sx, woff, p, k, a);
     }
-  }
 }
 
 /**
