@@ -21,19 +21,26 @@ export function bnForward(
   invstd: Float32Array,
 ): void {
   const rows = x.length / c;
-  const s = new Float64Array(c);
-  for (let r = 0; r < rows; r++) {
-    const o = r * c;
-    for (let j = 0; j < c; j++) s[j]! += x[o + j]!;
-  }
-  for (let j = 0; j < c; j++) s[j] = s[j]! / rows;
-  const v = new Float64Array(c);
+  // One pass for sum and sum of squares, shifted by the first row so float64 sums stay exact
+  // enough when the mean is large against the spread.
+  const k0 = new Float64Array(c);
+  for (let j = 0; j < c; j++) k0[j] = x[j]!;
+  const s1 = new Float64Array(c);
+  const s2 = new Float64Array(c);
   for (let r = 0; r < rows; r++) {
     const o = r * c;
     for (let j = 0; j < c; j++) {
-      const d = x[o + j]! - s[j]!;
-      v[j]! += d * d;
+      const d = x[o + j]! - k0[j]!;
+      s1[j]! += d;
+      s2[j]! += d * d;
     }
+  }
+  const s = new Float64Array(c);
+  const v = new Float64Array(c);
+  for (let j = 0; j < c; j++) {
+    const m = s1[j]! / rows;
+    s[j] = k0[j]! + m;
+    v[j] = Math.max(0, s2[j]! - m * s1[j]!);
   }
   const scale = new Float64Array(c);
   const shift = new Float64Array(c);
@@ -69,30 +76,32 @@ export function bnBackward(
 ): void {
   const rows = x.length / c;
   const sb = new Float64Array(c);
-  const sg = new Float64Array(c);
+  const sx = new Float64Array(c);
   for (let r = 0; r < rows; r++) {
     const o = r * c;
     for (let j = 0; j < c; j++) {
       const d = dy[o + j]!;
       sb[j]! += d;
-      sg[j]! += d * (x[o + j]! - mean[j]!);
+      sx[j]! += d * x[o + j]!;
     }
   }
+  // dx = k*dy - kx*x + k0 with k = gamma*invstd, kx = k*dgamma*invstd/rows,
+  // k0 = kx*mean - k*dbeta/rows
   const k = new Float64Array(c);
-  const a = new Float64Array(c);
-  const b = new Float64Array(c);
+  const kx = new Float64Array(c);
+  const k0 = new Float64Array(c);
   for (let j = 0; j < c; j++) {
     const is = invstd[j]!;
-    const dg = sg[j]! * is;
+    const dg = (sx[j]! - mean[j]! * sb[j]!) * is;
     dbeta[j] = sb[j]!;
     dgamma[j] = dg;
-    k[j] = gamma[j]! * is; // dx = k*dy - k/rows*dbeta - k/rows*xhat*dgamma
-    a[j] = (k[j]! * sb[j]!) / rows;
-    b[j] = (k[j]! * dg * is) / rows; // times (x - mean)
+    k[j] = gamma[j]! * is;
+    kx[j] = (k[j]! * dg * is) / rows;
+    k0[j] = kx[j]! * mean[j]! - (k[j]! * sb[j]!) / rows;
   }
   for (let r = 0; r < rows; r++) {
     const o = r * c;
-    for (let j = 0; j < c; j++) dx[o + j] = k[j]! * dy[o + j]! - a[j]! - b[j]! * (x[o + j]! - mean[j]!);
+    for (let j = 0; j < c; j++) dx[o + j] = k[j]! * dy[o + j]! - kx[j]! * x[o + j]! + k0[j]!;
   }
 }
 
