@@ -11,13 +11,16 @@
 import { mbqm } from "../fixed.js";
 import type { Eval, RtOp } from "../types.js";
 import type { Ctx } from "../util.js";
+import { dwPacked, packedSize } from "./packed.js";
 import { type Geom, geom } from "./window.js";
 
 export function dwconv(c: Ctx, op: RtOp): Eval {
   const g = geom(c, op, true);
   const acc = new Int32Array(g.OC);
+  const packed = packedSize(c, g) > 0;
   return () => {
-    dw(g, acc, g.x, g.w, g.y);
+    if (packed) dwPacked(g, c.f as Float64Array, c.a as Int32Array);
+    else dw(g, acc, g.x, g.w, g.y);
   };
 }
 

@@ -1,0 +1,89 @@
+/**
+ * Host kernels for windowed ops (DEPTHWISE_CONV_2D; not used on Espruino, which keeps its RAM):
+ * two horizontally adjacent outputs per double multiply-add.
+ *
+ * The input, offset-corrected and zero-padded, is packed once per op: pk[r, j, c] =
+ * (x[r - ph, j - pw, c] + off) + (x[r - ph, j - pw + sw, c] + off) * 2^26, with x + off taken
+ * as 0 outside the image (exactly what the reference's skipped taps contribute). Output columns
+ * ox and ox + 1 read their tap (ky, kx) at the same packed position, so one multiply-add serves
+ * both. Lane sums: KH*KW terms of |(x + off) * w| <= 32640, below 2^25 for KH*KW < 1028, so both
+ * lanes stay exact in a double (|value| < 2^51); lane 1 = floor(a / 2^26 + 1/2), lane 0 = the rest.
+ * Shapes: pk [Hp, Wp, C] float64, Hp = (OH - 1) sh + (KH - 1) dh + 1, Wp = (OW - 1) sw + (KW - 1) dw + 1.
+ */
+import type { Ctx } from "../util.js";
+import { type Geom, requantAll } from "./window.js";
+
+/** Scratch doubles the packed input of g needs (0 when the op cannot use it). */
+export function packedSize(c: Ctx, g: Geom): number {
+  if (!c.swar || g.KH * g.KW >= 1028) return 0;
+  const n = ((g.OH - 1) * g.sh + (g.KH - 1) * g.dh + 1) * ((g.OW - 1) * g.sw + (g.KW - 1) * g.dw + 1) * g.C;
+  if (n > c.fn) c.fn = n;
+  if (g.N * g.OH * g.OW * g.OC > c.an) c.an = g.N * g.OH * g.OW * g.OC;
+  return n;
+}
+
+/** Packs batch n of g.x into f (see above). */
+function pack(g: Geom, f: Float64Array, n: number, Hp: number, Wp: number): void {
+  const C = g.C;
+  const x = g.x;
+  const off = g.off;
+  let o = 0;
+  for (let r = 0; r < Hp; r++) {
+    const iy = r - g.ph;
+    const rowOk = iy >= 0 && iy < g.H;
+    const base = (n * g.H + iy) * g.IW;
+    for (let j = 0; j < Wp; j++) {
+      const i0 = j - g.pw;
+      const i1 = i0 + g.sw;
+      const ok0 = rowOk && i0 >= 0 && i0 < g.IW;
+      const ok1 = rowOk && i1 >= 0 && i1 < g.IW;
+      for (let ch = 0; ch < C; ch++)
+        f[o++] =
+          (ok0 ? (x[(base + i0) * C + ch] as number) + off : 0) +
+          (ok1 ? (x[(base + i1) * C + ch] as number) + off : 0) * 67108864;
+    }
+  }
+}
+
+/** DEPTHWISE_CONV_2D on the packed input, raw sums into acc, then one requantization pass. */
+export function dwPacked(g: Geom, f: Float64Array, acc: Int32Array): void {
+  const C = g.C;
+  const OC = g.OC;
+  const M = (OC / C) >> 0;
+  const KH = g.KH;
+  const KW = g.KW;
+  const OW = g.OW;
+  const w = g.w;
+  const Hp = (g.OH - 1) * g.sh + (KH - 1) * g.dh + 1;
+  const Wp = (OW - 1) * g.sw + (KW - 1) * g.dw + 1;
+  const rs = Wp * C;
+  const tx = g.dw * C;
+  for (let n = 0; n < g.N; n++) {
+    pack(g, f, n, Hp, Wp);
+    for (let oy = 0; oy < g.OH; oy++) {
+      const o0 = (n * g.OH + oy) * OW;
+      for (let ox = 0; ox < OW; ox += 2) {
+        const p0 = oy * g.sh * rs + ox * g.sw * C;
+        const a0 = (o0 + ox) * OC;
+        for (let k = 0; k < OC; k++) {
+          let a = 0;
+          let pr = p0 + (M === 1 ? k : (k / M) >> 0);
+          let wi = k;
+          for (let ky = 0; ky < KH; ky++) {
+            let pi = pr;
+            for (let kx = 0; kx < KW; kx++) {
+              a += (f[pi] as number) * (w[wi] as number);
+              pi += tx;
+              wi += OC;
+            }
+            pr += g.dh * rs;
+          }
+          const hi = Math.floor(a / 67108864 + 0.5);
+          acc[a0 + k] = a - hi * 67108864;
+          if (ox + 1 < OW) acc[a0 + OC + k] = hi;
+        }
+      }
+    }
+  }
+  requantAll(g, acc, g.N * g.OH * OW, g.b);
+}
