@@ -93,6 +93,9 @@ describe("inspect reports what the reference-models README lists", () => {
     const text = renderInspect(r);
     expect(text).toMatch(/size: [\d,]+ bytes = [\d,]+ weights \+ [\d,]+ structure/);
     expect(text).toMatch(/per-channel axis 3: 16 scales/);
+    expect(text).toMatch(/DEPTHWISE_CONV_2D +3x3\/2 SAME x2 RELU +int8\[1,12,12,8\]/);
+    expect(text).toMatch(/DEPTHWISE_CONV_2D +3x3\/1 d2,2 SAME RELU6/);
+    expect(text).toMatch(/MAX_POOL_2D +2x2\/2 VALID/);
   });
 });
 

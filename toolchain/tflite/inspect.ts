@@ -135,6 +135,34 @@ function table(rows: string[][]): string {
 
 const shapeStr = (t: InspectTensor | undefined) => (t ? `${t.dtype}[${t.shape.join(",")}]` : "-");
 
+/** Short summary of an op's options: `3x3/2 SAME RELU6`, `x2` for a depth multiplier, `axis 3`. */
+export function opSummary(r: InspectReport, o: InspectOp): string {
+  const opt = o.options as Record<string, unknown>;
+  const act = opt.activation && opt.activation !== "NONE" ? ` ${String(opt.activation)}` : "";
+  const w = r.tensors[o.inputs[1] ?? -1];
+  switch (o.op) {
+    case "CONV_2D":
+    case "DEPTHWISE_CONV_2D": {
+      const k = w ? `${w.shape[1]}x${w.shape[2]}` : "?";
+      const s = opt.strideH === opt.strideW ? `${opt.strideH}` : `${opt.strideH},${opt.strideW}`;
+      const d = opt.dilationH !== 1 || opt.dilationW !== 1 ? ` d${opt.dilationH},${opt.dilationW}` : "";
+      const m = o.op === "DEPTHWISE_CONV_2D" && opt.depthMultiplier !== 1 ? ` x${opt.depthMultiplier}` : "";
+      return `${k}/${s}${d} ${String(opt.padding)}${m}${act}`;
+    }
+    case "AVERAGE_POOL_2D":
+    case "MAX_POOL_2D":
+      return `${opt.filterH}x${opt.filterW}/${opt.strideH} ${String(opt.padding)}${act}`;
+    case "CONCATENATION":
+      return `axis ${opt.axis}${act}`;
+    case "MEAN":
+      return opt.keepDims ? "keep dims" : "";
+    case "SOFTMAX":
+      return opt.beta === 1 ? "" : `beta ${opt.beta}`;
+    default:
+      return act.trim();
+  }
+}
+
 /** The human-readable report: summary, ops table, tensors table, separable blocks, size split. */
 export function renderInspect(r: InspectReport): string {
   const T = (i: number) => r.tensors[i];
@@ -145,18 +173,19 @@ export function renderInspect(r: InspectReport): string {
   const out: string[] = [`${r.file}: ${r.description ?? "(no description)"}`];
   if (r.labels) out.push(`labels: ${r.labels.join(", ")}`);
   out.push("inputs:", ...io(r.inputs), "outputs:", ...io(r.outputs), "");
-  const opRows = [["#", "op", "inputs", "outputs", "MACs", "params"]];
+  const opRows = [["#", "op", "options", "inputs", "outputs", "MACs", "params"]];
   for (const o of r.ops) {
     opRows.push([
       String(o.index),
       o.op,
+      opSummary(r, o),
       o.inputs.map((i) => (i < 0 ? "-" : shapeStr(T(i)))).join(" "),
       o.outputs.map((i) => shapeStr(T(i))).join(" "),
       big(o.macs),
       big(o.params),
     ]);
   }
-  opRows.push(["", "total", "", "", big(r.totals.macs), big(r.totals.params)]);
+  opRows.push(["", "total", "", "", "", big(r.totals.macs), big(r.totals.params)]);
   out.push(table(opRows), "");
   const tRows = [["#", "name", "shape", "dtype", "bytes", "quantization"]];
   for (const t of r.tensors) {
