@@ -17,7 +17,7 @@ import { type Geom, geom } from "./window.js";
 export function dwconv(c: Ctx, op: RtOp): Eval {
   const g = geom(c, op, true);
   const acc = new Int32Array(g.OC);
-  const packed = packedSize(c, g) > 0;
+  const packed = packedSize(c, g, g.KH * g.KW) > 0;
   return () => {
     if (packed) dwPacked(g, c.f as Float64Array, c.a as Int32Array);
     else dw(g, acc, g.x, g.w, g.y);

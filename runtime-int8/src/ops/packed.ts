@@ -1,21 +1,22 @@
 /**
- * Host kernels for windowed ops (DEPTHWISE_CONV_2D; not used on Espruino, which keeps its RAM):
+ * Host kernels for windowed ops (CONV_2D, DEPTHWISE_CONV_2D; not used on Espruino, which keeps its RAM):
  * two horizontally adjacent outputs per double multiply-add.
  *
  * The input, offset-corrected and zero-padded, is packed once per op: pk[r, j, c] =
  * (x[r - ph, j - pw, c] + off) + (x[r - ph, j - pw + sw, c] + off) * 2^26, with x + off taken
  * as 0 outside the image (exactly what the reference's skipped taps contribute). Output columns
  * ox and ox + 1 read their tap (ky, kx) at the same packed position, so one multiply-add serves
- * both. Lane sums: KH*KW terms of |(x + off) * w| <= 32640, below 2^25 for KH*KW < 1028, so both
+ * both. Lane sums: KH*KW (depthwise) or KH*KW*C (conv) terms of |(x + off) * w| <= 32640, below
+ * 2^25 for fewer than 1028 terms, so both
  * lanes stay exact in a double (|value| < 2^51); lane 1 = floor(a / 2^26 + 1/2), lane 0 = the rest.
  * Shapes: pk [Hp, Wp, C] float64, Hp = (OH - 1) sh + (KH - 1) dh + 1, Wp = (OW - 1) sw + (KW - 1) dw + 1.
  */
 import type { Ctx } from "../util.js";
 import { type Geom, requantAll } from "./window.js";
 
-/** Scratch doubles the packed input of g needs (0 when the op cannot use it). */
-export function packedSize(c: Ctx, g: Geom): number {
-  if (!c.swar || g.KH * g.KW >= 1028) return 0;
+/** Scratch doubles the packed input of g needs (0 when the op cannot use it: `terms` products per output >= 1028). */
+export function packedSize(c: Ctx, g: Geom, terms: number): number {
+  if (!c.swar || terms >= 1028) return 0;
   const n = ((g.OH - 1) * g.sh + (g.KH - 1) * g.dh + 1) * ((g.OW - 1) * g.sw + (g.KW - 1) * g.dw + 1) * g.C;
   if (n > c.fn) c.fn = n;
   if (g.N * g.OH * g.OW * g.OC > c.an) c.an = g.N * g.OH * g.OW * g.OC;
@@ -69,14 +70,71 @@ export function dwPacked(g: Geom, f: Float64Array, acc: Int32Array): void {
           let a = 0;
           let pr = p0 + (M === 1 ? k : (k / M) >> 0);
           let wi = k;
-          for (let ky = 0; ky < KH; ky++) {
-            let pi = pr;
-            for (let kx = 0; kx < KW; kx++) {
-              a += (f[pi] as number) * (w[wi] as number);
-              pi += tx;
-              wi += OC;
+          if (KH === 3 && KW === 3) {
+            // the common 3x3 kernel, unrolled
+            const r1 = pr + g.dh * rs;
+            const r2 = r1 + g.dh * rs;
+            a =
+              (f[pr] as number) * (w[wi] as number) +
+              (f[pr + tx] as number) * (w[wi + OC] as number) +
+              (f[pr + 2 * tx] as number) * (w[wi + 2 * OC] as number) +
+              (f[r1] as number) * (w[wi + 3 * OC] as number) +
+              (f[r1 + tx] as number) * (w[wi + 4 * OC] as number) +
+              (f[r1 + 2 * tx] as number) * (w[wi + 5 * OC] as number) +
+              (f[r2] as number) * (w[wi + 6 * OC] as number) +
+              (f[r2 + tx] as number) * (w[wi + 7 * OC] as number) +
+              (f[r2 + 2 * tx] as number) * (w[wi + 8 * OC] as number);
+          } else
+            for (let ky = 0; ky < KH; ky++) {
+              let pi = pr;
+              for (let kx = 0; kx < KW; kx++) {
+                a += (f[pi] as number) * (w[wi] as number);
+                pi += tx;
+                wi += OC;
+              }
+              pr += g.dh * rs;
             }
-            pr += g.dh * rs;
+          const hi = Math.floor(a / 67108864 + 0.5);
+          acc[a0 + k] = a - hi * 67108864;
+          if (ox + 1 < OW) acc[a0 + OC + k] = hi;
+        }
+      }
+    }
+  }
+  requantAll(g, acc, g.N * g.OH * OW, g.b);
+}
+
+/** CONV_2D on the packed input (w [OC, KH, KW, C]), raw sums into acc, then one requantization pass. */
+export function convPacked(g: Geom, f: Float64Array, acc: Int32Array): void {
+  const C = g.C;
+  const OC = g.OC;
+  const KH = g.KH;
+  const KW = g.KW;
+  const OW = g.OW;
+  const w = g.w;
+  const Hp = (g.OH - 1) * g.sh + (KH - 1) * g.dh + 1;
+  const Wp = (OW - 1) * g.sw + (KW - 1) * g.dw + 1;
+  const rs = Wp * C;
+  // with dilation 1 a filter row is one contiguous run of KW*C values in pk and in w
+  const run = g.dw === 1 ? KW * C : C;
+  const runs = g.dw === 1 ? 1 : KW;
+  for (let n = 0; n < g.N; n++) {
+    pack(g, f, n, Hp, Wp);
+    for (let oy = 0; oy < g.OH; oy++) {
+      const o0 = (n * g.OH + oy) * OW;
+      for (let ox = 0; ox < OW; ox += 2) {
+        const p0 = oy * g.sh * rs + ox * g.sw * C;
+        const a0 = (o0 + ox) * OC;
+        for (let k = 0; k < OC; k++) {
+          let a = 0;
+          let wi = k * KH * KW * C;
+          for (let ky = 0; ky < KH; ky++) {
+            let pi = p0 + ky * g.dh * rs;
+            for (let s = 0; s < runs; s++) {
+              for (let i = 0; i < run; i++) a += (f[pi + i] as number) * (w[wi + i] as number);
+              pi += g.dw * C;
+              wi += run;
+            }
           }
           const hi = Math.floor(a / 67108864 + 0.5);
           acc[a0 + k] = a - hi * 67108864;
