@@ -1,6 +1,6 @@
 /**
  * DS-CNN acceptance numbers (a script, not a test: it needs a trained model):
- *   npx tsx test/quantize/accuracy.ts [MODEL.json] [DATA] [--samples 500] [--limit N] [--no-parity]
+ *   npx tsx test/quantize/accuracy.ts [MODEL.json] [DATA] [--samples 500] [--limit N] [--no-parity] [--only "NAME|NAME"]
  * Float vs int8 test accuracy and top-1 agreement for several quantization settings, int8
  * outputs of native TFLite vs edgeq's runtime, and the size split of the int8 file.
  */
@@ -90,7 +90,7 @@ function evalInt8(name: string, opts: QuantizeOptions, checkRuntime: boolean): v
   );
 }
 
-evalInt8("minmax (default)", {}, true);
+evalInt8("default", {}, true);
 if (!argv.includes("--no-parity")) {
   // op-by-op parity with the runtime issue's rule (gemm ties and softmax LUT recognised and counted)
   const q = quantize(f, calib);
@@ -107,10 +107,15 @@ if (!argv.includes("--no-parity")) {
       `${tally.ties} explained gemm ties and ${tally.softmaxLut} explained softmax-LUT values`,
   );
 }
-evalInt8("minmax, no bias correction", { biasCorrection: false }, false);
-evalInt8("percentile 99.99", { calibration: "percentile" }, false);
-evalInt8("mse", { calibration: "mse" }, false);
-evalInt8("minmax, equalize", { equalize: true }, false);
-evalInt8("per-tensor", { perTensor: true }, false);
-evalInt8("per-tensor, no bias correction", { perTensor: true, biasCorrection: false }, false);
-evalInt8("per-tensor, equalize", { perTensor: true, equalize: true }, false);
+const configs: [string, QuantizeOptions][] = [
+  ["minmax, no bias correction", { calibration: "minmax", biasCorrection: false }],
+  ["percentile 99.99", { calibration: "percentile" }],
+  ["mse", { calibration: "mse" }],
+  ["mse, no bias correction", { calibration: "mse", biasCorrection: false }],
+  ["mse, equalize", { calibration: "mse", equalize: true }],
+  ["per-tensor", { perTensor: true }],
+  ["per-tensor, no bias correction", { perTensor: true, biasCorrection: false }],
+  ["per-tensor, equalize", { perTensor: true, equalize: true }],
+];
+const only = argv.includes("--only") ? String(argv[argv.indexOf("--only") + 1]).split("|") : undefined;
+for (const [name, opts] of configs) if (!only || only.includes(name)) evalInt8(name, opts, false);

@@ -110,7 +110,8 @@ export default defineCommand({
       layers[k] = method(v, "--layers");
     }
     const warnings: string[] = [];
-    const f = await importModel(modelPath, { onWarning: (w) => warnings.push(w) });
+    // raw import: quantize folds and fuses itself, so its summary counts the folds
+  const f = await importModel(modelPath, { raw: true, onWarning: (w) => warnings.push(w) });
     const set = await loadCalibSet(String(args.calib), f, n);
     const bar = new SingleBar({
       format: "calibrate |{bar}| {value}/{total} {phase} | {eta}s left",

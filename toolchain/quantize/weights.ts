@@ -98,6 +98,11 @@ function quantizeWeighted(q: Graph, o: Weighted, opts: ConstOptions): LayerWeigh
     );
   const outScale = outT.quant!.scale[0]!;
   const mult = wq.scale.map((s) => (inScale * s) / outScale);
+  const tiny = mult.filter((m) => m < 2 ** -31).length;
+  if (tiny)
+    opts.warn(
+      `layer '${outName}': ${tiny} channel(s) have a requantization multiplier below 2^-31 (their output rounds to the zero point)`,
+    );
   return {
     name: outName,
     op: o.type,
