@@ -103,8 +103,36 @@ function padding(p: Padding, where: string): number {
   return v;
 }
 
+const INT_OPTIONS = [
+  "strideH",
+  "strideW",
+  "dilationH",
+  "dilationW",
+  "depthMultiplier",
+  "filterH",
+  "filterW",
+  "axis",
+];
+const isInt32 = (v: unknown): boolean =>
+  Number.isInteger(v) && (v as number) >= -(2 ** 31) && (v as number) < 2 ** 31;
+
+/** Numeric options must be int32 (beta: a finite number), or the file would silently hold 0. */
+function checkOptions(op: Op, where: string): void {
+  const o = op.options as Record<string, unknown>;
+  for (const k of INT_OPTIONS) {
+    if (k in o && !isInt32(o[k])) fail(`option ${k} = ${String(o[k])} is not an int32`, where);
+  }
+  if ("beta" in o && !Number.isFinite(o.beta))
+    fail(`option beta = ${String(o.beta)} is not a finite number`, where);
+  const ns = o.newShape;
+  if (ns !== undefined && !(Array.isArray(ns) && ns.every(isInt32))) {
+    fail(`option newShape must be an array of int32, got ${JSON.stringify(ns)}`, where);
+  }
+}
+
 /** Writes the op's builtin options table; returns [union type, offset] (0, 0 when none). */
 export function writeOptions(b: Builder, vec: Vectors, op: Op, where: string): [number, Offset] {
+  checkOptions(op, where);
   switch (op.type) {
     case "CONV_2D": {
       const o = op.options;

@@ -95,6 +95,12 @@ function checkTensor(t: Tensor, i: number): void {
     }
   }
   const q = t.quant;
+  if (q && !(q.scale.every(Number.isFinite) && q.zeroPoint.every(Number.isSafeInteger))) {
+    fail("quantization scales must be finite numbers and zero points integers", where);
+  }
+  if (q && !(Number.isInteger(q.axis) && q.axis >= 0 && q.axis < 2 ** 31)) {
+    fail(`quantization axis ${q.axis} is not an int32 >= 0`, where);
+  }
   if (q && (q.scale.length === 0 || q.scale.length !== q.zeroPoint.length)) {
     fail(
       `quantization has ${q.scale.length} scales and ${q.zeroPoint.length} zero points (need equal, >= 1)`,
