@@ -12,6 +12,8 @@ import { DEFAULT_RUNTIME } from "../../boards/check.js";
 import { loadBoards } from "../../boards/index.js";
 import { EdgeqError } from "../../toolchain/errors.js";
 import { flash } from "../../toolchain/flash/flash.js";
+import { writeTflite } from "../../toolchain/tflite/write.js";
+import { dsCnnInput, int8DsCnn } from "../helpers/models.js";
 import { loadNative } from "../oracles/native.js";
 import { SimBoard, type SimOptions } from "../sim/board.js";
 import type { TfEngine } from "../sim/vm.js";
@@ -106,6 +108,30 @@ describe("flash + on-board check, real runtime bundle", () => {
     expect(r.uploads.map((u) => u.name)).toEqual(["model.tfl"]);
     expect(Array.from(r.check!.board[0]!)).toEqual([-128, -114, -128, 114]);
     expect(r.check!.identical).toBe(true);
+  });
+
+  it("int8 DS-CNN with every op (float32 in/out around QUANTIZE/DEQUANTIZE) on Pico 2v24: float output bytes identical to the host", async () => {
+    const model = writeTflite(int8DsCnn(1));
+    const x = dsCnnInput(7);
+    const s = await sim({
+      env: { BOARD: "PICO_R1_3", VERSION: "2v24" },
+      storageBytes: 49152,
+      memoryBytes: 256 * 1024,
+    });
+    const r = await flash({
+      port: s.hostPath,
+      baud: 921600,
+      boards,
+      model,
+      runtime,
+      check: new Uint8Array(x.buffer),
+    });
+    expect(r.check!.identical).toBe(true);
+    const y = r.check!.board[0]!;
+    expect(y).toBeInstanceOf(Float32Array);
+    expect(y.length).toBe(10);
+    const sum = Array.from(y).reduce((a, b) => a + b, 0);
+    expect(Math.abs(sum - 1)).toBeLessThan(0.05); // softmax probabilities
   });
 
   it("--engine tflm on Puck.js (no TFLite Micro in its firmware): NO_TFLM", async () => {

@@ -99,7 +99,8 @@ export default defineCommand({
       }
       if (r.check) {
         const c = r.check;
-        const fmt = (a: Int8Array[]): string => a.map((o) => `[${Array.from(o).join(",")}]`).join(" ");
+        const fmt = (a: ArrayLike<number>[]): string =>
+          a.map((o) => `[${Array.from(o).join(",")}]`).join(" ");
         out.push(`check (${c.engine}, ${c.ms} ms on the board): board ${fmt(c.board)}`);
         out.push(`                           host  ${fmt(c.host)}`);
         out.push(c.identical ? "output bytes identical" : "OUTPUT BYTES DIFFER");

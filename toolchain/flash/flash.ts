@@ -6,7 +6,7 @@
 import { flashFit } from "../../boards/fit.js";
 import { type Board, boardForEnv, findBoard } from "../../boards/index.js";
 import { EdgeqError } from "../errors.js";
-import { evalBundle, runOnHost } from "./host.js";
+import { asType, evalBundle, runOnHost, type TypedView, viewBytes } from "./host.js";
 import { type BoardEnv, hasPackets, jsBytes, jsString, Repl, type ReplOptions } from "./repl.js";
 import { openPort, type Transport } from "./transport.js";
 import { checkName, type UploadResult, uploadFile } from "./upload.js";
@@ -53,25 +53,26 @@ export interface FlashResult {
   board: Board;
   packets: boolean;
   uploads: UploadResult[];
-  check?: { engine: Engine; board: Int8Array[]; host: Int8Array[]; identical: boolean; ms: number };
+  /** Outputs decoded in the host output's type; `identical` compares the bytes. */
+  check?: { engine: Engine; board: TypedView[]; host: TypedView[]; identical: boolean; ms: number };
 }
 
 const S = 'require("Storage")';
 
-function fromB64(s: unknown): Int8Array {
+function fromB64(s: unknown, like: TypedView | undefined): TypedView {
   if (typeof s !== "string")
     throw new EdgeqError("BOARD_ERROR", `the board returned ${JSON.stringify(s)} instead of output bytes`);
-  const b = Buffer.from(s, "base64");
-  return new Int8Array(b.buffer, b.byteOffset, b.length).slice();
+  return asType(like?.constructor.name ?? "Int8Array", new Uint8Array(Buffer.from(s, "base64")));
 }
 
 /** Board-side code for one inference with the edgeq runtime; returns base64 of each output. */
 function edgeqCheckCode(model: string, input: Uint8Array, nOut: number): string {
   return (
     `var m=edgeqrt.load(new Uint8Array(E.toArrayBuffer(${S}.read(${jsString(model)}))));` +
-    `var x=m.input(0),b=${jsBytes(input)},i,k,r=[];for(i=0;i<x.length;i++)x[i]=b.charCodeAt(i);` +
-    `var t0=Date.now();m.invoke();var ms=Date.now()-t0;` +
-    `for(k=0;k<${nOut};k++){var y=m.output(k),o="";for(i=0;i<y.length;i++)o+=String.fromCharCode(y[i]&255);r.push(btoa(o));}` +
+    `var x=m.input(0),u=new Uint8Array(x.buffer,x.byteOffset,x.byteLength),b=${jsBytes(input)},i,k,r=[];` +
+    "for(i=0;i<u.length;i++)u[i]=b.charCodeAt(i);" +
+    "var t0=Date.now();m.invoke();var ms=Date.now()-t0;" +
+    `for(k=0;k<${nOut};k++){var y=m.output(k),v=new Uint8Array(y.buffer,y.byteOffset,y.byteLength),o="";for(i=0;i<v.length;i++)o+=String.fromCharCode(v[i]);r.push(btoa(o));}` +
     "return {o:r,ms:ms}"
   );
 }
@@ -80,9 +81,11 @@ function edgeqCheckCode(model: string, input: Uint8Array, nOut: number): string 
 function tflmCheckCode(model: string, input: Uint8Array, arena: number): string {
   return (
     `var tf=require("tensorflow").create(${arena},${S}.read(${jsString(model)}));` +
-    `var x=tf.getInput(),b=${jsBytes(input)},i;for(i=0;i<x.length;i++)x[i]=b.charCodeAt(i);` +
+    `var x=tf.getInput(),u=new Uint8Array(x.buffer,x.byteOffset,x.byteLength),b=${jsBytes(input)},i;` +
+    "for(i=0;i<u.length;i++)u[i]=b.charCodeAt(i);" +
     "var t0=Date.now();tf.invoke();var ms=Date.now()-t0;" +
-    `var y=tf.getOutput(),o="";for(i=0;i<y.length;i++)o+=String.fromCharCode(y[i]&255);return {o:[btoa(o)],ms:ms}`
+    'var y=tf.getOutput(),v=new Uint8Array(y.buffer,y.byteOffset,y.byteLength),o="";' +
+    "for(i=0;i<v.length;i++)o+=String.fromCharCode(v[i]);return {o:[btoa(o)],ms:ms}"
   );
 }
 
@@ -197,12 +200,10 @@ export async function flash(opts: FlashOptions): Promise<FlashResult> {
       const r = (await repl.call(code, 120000)) as { o: unknown[]; ms: number } | undefined;
       if (!r || !Array.isArray(r.o))
         throw new EdgeqError("BOARD_ERROR", "the board returned no outputs", opts.port);
-      const outs = r.o.map(fromB64);
+      const outs = r.o.map((o, k) => fromB64(o, host.outputs[k]));
       const identical =
         outs.length === host.outputs.length &&
-        outs.every(
-          (o, k) => o.length === host.outputs[k]!.length && o.every((v, i) => v === host.outputs[k]![i]),
-        );
+        outs.every((o, k) => Buffer.from(viewBytes(o)).equals(Buffer.from(viewBytes(host.outputs[k]!))));
       result.check = { engine, board: outs, host: host.outputs, identical, ms: r.ms };
       progress({ phase: "check", done: 1, total: 1 });
     }
