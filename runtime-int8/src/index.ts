@@ -65,7 +65,10 @@ export interface Model {
   ops: { type: string; inputs: number[]; outputs: number[] }[];
   inputs: number[];
   outputs: number[];
-  /** Input i's view (Int8Array, or Float32Array for a float input). Fill it before invoke(). */
+  /**
+   * Input i's view (Int8Array, or Float32Array for a float input). Fill it before each invoke():
+   * as in TFLite Micro, the arena may reuse an input's bytes once the last op reading it ran.
+   */
   input(i: number): View;
   output(i: number): View;
   /** View of tensor i (valid while its arena slot is live, e.g. inside onOp). */

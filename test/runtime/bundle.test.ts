@@ -89,12 +89,13 @@ describe("runtime bundle", () => {
     expect(() => parse("let x = () => 1;", { ecmaVersion: 5 })).toThrow();
   });
 
-  // The issue's target is 10 KB minified; with all ops and the fast V8 kernels the bundle is
-  // about 16 KB (7.3 KB gzip). This guards against growth; it does not claim the target.
-  it("minified bundle size <= 17 KB and gzip <= 8 KB (regression guard; the 10 KB target is not met)", () => {
+  // The issue's target is 10 KB minified; with all ops, the Espruino E.convolve path and the
+  // packed-double host kernels the bundle is about 19 KB (8.4 KB gzip). This guards against
+  // growth; it does not claim the target.
+  it("minified bundle size <= 19.5 KB and gzip <= 9 KB (regression guard; the 10 KB target is not met)", () => {
     process.stdout.write(`edgeq-rt.min.js: ${bundle.min.length} B, gzip ${bundle.gzipBytes} B\n`);
-    expect(bundle.min.length).toBeLessThanOrEqual(17 * 1024);
-    expect(bundle.gzipBytes).toBeLessThanOrEqual(8 * 1024);
+    expect(bundle.min.length).toBeLessThanOrEqual(19.5 * 1024);
+    expect(bundle.gzipBytes).toBeLessThanOrEqual(9 * 1024);
   });
 
   for (const { name, job } of jobs) {
