@@ -1,10 +1,12 @@
 /**
- * Writer robustness: seeded mutations of valid IR graphs (indices, shapes, dtypes, data,
- * quant params, options). writeTflite either throws EdgeqError or writes a file that the
- * reader parses or rejects with EdgeqError; nothing else.
+ * Writer and checkGraph robustness: seeded mutations of valid IR graphs (indices, shapes,
+ * dtypes, data, quant params, options). checkGraph/graphCost and writeTflite either throw
+ * EdgeqError or succeed; a written file the reader parses or rejects with EdgeqError.
  */
 import { describe, expect, it } from "vitest";
 import { EdgeqError } from "../../toolchain/errors.js";
+import { graphCost } from "../../toolchain/ir/cost.js";
+import { checkGraph } from "../../toolchain/ir/shapes.js";
 import type { DType, Graph } from "../../toolchain/ir/types.js";
 import { readTflite } from "../../toolchain/tflite/read.js";
 import { writeTflite } from "../../toolchain/tflite/write.js";
@@ -54,13 +56,21 @@ function mutateGraph(g: Graph, r: () => number): void {
   }
 }
 
-describe("writer fuzz: mutated IR -> EdgeqError or a file the reader handles", () => {
+describe("writer / checkGraph fuzz: mutated IR -> EdgeqError or a file the reader handles", () => {
   it("2000 mutations of random graphs (all op kinds) and the int8 DS-CNN, seed 1", () => {
     const r = rng(1);
-    const counts = { written: 0, rejected: 0, readBack: 0, readRejected: 0 };
+    const counts = { checked: 0, written: 0, rejected: 0, readBack: 0, readRejected: 0 };
     for (let i = 0; i < 2000; i++) {
       const g = i % 4 === 0 ? int8DsCnn(i) : randomCase(i, KINDS[i % KINDS.length]!).graph;
       for (let m = 0; m < 1 + Math.floor(r() * 3); m++) mutateGraph(g, r);
+      try {
+        checkGraph(g);
+        graphCost(g);
+        counts.checked++;
+      } catch (e) {
+        if (!(e instanceof EdgeqError))
+          throw new Error(`checkGraph/graphCost crashed on mutant ${i}: ${String(e)}`);
+      }
       let bytes: Uint8Array | undefined;
       try {
         bytes = writeTflite(g);
