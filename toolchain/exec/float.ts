@@ -61,6 +61,22 @@ export function fakeQuant(x: Float32Array, t: Tensor): Float32Array {
   return x;
 }
 
+/**
+ * A quantized conv / depthwise / FC bias without params (edgeq leaves them out: TFLite never
+ * reads them) has the implied scale inputScale * weightScale[c]; returns it dequantized.
+ */
+function impliedBias(g: Graph, op: Op): Float32Array | undefined {
+  if (op.type !== "CONV_2D" && op.type !== "DEPTHWISE_CONV_2D" && op.type !== "FULLY_CONNECTED")
+    return undefined;
+  const b = g.tensors[op.inputs[2] ?? -1];
+  const x = g.tensors[op.inputs[0]!];
+  const w = g.tensors[op.inputs[1]!];
+  if (!b?.data || b.quant || b.dtype !== "int32" || !x?.quant || !w?.quant) return undefined;
+  const xs = x.quant.scale[0]!;
+  const ws = w.quant.scale;
+  return Float32Array.from(b.data as Int32Array, (v, c) => v * xs * ws[ws.length === 1 ? 0 : c]!);
+}
+
 function resolveShape(target: readonly number[], n: number): number[] {
   const known = target.reduce((a, d) => (d === -1 ? a : a * d), 1);
   return target.map((d) => (d === -1 ? n / Math.max(known, 1) : d));
@@ -97,7 +113,7 @@ export function runFloat(g: Graph, inputs: Float32Array[]): FloatRun {
       return ti >= 0 ? values[ti] : undefined;
     };
     const sh = (k: number): number[] => shapes[op.inputs[k]!]!;
-    const r = evalOp(op, get, opt, sh, g);
+    const r = evalOp(op, get, (k) => (k === 2 ? (impliedBias(g, op) ?? opt(k)) : opt(k)), sh, g);
     const oti = op.outputs[0]!;
     values[oti] = fakeQuant(r.y, g.tensors[oti]!);
     shapes[oti] = r.shape;
