@@ -91,8 +91,24 @@ function conv2DFilterByMatmul(
   const rows = g.batch * g.outH * g.outW;
   const matmul = tf.getKernel("BatchMatMul", "wasm");
   if (!matmul) throw new Error("edgeq kernel: wasm BatchMatMul missing");
-  const col = b.makeOutput([1, k, rows], "float32");
-  im2colT(g, heap(b, x), heap(b, col));
+  const pointwise =
+    g.fH === 1 && g.fW === 1 && g.strideH === 1 && g.strideW === 1 && g.padTop === 0 && g.padLeft === 0;
+  let col: tf.TensorInfo;
+  if (pointwise) {
+    // im2col of a 1x1 convolution is a transpose; wasm's Transpose does it faster than JS.
+    const transpose = tf.getKernel("Transpose", "wasm");
+    if (!transpose) throw new Error("edgeq kernel: wasm Transpose missing");
+    const x2: tf.TensorInfo = { dataId: x.dataId, shape: [rows, k], dtype: "float32" };
+    const t = transpose.kernelFunc({
+      inputs: { x: x2 },
+      attrs: { perm: [1, 0] },
+      backend: b,
+    }) as tf.TensorInfo;
+    col = { dataId: t.dataId, shape: [1, k, rows], dtype: "float32" };
+  } else {
+    col = b.makeOutput([1, k, rows], "float32");
+    im2colT(g, heap(b, x), heap(b, col));
+  }
   const dy3: tf.TensorInfo = { dataId: dy.dataId, shape: [1, rows, g.outC], dtype: "float32" };
   const out = matmul.kernelFunc({
     inputs: { a: col, b: dy3 },
@@ -281,7 +297,10 @@ function tileFast(args: KernelArgs): tf.TensorInfo {
 }
 
 /** Tuning: largest im2col buffer (floats) for the matmul route of Conv2DBackpropFilter. */
-export const gradKernelOptions = { matmulMaxFloats: 1 << 25, depthwiseInputViaConv: true };
+export const gradKernelOptions = {
+  matmulMaxFloats: 1 << 25,
+  depthwiseInputViaConv: true,
+};
 
 let registered: KernelMode | undefined;
 const stock = new Map<string, tf.KernelConfig>();
