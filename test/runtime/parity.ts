@@ -12,9 +12,10 @@
  *   v = SaturatingRoundingDoublingHighMul(acc << l, m) is a negative exact tie for the right
  *   shift r, native gives the reference value + 1. The test recomputes acc from the op's inputs
  *   and weights, and v with BigInt, and accepts the value only if it is such a tie.
- * - SOFTMAX int8 goes through optimized_ops::Softmax, a float32 lookup table of expf; the
- *   runtime follows the reference fixed-point kernel (as TFLite Micro). Where they differ the
- *   test requires native's value to equal an emulation of that float32 LUT kernel.
+ * - SOFTMAX int8 goes through optimized_ops::Softmax (a float32 table of expf) where the runtime
+ *   follows the reference fixed-point kernel (as TFLite Micro). Within the reference kernel's
+ *   domain (beta * input scale > 2^-26; the runtime rejects models outside it) the two gave the
+ *   same bytes on every value tried (94k random values), so no exception is made for it here.
  */
 
 import { load } from "../../runtime-int8/src/index.js";
@@ -27,11 +28,10 @@ export interface Tally {
   cases: number;
   values: number;
   ties: number;
-  softmaxLut: number;
 }
 
 export function newTally(): Tally {
-  return { cases: 0, values: 0, ties: 0, softmaxLut: 0 };
+  return { cases: 0, values: 0, ties: 0 };
 }
 
 /** QuantizeMultiplier, written independently of the runtime (doubles, Math.round on q > 0). */
@@ -150,27 +150,6 @@ function explainTie(
     );
 }
 
-/** TFLite 2.9 optimized_ops::Softmax for int8 in float32 (LUT of expf(-scale*beta*d)). */
-function softmaxLut(x: Int8Array, d: number, inScale: number): Int8Array {
-  const f = Math.fround;
-  const table = new Float32Array(256);
-  const sc = f(-inScale);
-  for (let v = 0; v <= 255; v++) table[255 - v] = f(Math.exp(f(sc * v)));
-  const out = new Int8Array(x.length);
-  for (let r = 0; r < x.length / d; r++) {
-    let mx = -128;
-    for (let j = 0; j < d; j++) mx = Math.max(mx, x[r * d + j] as number);
-    let sum = 0;
-    for (let j = 0; j < d; j++) sum = f(sum + (table[255 - mx + (x[r * d + j] as number)] as number));
-    const inv = f(1 / f(sum * f(1 / 256)));
-    for (let j = 0; j < d; j++) {
-      const p = f((table[255 - mx + (x[r * d + j] as number)] as number) * inv);
-      out[r * d + j] = Math.min(127, Math.max(-128, Math.round(p) - 128));
-    }
-  }
-  return out;
-}
-
 /** Runs one case on the runtime and native TFLite; throws on any unexplained difference. */
 export function checkCase(c: Case, tally: Tally): void {
   const g = c.graph;
@@ -191,7 +170,6 @@ export function checkCase(c: Case, tally: Tally): void {
     const where = `${c.name}: op ${k} ${op.type}`;
     if (mine.length !== theirs.length)
       throw new Error(`${where}: ${mine.length} values, native ${theirs.length}`);
-    let lut: Int8Array | undefined;
     for (let e = 0; e < mine.length; e++) {
       tally.values++;
       const a = mine[e] as number;
@@ -200,19 +178,6 @@ export function checkCase(c: Case, tally: Tally): void {
       if (op.type === "CONV_2D" || op.type === "FULLY_CONNECTED") {
         explainTie(g, op, m.tensor(op.inputs[0] as number) as Int8Array, e, a, b, where);
         tally.ties++;
-      } else if (op.type === "SOFTMAX") {
-        const X = g.tensors[op.inputs[0] as number]!;
-        const shape = X.shape;
-        lut ??= softmaxLut(
-          m.tensor(op.inputs[0] as number) as Int8Array,
-          shape[shape.length - 1] as number,
-          X.quant!.scale[0] as number,
-        );
-        if (lut[e] !== b)
-          throw new Error(
-            `${where}: element ${e} runtime ${a} native ${b}, native's float LUT kernel gives ${lut[e]}`,
-          );
-        tally.softmaxLut++;
       } else throw new Error(`${where}: element ${e} runtime ${a} native ${b}`);
     }
     mine.set(theirs as never);

@@ -9,6 +9,8 @@ import { describe, expect, it } from "vitest";
 import { load } from "../../runtime-int8/src/index.js";
 import { runModelFiles } from "../../toolchain/commands/run.js";
 import { EdgeqError } from "../../toolchain/errors.js";
+import type { Graph } from "../../toolchain/ir/types.js";
+import { writeTflite } from "../../toolchain/tflite/write.js";
 import { refDir, repoRoot } from "../helpers/refmodels.js";
 import { prng } from "./gen.js";
 
@@ -64,6 +66,21 @@ describe("edgeq run", () => {
 });
 
 describe("runtime on bad files", () => {
+  it("SOFTMAX with input scale 1e-10 (below 2^-26, outside the reference kernel) is rejected with a clear error", () => {
+    const g: Graph = {
+      tensors: [
+        { name: "x", shape: [1, 4], dtype: "int8", quant: { scale: [1e-10], zeroPoint: [0], axis: 0 } },
+        { name: "y", shape: [1, 4], dtype: "int8", quant: { scale: [1 / 256], zeroPoint: [-128], axis: 0 } },
+      ],
+      ops: [{ type: "SOFTMAX", inputs: [0], outputs: [1], options: { beta: 1 } }],
+      inputs: [0],
+      outputs: [1],
+    };
+    expect(() => load(writeTflite(g))).toThrow(
+      /operator 0 \(SOFTMAX\): .*outside TFLite's reference softmax/,
+    );
+  });
+
   const good = new Uint8Array(readFileSync(R("micro_speech_quantized.tflite")));
   const input = new Int8Array(readFileSync(R("yes_micro_features_int8.raw")).buffer.slice(0));
 

@@ -8,7 +8,7 @@
 import { num } from "../fb.js";
 import { quantizeMultiplier, rdbpot, srdhm } from "../fixed.js";
 import type { Eval, RtOp } from "../types.js";
-import { type Ctx, dim, i8, sc, tin, tout } from "../util.js";
+import { type Ctx, check, dim, i8, sc, tin, tout } from "../util.js";
 
 /** SaturatingRoundingMultiplyByPOT with a positive exponent e: x * 2^e, saturated to int32. */
 function satShl(x: number, e: number): number {
@@ -55,7 +55,10 @@ export function softmax(c: Ctx, op: RtOp): Eval {
   const rows = (X.size / D) >> 0;
   const beta = num(c.fb, op.opt, 0, 1, 0);
   // PreprocessSoftmaxScaling with 5 integer bits
-  const q = quantizeMultiplier(Math.min(beta * sc(X) * 67108864, 2147483647));
+  const real = Math.min(beta * sc(X) * 67108864, 2147483647);
+  // QuantizeMultiplierGreaterThanOne: the reference kernel is only defined for beta * scale > 2^-26
+  check(real > 1, "input scale * beta is below 2^-26, outside TFLite's reference softmax");
+  const q = quantizeMultiplier(real);
   const mult = q[0] as number;
   const ls = q[1] as number;
   // CalculateInputRadius(5, ls): floor(31 * 2^26 / 2^ls)
