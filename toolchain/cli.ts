@@ -7,6 +7,7 @@ import { type CommandDef, renderUsage, runCommand } from "citty";
 import { EdgeqError } from "./errors.js";
 
 // Lazily imported so that `edgeq inspect` does not load tfjs.
+// biome-ignore lint/suspicious/noExplicitAny: each command has its own argument types
 const commands: Record<string, () => Promise<CommandDef<any>>> = {
   demo: () => import("./commands/demo.js").then((m) => m.default),
   fit: () => import("./commands/fit.js").then((m) => m.default),
@@ -53,7 +54,9 @@ export async function cli(argv: string[]): Promise<number> {
   const name = args.find((a) => !a.startsWith("-"));
   if (!name || !commands[name]) {
     const known = Object.keys(commands).sort().join(", ");
-    process.stderr.write(`edgeq: unknown command '${name ?? args[0]}' (commands: ${known}; see edgeq --help)\n`);
+    process.stderr.write(
+      `edgeq: unknown command '${name ?? args[0]}' (commands: ${known}; see edgeq --help)\n`,
+    );
     return 2;
   }
   try {
