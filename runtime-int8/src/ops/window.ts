@@ -301,31 +301,33 @@ function un(acc: Int32Array, OC: number, P: number, p: number, k: number, a: num
  */
 export function requantAll(g: Geom, acc: Int32Array, P: number, b: Int32Array): void {
   const OC = g.OC;
-  const m = g.m;
-  const l = g.l;
-  const r = g.r;
+  const n = P * OC;
   const yz = g.yz;
   const lo = g.lo;
   const hi = g.hi;
   const y = g.y;
-  let i = 0;
-  for (let p = 0; p < P; p++)
-    for (let k = 0; k < OC; k++) {
-      const a = ((acc[i] as number) + (b[k] as number)) | 0;
-      const mk = m[k] as number;
-      const rk = r[k] as number;
+  // channel by channel: the multiplier, shifts and rounding mask stay in registers
+  for (let k = 0; k < OC; k++) {
+    const mk = g.m[k] as number;
+    const lk = g.l[k] as number;
+    const rk = g.r[k] as number;
+    const bk = b[k] as number;
+    const mask = (1 << rk) - 1;
+    const th = mask >> 1;
+    for (let i = k; i < n; i += OC) {
+      const a = ((acc[i] as number) + bk) | 0;
       let v: number;
-      if (a < 4194304 && a > -4194304 && l[k] === 0) {
+      if (a < 4194304 && a > -4194304 && lk === 0) {
         const t = a * mk;
         v =
           t >= 0
             ? Math.floor((t + 1073741824) * 4.656612873077393e-10)
             : 0 - Math.floor((1073741823 - t) * 4.656612873077393e-10);
-      } else v = srdhm(a << (l[k] as number), mk);
-      const mask = (1 << rk) - 1;
-      v = (v >> rk) + ((v & mask) > (mask >> 1) + (v < 0 ? 1 : 0) ? 1 : 0) + yz;
-      y[i++] = v < lo ? lo : v > hi ? hi : v;
+      } else v = srdhm(a << lk, mk);
+      v = (v >> rk) + ((v & mask) > th + (v < 0 ? 1 : 0) ? 1 : 0) + yz;
+      y[i] = v < lo ? lo : v > hi ? hi : v;
     }
+  }
 }
 
 /** FULLY_CONNECTED: x [..., K] int8 read as [B, K], w [OC, K] int8 (per-tensor or per-channel), bias [OC] -> y [B, OC]. */
