@@ -92,3 +92,88 @@ export function biasCorrection(
   });
   return { bias, shifts };
 }
+
+/** conv / depthwise / FC without activation: x [op input shape] -> pre-activation output. */
+function preActivation(
+  o: Weighted,
+  x: Float32Array,
+  xs: number[],
+  w: Float32Array,
+  ws: number[],
+  b?: Float32Array,
+): Float32Array {
+  const opt = { ...o.options, activation: "NONE" as const };
+  if (o.type === "CONV_2D")
+    return conv2d(x, xs, w, ws, b, opt as Extract<Op, { type: "CONV_2D" }>["options"]).y;
+  if (o.type === "DEPTHWISE_CONV_2D")
+    return depthwiseConv2d(x, xs, w, ws, b, opt as Extract<Op, { type: "DEPTHWISE_CONV_2D" }>["options"]).y;
+  return fullyConnected(x, xs, w, ws, b, opt as Extract<Op, { type: "FULLY_CONNECTED" }>["options"]).y;
+}
+
+/**
+ * Activation-aware bias correction on the int8 graph `q` (ops aligned 1:1 with the float
+ * graph `f`): runs both (q as the fake-quantized simulation of int8 inference) over the
+ * samples, measures per output channel the mean pre-activation shift of each weighted op
+ * (from its quantized input and weights), and subtracts it from the int32 bias, in op
+ * order, one layer at a time so each correction sees the corrected layers before it.
+ * Returns the largest shift removed per layer, in bias quanta.
+ */
+export function correctInt8Biases(
+  q: Graph,
+  f: Graph,
+  samples: Float32Array[],
+): { name: string; maxShift: number }[] {
+  const out: { name: string; maxShift: number }[] = [];
+  const fv = samples.map((x) => runFloat(f, [x]).values);
+  q.ops.forEach((o, k) => {
+    if (o.type !== "CONV_2D" && o.type !== "DEPTHWISE_CONV_2D" && o.type !== "FULLY_CONNECTED") return;
+    const fo = f.ops[k]!;
+    const bt = q.tensors[o.inputs[2] ?? -1];
+    if (!bt?.data || !(bt.data instanceof Int32Array) || fo.type !== o.type) return;
+    const xT = q.tensors[o.inputs[0]!]!;
+    const wT = q.tensors[o.inputs[1]!]!;
+    const wq = Float32Array.from(
+      wT.data as Int8Array,
+      (v, i) => v * wT.quant!.scale[wT.quant!.scale.length === 1 ? 0 : channelOfW(q, o, i)]!,
+    );
+    const wf = f.tensors[fo.inputs[1]!]!.data as Float32Array;
+    const bf = f.tensors[fo.inputs[2] ?? -1]?.data as Float32Array | undefined;
+    const { oc } = outChannels(q, o);
+    const sums = new Float64Array(oc);
+    // the int8 side up to this op: simulate only the ops before it
+    const prefix: Graph = { ...q, ops: q.ops.slice(0, k), outputs: [o.inputs[0]!] };
+    samples.forEach((x, s) => {
+      const xq = runFloat(prefix, [x]).values[o.inputs[0]!]!;
+      const xf = fv[s]![fo.inputs[0]!]!;
+      const a = preActivation(o, xq, xT.shape, wq, wT.shape);
+      const b = preActivation(fo as Weighted, xf, f.tensors[fo.inputs[0]!]!.shape, wf, wT.shape, bf);
+      const bq = biasReal(q, o);
+      const per = a.length / oc;
+      for (let i = 0; i < a.length; i++) sums[i % oc] = sums[i % oc]! + (a[i]! + bq[i % oc]! - b[i]!) / per;
+    });
+    const xs = xT.quant!.scale[0]!;
+    const ws = wT.quant!.scale;
+    let mx = 0;
+    const bd = bt.data;
+    for (let c = 0; c < oc; c++) {
+      const quantum = xs * ws[ws.length === 1 ? 0 : c]!;
+      const d = Math.round(sums[c]! / samples.length / quantum);
+      bd[c] = Math.max(-2147483647, Math.min(2147483647, bd[c]! - d));
+      mx = Math.max(mx, Math.abs(d));
+    }
+    out.push({ name: q.tensors[o.outputs[0]!]!.name, maxShift: mx });
+  });
+  return out;
+}
+
+function channelOfW(g: Graph, o: Weighted, i: number): number {
+  return outChannels(g, o).channelOf(i);
+}
+
+/** The int32 bias of a quantized weighted op in real units (implied scale). */
+function biasReal(q: Graph, o: Weighted): Float32Array {
+  const bt = q.tensors[o.inputs[2]!]!;
+  const xs = q.tensors[o.inputs[0]!]!.quant!.scale[0]!;
+  const ws = q.tensors[o.inputs[1]!]!.quant!.scale;
+  return Float32Array.from(bt.data as Int32Array, (v, c) => v * xs * ws[ws.length === 1 ? 0 : c]!);
+}

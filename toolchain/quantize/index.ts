@@ -8,7 +8,7 @@
 import { type CalibrationMethod, calibrate, type LayerCalibration, type Range } from "../calibrate/index.js";
 import { EdgeqError } from "../errors.js";
 import type { Graph, QuantParams, Tensor } from "../ir/types.js";
-import { biasCorrection } from "./biascorr.js";
+import { biasCorrection, correctInt8Biases } from "./biascorr.js";
 import { type EqualizePair, equalize } from "./equalize.js";
 import { activationParams, isUnitRange, UNIT_INPUT } from "./params.js";
 import { compact, optimizeFloat, type RewriteStats } from "./rewrite.js";
@@ -38,8 +38,12 @@ export interface QuantizeOptions {
   biasParams?: boolean;
   /** Keep calibrated min/max in the activations' quantization params; default false (smaller file). */
   keepRanges?: boolean;
-  /** Empirical bias correction of weight rounding (default true). */
-  biasCorrection?: boolean;
+  /**
+   * Bias correction: "weights" (default; Nagel et al.'s empirical correction of the mean
+   * shift from weight rounding), "full" (also the shift from upstream activation rounding,
+   * measured on the int8 simulation layer by layer; slower), or false.
+   */
+  biasCorrection?: boolean | "weights" | "full";
   onWarning?(msg: string): void;
   onProgress?(done: number, total: number, phase: string): void;
 }
@@ -158,6 +162,11 @@ export function quantizeWithReport(
     biasParams: !!opts.biasParams,
     warn,
   });
+  if (opts.biasCorrection === "full") {
+    const n = Math.min(calib.length, 64);
+    const sub = Array.from({ length: n }, (_, i) => calib[Math.floor((i * calib.length) / n)]!);
+    corrected = correctInt8Biases(q, f, sub);
+  }
   if (opts.floatIo) wrapFloatIo(q);
   compact(q);
   const activations = [...new Set([...q.inputs, ...q.ops.flatMap((o) => o.outputs)])]
