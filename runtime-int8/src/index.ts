@@ -143,7 +143,7 @@ export function load(bytes: ArrayBuffer | Uint8Array | string): Model {
       t.d = view(t.type, arena, t.offset, t.size);
     }
   });
-  const c: Ctx = { fb: g.fb, t: T, swar: typeof E === "undefined", fn: 0, an: 0 };
+  const c: Ctx = { fb: g.fb, t: T, swar: typeof E === "undefined", fn: 0, an: 0, pn: 0 };
   if (typeof E !== "undefined" && E && E.convolve && E.sum) {
     const ec = E.convolve;
     c.dot = (a, b) => ec(a, b, 0);
@@ -158,6 +158,7 @@ export function load(bytes: ArrayBuffer | Uint8Array | string): Model {
   });
   c.f = new Float64Array(c.fn);
   c.a = new Int32Array(c.an);
+  c.p = new Float64Array(c.pn);
   const tv = (i: number): View => {
     const t = T[i];
     return t && t.d ? t.d : fail("tensor " + i + " has no data");

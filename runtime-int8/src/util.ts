@@ -15,9 +15,11 @@ export interface Ctx {
   swar: boolean;
   fn: number;
   f?: Float64Array;
-  /** Host: shared Int32 scratch of an raw accumulators. */
+  /** Host: shared Int32 scratch of an raw accumulators, Float64 scratch of pn pair sums. */
   an: number;
   a?: Int32Array;
+  pn: number;
+  p?: Float64Array;
 }
 
 export function tin(c: Ctx, op: RtOp, i: number): RtTensor {

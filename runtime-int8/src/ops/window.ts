@@ -138,6 +138,7 @@ export function matmul(c: Ctx, g: Geom, P: number, K: number, woff: number): Eva
   const swar = c.swar && K < 2048;
   if (swar && Q * K > c.fn) c.fn = Q * K;
   if (swar && P * OC > c.an) c.an = P * OC;
+  if (swar && Q * OC > c.pn) c.pn = Q * OC;
   return () => {
     if (woff)
       for (let p = 0; p < P; p++) {
@@ -160,7 +161,16 @@ export function matmul(c: Ctx, g: Geom, P: number, K: number, woff: number): Eva
           f[q * K + i] = (x[a + i] as number) + (b < 0 ? 0 : (x[b + i] as number) * 67108864);
       }
       const acc = c.a as Int32Array;
-      mm2(acc, f, w, P, Q, K, OC);
+      const pr = c.p as Float64Array;
+      mm2(pr, f, w, Q, K, OC);
+      // unpack the pair sums: lane 1 = floor(a / 2^26 + 1/2), lane 0 = a - lane 1 * 2^26
+      for (let q = 0; q < Q; q++)
+        for (let k = 0; k < OC; k++) {
+          const a = pr[q * OC + k] as number;
+          const h = Math.floor(a / 67108864 + 0.5);
+          acc[2 * q * OC + k] = a - h * 67108864;
+          if (2 * q + 1 < P) acc[(2 * q + 1) * OC + k] = h;
+        }
       if (woff)
         for (let i = 0; i < P * OC; i++) acc[i] = (acc[i] as number) + woff * (sx[(i / OC) >> 0] as number);
       requantAll(g, acc, P, b2);
@@ -205,15 +215,7 @@ function mm(
  * the odd one times 2^26). Sums of products of integers below 2^51 are exact in doubles; lane 1
  * = floor(a / 2^26 + 1/2) and lane 0 = a - lane1 * 2^26 recover both int32 sums exactly.
  */
-function mm2(
-  acc: Int32Array,
-  f: Float64Array,
-  w: Int8Array,
-  P: number,
-  Q: number,
-  K: number,
-  OC: number,
-): void {
+function mm2(pr: Float64Array, f: Float64Array, w: Int8Array, Q: number, K: number, OC: number): void {
   for (let q = 0; q < Q; q += 4) {
     const x0 = q * K;
     const x1 = q + 1 < Q ? x0 + 1 * K : x0;
@@ -267,31 +269,24 @@ function mm2(
         a32 += u * e2;
         a33 += u * e3;
       }
-      un(acc, OC, P, 2 * (q + 0), k + 0, a00);
-      if (w1 !== w0) un(acc, OC, P, 2 * (q + 0), k + 1, a01);
-      if (w2 !== w0) un(acc, OC, P, 2 * (q + 0), k + 2, a02);
-      if (w3 !== w0) un(acc, OC, P, 2 * (q + 0), k + 3, a03);
-      if (x1 !== x0) un(acc, OC, P, 2 * (q + 1), k + 0, a10);
-      if (x1 !== x0 && w1 !== w0) un(acc, OC, P, 2 * (q + 1), k + 1, a11);
-      if (x1 !== x0 && w2 !== w0) un(acc, OC, P, 2 * (q + 1), k + 2, a12);
-      if (x1 !== x0 && w3 !== w0) un(acc, OC, P, 2 * (q + 1), k + 3, a13);
-      if (x2 !== x0) un(acc, OC, P, 2 * (q + 2), k + 0, a20);
-      if (x2 !== x0 && w1 !== w0) un(acc, OC, P, 2 * (q + 2), k + 1, a21);
-      if (x2 !== x0 && w2 !== w0) un(acc, OC, P, 2 * (q + 2), k + 2, a22);
-      if (x2 !== x0 && w3 !== w0) un(acc, OC, P, 2 * (q + 2), k + 3, a23);
-      if (x3 !== x0) un(acc, OC, P, 2 * (q + 3), k + 0, a30);
-      if (x3 !== x0 && w1 !== w0) un(acc, OC, P, 2 * (q + 3), k + 1, a31);
-      if (x3 !== x0 && w2 !== w0) un(acc, OC, P, 2 * (q + 3), k + 2, a32);
-      if (x3 !== x0 && w3 !== w0) un(acc, OC, P, 2 * (q + 3), k + 3, a33);
+      pr[(q + 0) * OC + k + 0] = a00;
+      if (w1 !== w0) pr[(q + 0) * OC + k + 1] = a01;
+      if (w2 !== w0) pr[(q + 0) * OC + k + 2] = a02;
+      if (w3 !== w0) pr[(q + 0) * OC + k + 3] = a03;
+      if (x1 !== x0) pr[(q + 1) * OC + k + 0] = a10;
+      if (x1 !== x0 && w1 !== w0) pr[(q + 1) * OC + k + 1] = a11;
+      if (x1 !== x0 && w2 !== w0) pr[(q + 1) * OC + k + 2] = a12;
+      if (x1 !== x0 && w3 !== w0) pr[(q + 1) * OC + k + 3] = a13;
+      if (x2 !== x0) pr[(q + 2) * OC + k + 0] = a20;
+      if (x2 !== x0 && w1 !== w0) pr[(q + 2) * OC + k + 1] = a21;
+      if (x2 !== x0 && w2 !== w0) pr[(q + 2) * OC + k + 2] = a22;
+      if (x2 !== x0 && w3 !== w0) pr[(q + 2) * OC + k + 3] = a23;
+      if (x3 !== x0) pr[(q + 3) * OC + k + 0] = a30;
+      if (x3 !== x0 && w1 !== w0) pr[(q + 3) * OC + k + 1] = a31;
+      if (x3 !== x0 && w2 !== w0) pr[(q + 3) * OC + k + 2] = a32;
+      if (x3 !== x0 && w3 !== w0) pr[(q + 3) * OC + k + 3] = a33;
     }
   }
-}
-
-/** Unpacks a pair sum into the raw accumulators of outputs (p, k) and (p + 1, k). */
-function un(acc: Int32Array, OC: number, P: number, p: number, k: number, a: number): void {
-  const hi = Math.floor(a / 67108864 + 0.5);
-  acc[p * OC + k] = a - hi * 67108864;
-  if (p + 1 < P) acc[(p + 1) * OC + k] = hi;
 }
 
 /**
