@@ -152,30 +152,46 @@ export function matmul(c: Ctx, g: Geom, P: number, K: number, woff: number): Eva
         for (let k = 0; k < OC; k++) out(g, b2, sx, woff, p, k, dot(rows[k] as Int8Array, xs));
       }
     } else if (swar) {
-      const f = c.f as Float64Array;
-      // pack pixel pairs: f[q, i] = x[2q, i] + x[2q + 1, i] * 2^26 (exact; see mm2)
-      for (let q = 0; q < Q; q++) {
-        const a = 2 * q * K;
-        const b = 2 * q + 1 < P ? a + K : -1;
-        for (let i = 0; i < K; i++)
-          f[q * K + i] = (x[a + i] as number) + (b < 0 ? 0 : (x[b + i] as number) * 67108864);
-      }
       const acc = c.a as Int32Array;
-      const pr = c.p as Float64Array;
-      mm2(pr, f, w, Q, K, OC);
-      // unpack the pair sums: lane 1 = floor(a / 2^26 + 1/2), lane 0 = a - lane 1 * 2^26
-      for (let q = 0; q < Q; q++)
-        for (let k = 0; k < OC; k++) {
-          const a = pr[q * OC + k] as number;
-          const h = Math.floor(a / 67108864 + 0.5);
-          acc[2 * q * OC + k] = a - h * 67108864;
-          if (2 * q + 1 < P) acc[(2 * q + 1) * OC + k] = h;
-        }
+      mmHost(x, c.f as Float64Array, c.p as Float64Array, acc, w, P, Q, K, OC);
       if (woff)
         for (let i = 0; i < P * OC; i++) acc[i] = (acc[i] as number) + woff * (sx[(i / OC) >> 0] as number);
       requantAll(g, acc, P, b2);
     } else mm(g, b2, sx, woff, x, w, P, K, OC);
   };
+}
+
+/** Host matmul: pack pixel pairs, mm2, unpack the pair sums into acc (top-level: monomorphic, no closure context). */
+function mmHost(
+  x: Int8Array,
+  f: Float64Array,
+  pr: Float64Array,
+  acc: Int32Array,
+  w: Int8Array,
+  P: number,
+  Q: number,
+  K: number,
+  OC: number,
+): void {
+  // pack pixel pairs: f[q, i] = x[2q, i] + x[2q + 1, i] * 2^26 (exact; see mm2)
+  for (let q = 0; q < Q; q++) {
+    const a = 2 * q * K;
+    if (2 * q + 1 < P)
+      for (let i = 0; i < K; i++) f[q * K + i] = (x[a + i] as number) + (x[a + K + i] as number) * 67108864;
+    else for (let i = 0; i < K; i++) f[q * K + i] = x[a + i] as number;
+  }
+  mm2(pr, f, w, Q, K, OC);
+  // unpack the pair sums: lane 1 = floor(a / 2^26 + 1/2), lane 0 = a - lane 1 * 2^26
+  for (let q = 0; q < Q; q++) {
+    const o = 2 * q * OC;
+    const two = 2 * q + 1 < P;
+    for (let k = 0; k < OC; k++) {
+      const a = pr[q * OC + k] as number;
+      const h = Math.floor(a / 67108864 + 0.5);
+      acc[o + k] = a - h * 67108864;
+      if (two) acc[o + OC + k] = h;
+    }
+  }
 }
 
 /** Requantizes one matmul output (acc without the folded constants) into y[p, k]. */
