@@ -70,6 +70,32 @@ describe("runtime on reference models vs README outputs and native TFLite 2.9", 
     expect(Array.from(a.output(0))).toEqual(seen[3]);
   });
 
+  it("micro_speech and test_conv_model loaded at byte offset 1 (misaligned int32/float32 data) give the same bytes", () => {
+    for (const [model, input, float] of [
+      ["micro_speech_quantized", "yes_micro_features_int8.raw", false],
+      ["test_conv_model", "test_conv_random_f32.raw", true],
+    ] as const) {
+      const b = bytes(`${model}.tflite`);
+      const shifted = new Uint8Array(b.length + 1);
+      shifted.set(b, 1);
+      const raw = bytes(input);
+      const x = float
+        ? new Float32Array(raw.buffer, raw.byteOffset, raw.length / 4)
+        : new Int8Array(raw.buffer, raw.byteOffset, raw.length);
+      const run = (u: Uint8Array) => {
+        const m = load(u);
+        m.input(0).set(x);
+        m.invoke();
+        return Array.from(m.output(0));
+      };
+      const weights = load(shifted.subarray(1)).tensors.filter((t) => t.data && t.type === 9);
+      expect(weights.length).toBeGreaterThan(0);
+      // int8 weights are views into the file (never copied), even when misaligned
+      for (const t of weights) expect((t as { d?: Int8Array }).d?.buffer).toBe(shifted.buffer);
+      expect(run(shifted.subarray(1))).toEqual(run(b));
+    }
+  });
+
   it("arena of micro_speech is planned below the sum of its activations", () => {
     const m = load(bytes("micro_speech_quantized.tflite"));
     let naive = 0;
