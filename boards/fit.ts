@@ -65,10 +65,19 @@ export interface FlashFit {
   runtimeFile: number;
   modelFile: number;
   labelsFile: number;
-  /** Storage after the upload; and the peak while the largest file exists twice. */
+  /** Storage after the upload; and the peak while a file exists twice (temporary + final copy). */
   total: number;
   peakDuringUpload: number;
   available: number;
+  /**
+   * Where a new file waits until it is verified: a temporary Storage file ("storage"), or, when
+   * Storage cannot hold the peak but RAM can hold the largest file, a RAM buffer ("ram").
+   */
+  staging: "storage" | "ram";
+  /** JsVars the RAM staging buffer needs (largest file as a typed array + firmware baseline). */
+  ramStageJsVars: number;
+  /** The Storage bytes the verdict rests on: the peak with "storage" staging, the total with "ram". */
+  need: number;
   verdict: Verdict;
 }
 
@@ -83,6 +92,14 @@ export function flashFit(board: Board, runtimeBytes: number, modelBytes: number,
     runtimeFile + 2 * modelFile,
     runtimeFile + modelFile + 2 * labelsFile,
   );
+  const largest = Math.max(runtimeBytes, modelBytes, labelsBytes);
+  const ramStageJsVars = typedArrayJsVars(largest, board.bytesPerJsVar) + FIRMWARE_BASELINE_JSVARS;
+  const ramOk = ramStageJsVars <= board.jsVars * (1 - MARGIN);
+  const staging =
+    verdict(peakDuringUpload, board.storageBytes) === "too big" && total <= board.storageBytes && ramOk
+      ? "ram"
+      : "storage";
+  const need = staging === "ram" ? total : peakDuringUpload;
   return {
     runtimeFile,
     modelFile,
@@ -90,7 +107,10 @@ export function flashFit(board: Board, runtimeBytes: number, modelBytes: number,
     total,
     peakDuringUpload,
     available: board.storageBytes,
-    verdict: verdict(peakDuringUpload, board.storageBytes),
+    staging,
+    ramStageJsVars,
+    need,
+    verdict: verdict(need, board.storageBytes),
   };
 }
 
@@ -243,12 +263,16 @@ const kb = (n: number): string => `${(n / 1024).toFixed(1)} KB`;
 export function reasons(board: Board, flash: FlashFit, ram: RamFit): string[] {
   const out: string[] = [];
   if (flash.verdict !== "fits") {
+    const what =
+      flash.staging === "ram"
+        ? `files ${kb(flash.total)} (staged in RAM while uploading)`
+        : `upload peak ${kb(flash.peakDuringUpload)}`;
     const alone =
       flash.total <= flash.available
-        ? ` (the files alone, ${kb(flash.total)}, would fit, but the safe upload holds a file twice while it is verified)`
+        ? ` (the files alone, ${kb(flash.total)}, would fit, but the safe upload holds a file twice while it is verified, and staging the largest file in RAM instead needs ${flash.ramStageJsVars} of ${board.jsVars} JsVars)`
         : "";
     out.push(
-      `Storage: upload peak ${kb(flash.peakDuringUpload)} ${flash.verdict === "too big" ? ">" : "is over 90% of"} ${kb(flash.available)}${flash.verdict === "too big" ? alone : ""}`,
+      `Storage: ${what} ${flash.verdict === "too big" ? ">" : "is over 90% of"} ${kb(flash.available)}${flash.verdict === "too big" ? alone : ""}`,
     );
   }
   if (ram.verdict !== "fits") {

@@ -239,15 +239,27 @@ describe("fit on every board", () => {
     expect(r.puckjs!.tflm).toBeUndefined();
   });
 
-  it("reasons in words: runtime 24000 B + KWS C=16 on Puck.js: files 32 KB fit 40 KB but the upload peak 48 KB does not", () => {
+  it("RAM staging: runtime 24000 B + KWS C=16 on Puck.js: peak 48 KB > 40 KB Storage, files 32 KB fit and RAM can stage 24000 B -> fits", () => {
     const g = kwsDsCnn(1, 16);
     const rep = fitBoard(puck, summarize(g, writeTflite(g).length), { bytes: 24000, functions: 150 });
-    expect(rep.verdict).toBe("too big");
-    expect(rep.flash.total).toBeLessThan(puck.storageBytes);
+    expect(rep.flash.peakDuringUpload).toBeGreaterThan(puck.storageBytes);
+    expect(rep.flash.staging).toBe("ram");
+    expect(rep.flash.ramStageJsVars).toBe(3 + Math.ceil(24000 / 13) + 150);
+    expect(rep.flash.need).toBe(rep.flash.total);
+    expect(rep.verdict).toBe("fits");
+    expect(rep.reasons).toEqual([]);
+  });
+
+  it("reasons in words: runtime 9000 B + model 30000 B on Puck.js: files fit, but neither a second copy nor a 30000 B RAM buffer does", () => {
+    const f = flashFit(puck, 9000, 30000);
+    expect(f.total).toBe(9032 + 30032);
+    expect(f.staging).toBe("storage");
+    expect(f.ramStageJsVars).toBe(3 + Math.ceil(30000 / 13) + 150); // 2461 > 0.9 x 2630
+    expect(f.verdict).toBe("too big");
+    const rep = fitBoard(puck, summary({ modelBytes: 30000 }), { bytes: 9000, functions: 10 });
     expect(rep.reasons).toEqual([
-      `Storage: upload peak ${(rep.flash.peakDuringUpload / 1024).toFixed(1)} KB > 40.0 KB (the files alone, ${(rep.flash.total / 1024).toFixed(1)} KB, would fit, but the safe upload holds a file twice while it is verified)`,
+      `Storage: upload peak ${(f.peakDuringUpload / 1024).toFixed(1)} KB > 40.0 KB (the files alone, ${(f.total / 1024).toFixed(1)} KB, would fit, but the safe upload holds a file twice while it is verified, and staging the largest file in RAM instead needs 2461 of 2630 JsVars)`,
     ]);
-    expect(fitBoard(findBoard(boards, "joltjs"), summarize(g, 7888), RT).reasons).toEqual([]);
   });
 
   it("model too large for Puck.js (KWS DS-CNN C=96, ~60 KB): Puck.js too big on Storage and JsVars; Jolt.js, ESP32, Bangle.js 2 fit", () => {

@@ -13,6 +13,7 @@ import { loadBoards } from "../../boards/index.js";
 import { EdgeqError } from "../../toolchain/errors.js";
 import { flash } from "../../toolchain/flash/flash.js";
 import { writeTflite } from "../../toolchain/tflite/write.js";
+import { kwsDsCnn } from "../boards/models.js";
 import { dsCnnInput, int8DsCnn } from "../helpers/models.js";
 import { loadNative } from "../oracles/native.js";
 import { SimBoard, type SimOptions } from "../sim/board.js";
@@ -132,6 +133,18 @@ describe("flash + on-board check, real runtime bundle", () => {
     expect(y.length).toBe(10);
     const sum = Array.from(y).reduce((a, b) => a + b, 0);
     expect(Math.abs(sum - 1)).toBeLessThan(0.05); // softmax probabilities
+  });
+
+  it("KWS DS-CNN C=48 (~16 KB) on Puck.js: Storage cannot hold it twice next to the runtime, so it is RAM-staged; output identical", async () => {
+    const model = writeTflite(kwsDsCnn(3, 48));
+    expect(model.length).toBeGreaterThan(14000);
+    const input = new Uint8Array(49 * 10).map((_, i) => (i * 37) & 255);
+    const s = await sim({ env: { BOARD: "PUCKJS", VERSION: "2v25" }, storageBytes: 40960 });
+    const r = await flash({ port: s.hostPath, baud: 921600, boards, model, runtime, check: input });
+    expect(r.staging).toBe("ram");
+    expect(r.check!.identical).toBe(true);
+    expect(r.check!.board[0]!.length).toBe(12);
+    expect([...s.storage.files.keys()].sort()).toEqual(["edgeqrt.js", "model.tfl"]);
   });
 
   it("--engine tflm on Puck.js (no TFLite Micro in its firmware): NO_TFLM", async () => {

@@ -171,10 +171,21 @@ describe("faults", () => {
     expect([...s.storage.files.keys()]).toEqual(["model.tfl"]);
   });
 
-  it("upload peak too big for Puck.js (runtime 10000 B + micro_speech 18800 B: files 28.9 KB fit, peak 47.7 KB does not): MODEL_TOO_BIG, nothing written", async () => {
+  it("RAM staging on Puck.js (runtime 10000 B + micro_speech 18800 B: files 28.9 KB fit, peak 47.7 KB does not): flashed, no temp files", async () => {
     const big = new Uint8Array(readFileSync(new URL("micro_speech_quantized.tflite", REF)));
     const rt = new TextEncoder().encode(`var edgeqrt={load:function(){}};//${"z".repeat(10000 - 34)}`);
     expect(rt.length).toBe(10000);
+    const s = await sim({ env: { BOARD: "PUCKJS", VERSION: "2v25" }, storageBytes: 40960 });
+    const r = await flash({ port: s.hostPath, baud: 921600, boards, model: big, runtime: rt, repl: fast });
+    expect(r.staging).toBe("ram");
+    expect(same(s.storage.files.get("model.tfl"), big)).toBe(true);
+    expect(same(s.storage.files.get("edgeqrt.js"), rt)).toBe(true);
+    expect([...s.storage.files.keys()].sort()).toEqual(["edgeqrt.js", "model.tfl"]);
+  });
+
+  it("too big for both (runtime 9000 B + model 30000 B on Puck.js): MODEL_TOO_BIG naming the JsVars, nothing written", async () => {
+    const big = new Uint8Array(30000).map((_, i) => i & 255);
+    const rt = new TextEncoder().encode(`var edgeqrt={load:function(){}};//${"z".repeat(9000 - 34)}`);
     const s = await sim({ env: { BOARD: "PUCKJS", VERSION: "2v25" } });
     const err = await flash({
       port: s.hostPath,
@@ -185,8 +196,42 @@ describe("faults", () => {
       repl: fast,
     }).catch((e) => e);
     expect((err as EdgeqError).code).toBe("MODEL_TOO_BIG");
-    expect((err as Error).message).toMatch(/take 28864 bytes of Storage and 47696 while uploading/);
+    expect((err as Error).message).toMatch(
+      /take 39064 bytes of Storage and 69096 while uploading .* needs 2461 of 2630 JsVars/,
+    );
     expect(s.storage.files.size).toBe(0);
+  });
+
+  it("RAM staging, link cut mid-upload: LINK_LOST, old model intact; corrupted bytes: retried, file correct", async () => {
+    const s = await sim();
+    s.storage.files.set("model.tfl", old.slice());
+    s.faults = { cutAfterBytes: 2000 };
+    const err = await withRepl(s, (r) =>
+      uploadFile(r, "model.tfl", model, { packets: false, staging: "ram" }),
+    ).catch((e) => e);
+    expect((err as EdgeqError).code).toBe("LINK_LOST");
+    expect(same(s.storage.files.get("model.tfl"), old)).toBe(true);
+    await s.connect();
+    const res = await withRepl(s, (r) => {
+      const base = s.stats.received;
+      s.faults = { corruptAt: [base + 900, base + 2000] };
+      return uploadFile(r, "model.tfl", model, { packets: false, staging: "ram" });
+    });
+    expect(res.chunkRetries + res.fileRetries).toBeGreaterThan(0);
+    expect(same(s.storage.files.get("model.tfl"), model)).toBe(true);
+    expect([...s.storage.files.keys()]).toEqual(["model.tfl"]);
+  });
+
+  it("RAM staging of micro_speech (18800 B) on a board short of RAM (QuickJS limit 8 KB): NO_RAM, old model intact", async () => {
+    const big = new Uint8Array(readFileSync(new URL("micro_speech_quantized.tflite", REF)));
+    const s = await sim({ memoryBytes: 8192 });
+    s.storage.files.set("model.tfl", old.slice());
+    const err = await withRepl(s, (r) =>
+      uploadFile(r, "model.tfl", big, { packets: false, staging: "ram" }),
+    ).catch((e) => e);
+    expect((err as EdgeqError).code).toBe("NO_RAM");
+    expect((err as Error).message).toMatch(/cannot hold model\.tfl \(18800 B\) in RAM/);
+    expect(same(s.storage.files.get("model.tfl"), old)).toBe(true);
   });
 
   it("model too big for the board record (ESP8266, 16 KB Storage, micro_speech 18800 B): MODEL_TOO_BIG", async () => {

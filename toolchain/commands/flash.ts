@@ -90,7 +90,7 @@ export default defineCommand({
       });
       if (phase) bar.stop();
       const out: string[] = [
-        `board: ${r.board.name} (BOARD=${r.env.BOARD}, firmware ${r.env.VERSION}), ${r.packets ? "packet protocol" : "line protocol"}`,
+        `board: ${r.board.name} (BOARD=${r.env.BOARD}, firmware ${r.env.VERSION}), ${r.staging === "ram" ? "line protocol, staged in RAM (Storage cannot hold a file twice)" : r.packets ? "packet protocol" : "line protocol"}`,
       ];
       for (const u of r.uploads) {
         out.push(

@@ -39,6 +39,8 @@ export interface FlashOptions {
   engine?: Engine;
   /** "auto" uses packets on 2v25+, "on"/"off" force it. */
   packets?: "auto" | "on" | "off";
+  /** Override where new files wait until verified (default: flashFit's choice, see boards/fit.ts). */
+  staging?: "storage" | "ram";
   /** TFLite Micro arena bytes for --engine tflm (default: 2 x the edgeq arena + 2 KB). */
   tflmArena?: number;
   repl?: ReplOptions;
@@ -52,6 +54,7 @@ export interface FlashResult {
   env: BoardEnv;
   board: Board;
   packets: boolean;
+  staging: "storage" | "ram";
   uploads: UploadResult[];
   /** Outputs decoded in the host output's type; `identical` compares the bytes. */
   check?: { engine: Engine; board: TypedView[]; host: TypedView[]; identical: boolean; ms: number };
@@ -161,7 +164,7 @@ export async function flash(opts: FlashOptions): Promise<FlashResult> {
     if (ff.verdict === "too big") {
       throw new EdgeqError(
         "MODEL_TOO_BIG",
-        `${files.map(([n, d]) => `${n} ${d.length} B`).join(" + ")} take ${ff.total} bytes of Storage and ${ff.peakDuringUpload} while uploading (each file is written under a temporary name and verified before it replaces the old one), but ${board.name} has ${board.storageBytes}; use a smaller model (run 'edgeq fit')`,
+        `${files.map(([n, d]) => `${n} ${d.length} B`).join(" + ")} take ${ff.total} bytes of Storage and ${ff.peakDuringUpload} while uploading (each file is written under a temporary name and verified before it replaces the old one; staging it in RAM instead needs ${ff.ramStageJsVars} of ${board.jsVars} JsVars), but ${board.name} has ${board.storageBytes}; use a smaller model (run 'edgeq fit')`,
         opts.port,
       );
     }
@@ -181,13 +184,14 @@ export async function flash(opts: FlashOptions): Promise<FlashResult> {
       uploads.push(
         await uploadFile(repl, name, data, {
           packets,
+          staging: opts.staging ?? ff.staging,
           skipIfSame: true,
           ...(opts.chunkBytes ? { chunkBytes: opts.chunkBytes } : {}),
           onProgress: (done, total) => progress({ phase, done, total }),
         }),
       );
     }
-    const result: FlashResult = { env, board, packets, uploads };
+    const result: FlashResult = { env, board, packets, staging: opts.staging ?? ff.staging, uploads };
     if (opts.check && host) {
       progress({ phase: "check", done: 0, total: 1 });
       let code: string;

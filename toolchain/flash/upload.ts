@@ -10,6 +10,7 @@
  */
 import { EdgeqError } from "../errors.js";
 import { crc32 } from "./crc32.js";
+import { uploadViaRam } from "./ramstage.js";
 import { jsBytes, jsString, PT_DATA, PT_FILE_SEND, type Repl } from "./repl.js";
 
 /** Storage file names: Espruino allows 28 bytes; we keep to a safe alphabet. */
@@ -37,6 +38,8 @@ export interface UploadOptions {
   /** Skip the upload when the board already holds a file with this CRC under `name`. */
   skipIfSame?: boolean;
   onProgress?: (done: number, total: number) => void;
+  /** Where the new file waits until verified: a temporary Storage file (default) or a RAM buffer (ramstage.ts). */
+  staging?: "storage" | "ram";
 }
 
 export interface UploadResult {
@@ -160,6 +163,7 @@ export async function uploadFile(
     chunkTries: 4,
     skipIfSame: false,
     onProgress: () => {},
+    staging: "storage",
     ...opts,
   };
   const tmp = tempName(name);
@@ -168,6 +172,17 @@ export async function uploadFile(
   if (o.skipIfSame && (await boardCrc(repl, name)) === crc) {
     r.skipped = true;
     o.onProgress(data.length, data.length);
+    return r;
+  }
+  if (o.staging === "ram") {
+    await uploadViaRam(
+      repl,
+      name,
+      data,
+      crc,
+      { ...o, packets: false, chunkBytes: Math.min(o.chunkBytes, 512) },
+      r,
+    );
     return r;
   }
   // Space: the temporary copy and the final copy coexist until the end; the old file is reclaimable.
