@@ -1,6 +1,6 @@
 /**
  * Runs a simulated Espruino board until Ctrl-C, for trying `edgeq flash` by hand:
- *   npx tsx test/sim/main.ts [--board PUCKJS] [--version 2v25] [--storage 40960] [--memory 163840] [--tflm]
+ *   npx tsx test/sim/main.ts [--board PUCKJS] [--version 2v25] [--storage 40960] [--memory 524288 (QuickJS bytes, not JsVars)] [--tflm]
  * prints the pty path to pass as --port.
  */
 
@@ -29,7 +29,7 @@ const sim = await SimBoard.start({
     MODULES: process.argv.includes("--tflm") ? "Storage,tensorflow" : "Storage",
   },
   storageBytes: Number(arg("storage", "40960")),
-  memoryBytes: Number(arg("memory", String(160 * 1024))),
+  memoryBytes: Number(arg("memory", String(512 * 1024))),
   ...(process.argv.includes("--tflm") ? { tensorflow: tflm } : {}),
 });
 process.stdout.write(`simulated ${board} on ${sim.hostPath} (Ctrl-C to stop)\n`);
