@@ -50,7 +50,7 @@ afterAll(async () => {
 });
 
 describe("flash + on-board check, real runtime bundle", () => {
-  it("hello_world_int8 on Puck.js 2v25 (packets), memory 160 KB, input hello_in_-96.raw: board [89] = host = native", async () => {
+  it("hello_world_int8 on Puck.js 2v25 (packets), QuickJS limit 256 KB, input hello_in_-96.raw: board [89] = host = native", async () => {
     const s = await sim({
       env: { BOARD: "PUCKJS", VERSION: "2v25" },
       storageBytes: 40960,
