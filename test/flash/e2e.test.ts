@@ -54,7 +54,7 @@ describe("flash + on-board check, real runtime bundle", () => {
     const s = await sim({
       env: { BOARD: "PUCKJS", VERSION: "2v25" },
       storageBytes: 40960,
-      memoryBytes: 160 * 1024,
+      memoryBytes: 256 * 1024,
     });
     const r = await flash({
       port: s.hostPath,
