@@ -106,16 +106,59 @@ export function load(bytes: ArrayBuffer | Uint8Array | string): Model {
   const g = parse(bytesOf(bytes));
   const T = g.tensors;
   const n = g.ops.length;
-  // buffer lifetimes (op indices) of activations; RESHAPE outputs share their input's buffer
-  const root = T.map((_, i) => i);
+  const prep = g.ops.map((op, k) => {
+    const p = CODES.indexOf(op.code);
+    if (p < 0) fail("operator " + k + " has unsupported builtin code " + op.code);
+    return p;
+  });
+  // buffer groups: a RESHAPE output shares its input's buffer, and so does an in-place
+  // depthwise output (below); rootOf follows the chain
+  const par = T.map((_, i) => i);
+  const rootOf = (t: number): number => {
+    while (par[t] !== t) t = par[t] as number;
+    return t;
+  };
+  const isAct = (t: number) => t >= 0 && !(T[t] as RtTensor).data;
+  g.ops.forEach((op, k) => {
+    const x = op.inputs[0] as number;
+    if (prep[k] === 11 && isAct(x)) par[op.outputs[0] as number] = rootOf(x);
+  });
+  // last op reading each group; graph inputs and outputs are pinned (never overwritten in place)
+  const lastRead = T.map(() => -1);
+  g.ops.forEach((op, k) => {
+    for (let j = 0; j < op.inputs.length; j++)
+      if (isAct(op.inputs[j] as number)) lastRead[rootOf(op.inputs[j] as number)] = k;
+  });
+  g.inputs.concat(g.outputs).forEach((t) => {
+    lastRead[rootOf(t)] = n + 1;
+  });
+  // in-place DEPTHWISE_CONV_2D (MCUNet): multiplier 1, int8, the input's group read by no later
+  // op, the output no larger: each output channel is written only after that channel of the
+  // input has been read in full (see ops/dwconv.ts), so the output can take the input's bytes
+  const tmps: number[] = [];
+  g.ops.forEach((op, k) => {
+    const x = op.inputs[0] as number;
+    const y = op.outputs[0] as number;
+    const X = T[x] as RtTensor;
+    const Y = T[y] as RtTensor;
+    const bx = isAct(x) ? rootOf(x) : -1;
+    if (prep[k] !== 4 || bx < 0 || lastRead[bx] !== k || X.type !== 9 || Y.type !== 9 || Y.size > X.size)
+      return;
+    if ((T[op.inputs[1] as number] as RtTensor).shape[3] !== X.shape[3]) return;
+    par[y] = bx;
+    lastRead[bx] = Math.max(k, lastRead[y] as number);
+    tmps.push(k);
+  });
+  // buffer lifetimes (op indices) and sizes per group, then the extra per-channel planes of the
+  // in-place depthwise ops (live during their op only)
   const first = T.map(() => n + 1);
   const last = T.map(() => -1);
   const size = T.map(() => 0);
   const use = (ts: number[], k: number) => {
     for (let j = 0; j < ts.length; j++) {
-      const t = T[ts[j] as number];
-      if (!t || t.data) continue;
-      const b = root[ts[j] as number] as number;
+      if (!isAct(ts[j] as number)) continue;
+      const t = T[ts[j] as number] as RtTensor;
+      const b = rootOf(ts[j] as number);
       if (k < (first[b] as number)) first[b] = k;
       if (k > (last[b] as number)) last[b] = k;
       const nb = (t.size * (ESIZE[t.type] as number) + 3) & ~3;
@@ -123,25 +166,33 @@ export function load(bytes: ArrayBuffer | Uint8Array | string): Model {
     }
   };
   use(g.inputs, 0);
-  const prep = g.ops.map((op, k) => {
-    const p = CODES.indexOf(op.code);
-    if (p < 0) fail("operator " + k + " has unsupported builtin code " + op.code);
-    const x = op.inputs[0] as number;
-    if (p === 11 && !(T[x] as RtTensor).data) root[op.outputs[0] as number] = root[x] as number;
+  g.ops.forEach((op, k) => {
     use(op.inputs, k);
     use(op.outputs, k);
-    return p;
   });
   use(g.outputs, n);
+  tmps.forEach((k) => {
+    const Y = T[(g.ops[k] as RtOp).outputs[0] as number] as RtTensor;
+    first.push(k);
+    last.push(k);
+    size.push(((Y.shape[1] as number) * (Y.shape[2] as number) + 3) & ~3);
+  });
   const plan = greedy(size, first, last, 4);
   const arena = new ArrayBuffer(plan.total);
   T.forEach((t, i) => {
     const d = t.data;
     if (d) t.d = view(t.type, d.buffer as ArrayBuffer, d.byteOffset, t.size);
-    else if ((last[root[i] as number] as number) >= 0) {
-      t.offset = plan.offsets[root[i] as number] as number;
+    else if ((last[rootOf(i)] as number) >= 0) {
+      t.offset = plan.offsets[rootOf(i)] as number;
       t.d = view(t.type, arena, t.offset, t.size);
     }
+  });
+  tmps.forEach((k, j) => {
+    (g.ops[k] as RtOp).tmp = new Int8Array(
+      arena,
+      plan.offsets[T.length + j] as number,
+      size[T.length + j] as number,
+    );
   });
   const c: Ctx = { fb: g.fb, t: T, swar: typeof E === "undefined", fn: 0, an: 0, pn: 0 };
   if (typeof E !== "undefined" && E && E.convolve && E.sum) {

@@ -31,6 +31,8 @@ export interface RtOp {
   outputs: number[];
   /** Position of the builtin options table in the model bytes (0 when absent). */
   opt: number;
+  /** In-place DEPTHWISE_CONV_2D: an arena plane of OH*OW bytes for one output channel. */
+  tmp?: Int8Array;
 }
 
 /** A prepared op: eval runs integer-only over pre-bound views. */

@@ -5,8 +5,8 @@
  * bias [C*M] int32 -> y [N,OH,OW,C*M] int8.
  *
  * Accumulator: KH*KW terms of |(x + off) * w| <= 32640 plus the bias; for KH*KW <= 32768
- * (any real kernel) the sum stays inside int32. The accumulators live in an Int32Array, whose
- * stores wrap exactly like C's int32 if a model ever went past that.
+ * (any real kernel) the sum stays inside int32; `a | 0` reproduces C's int32 wrap past that (the
+ * JS sum is exact below 2^53).
  */
 import { mbqm } from "../fixed.js";
 import type { Eval, RtOp } from "../types.js";
@@ -16,66 +16,52 @@ import { type Geom, geom } from "./window.js";
 
 export function dwconv(c: Ctx, op: RtOp): Eval {
   const g = geom(c, op, true);
-  const acc = new Int32Array(g.OC);
   const packed = packedSize(c, g, g.KH * g.KW) > 0;
+  const tmp = op.tmp;
   return () => {
+    // the packed kernel reads all of x before it writes y, so it is in-place safe as it is
     if (packed) dwPacked(g, c.f as Float64Array, c.a as Int32Array);
-    else dw(g, acc, g.x, g.w, g.y);
+    else dw(g, tmp);
   };
 }
 
 /**
- * The kernel, top-level so V8 optimises it once for every op. Per output pixel: the valid tap
- * window, then for each tap all channels (contiguous in x, w and the Int32Array accumulators;
- * multiplier 1 as one run, M > 1 as C runs of M).
+ * The plain kernel (Espruino), one output channel k at a time (it reads input channel k / M).
+ * In place (tmp given; y shares x's bytes, M = 1) the channel's OH*OW outputs go to the plane
+ * `tmp` first and are copied to y after: output channel k overwrites only channel k of x, whose
+ * last read is before the copy (NHWC: element (p, k) of x and y is byte p*C + k of both).
  */
-function dw(g: Geom, acc: Int32Array, x: Int8Array, w: Int8Array, y: Int8Array): void {
-  const H = g.H;
-  const IW = g.IW;
+function dw(g: Geom, tmp: Int8Array | undefined): void {
   const C = g.C;
-  const KH = g.KH;
-  const KW = g.KW;
   const OC = g.OC;
   const M = (OC / C) >> 0;
-  const dh = g.dh;
-  const dw = g.dw;
-  const off = g.off;
-  let yo = 0;
-  for (let n = 0; n < g.N; n++) {
-    for (let oy = 0; oy < g.OH; oy++) {
-      const iy0 = oy * g.sh - g.ph;
-      let ky0 = 0;
-      while (iy0 + ky0 * dh < 0) ky0++;
-      let ky1 = KH;
-      while (ky1 > ky0 && iy0 + (ky1 - 1) * dh >= H) ky1--;
-      for (let ox = 0; ox < g.OW; ox++) {
-        const ix0 = ox * g.sw - g.pw;
-        let kx0 = 0;
-        while (ix0 + kx0 * dw < 0) kx0++;
-        let kx1 = KW;
-        while (kx1 > kx0 && ix0 + (kx1 - 1) * dw >= IW) kx1--;
-        for (let k = 0; k < OC; k++) acc[k] = g.b[k] as number;
-        for (let ky = ky0; ky < ky1; ky++) {
-          for (let kx = kx0; kx < kx1; kx++) {
-            const xs = ((n * H + iy0 + ky * dh) * IW + ix0 + kx * dw) * C;
-            const ws = (ky * KW + kx) * OC;
-            if (M === 1) {
-              for (let i = 0; i < C; i++)
-                acc[i] = (acc[i] as number) + ((x[xs + i] as number) + off) * (w[ws + i] as number);
-            } else {
-              for (let i = 0; i < C; i++) {
-                const v = (x[xs + i] as number) + off;
-                for (let j = i * M; j < i * M + M; j++)
-                  acc[j] = (acc[j] as number) + v * (w[ws + j] as number);
-              }
+  const OW = g.OW;
+  const P = g.OH * OW;
+  const x = g.x;
+  const w = g.w;
+  const y = g.y;
+  for (let n = 0; n < g.N; n++)
+    for (let k = 0; k < OC; k++) {
+      const ic = (k / M) >> 0;
+      for (let oy = 0; oy < g.OH; oy++)
+        for (let ox = 0; ox < OW; ox++) {
+          let a = g.b[k] as number;
+          for (let ky = 0; ky < g.KH; ky++) {
+            const iy = oy * g.sh - g.ph + ky * g.dh;
+            if (iy < 0 || iy >= g.H) continue;
+            for (let kx = 0; kx < g.KW; kx++) {
+              const ix = ox * g.sw - g.pw + kx * g.dw;
+              if (ix < 0 || ix >= g.IW) continue;
+              a +=
+                ((x[((n * g.H + iy) * g.IW + ix) * C + ic] as number) + g.off) *
+                (w[(ky * g.KW + kx) * OC + k] as number);
             }
           }
+          a = mbqm(a | 0, g.m[k] as number, g.l[k] as number, g.r[k] as number) + g.yz;
+          a = a < g.lo ? g.lo : a > g.hi ? g.hi : a;
+          if (tmp) tmp[oy * OW + ox] = a;
+          else y[(n * P + oy * OW + ox) * OC + k] = a;
         }
-        for (let k = 0; k < OC; k++) {
-          const v = mbqm(acc[k] as number, g.m[k] as number, g.l[k] as number, g.r[k] as number) + g.yz;
-          y[yo++] = v < g.lo ? g.lo : v > g.hi ? g.hi : v;
-        }
-      }
+      if (tmp) for (let i = 0; i < P; i++) y[(n * P + i) * OC + k] = tmp[i] as number;
     }
-  }
 }
