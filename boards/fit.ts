@@ -76,7 +76,7 @@ export interface FlashFit {
   staging: "storage" | "ram";
   /** JsVars the RAM staging buffer needs (largest file as a typed array + firmware baseline). */
   ramStageJsVars: number;
-  /** The Storage bytes the verdict rests on: the peak with "storage" staging, the total with "ram". */
+  /** The Storage bytes the verdict rests on: the files, or the upload peak when only that does not fit. */
   need: number;
   verdict: Verdict;
 }
@@ -95,22 +95,23 @@ export function flashFit(board: Board, runtimeBytes: number, modelBytes: number,
   const largest = Math.max(runtimeBytes, modelBytes, labelsBytes);
   const ramStageJsVars = typedArrayJsVars(largest, board.bytesPerJsVar) + FIRMWARE_BASELINE_JSVARS;
   const ramOk = ramStageJsVars <= board.jsVars * (1 - MARGIN);
-  const staging =
-    verdict(peakDuringUpload, board.storageBytes) === "too big" && total <= board.storageBytes && ramOk
-      ? "ram"
-      : "storage";
-  const need = staging === "ram" ? total : peakDuringUpload;
+  const avail = board.storageBytes;
+  // The upload is possible if the peak fits (temporary Storage copies), or else if the files fit
+  // and RAM can stage the largest one; the margin then applies to the files that stay.
+  const staging = peakDuringUpload > avail && total <= avail && ramOk ? "ram" : "storage";
+  const feasible = peakDuringUpload <= avail || staging === "ram";
+  const need = !feasible && total <= avail ? peakDuringUpload : total;
   return {
     runtimeFile,
     modelFile,
     labelsFile,
     total,
     peakDuringUpload,
-    available: board.storageBytes,
+    available: avail,
     staging,
     ramStageJsVars,
     need,
-    verdict: verdict(need, board.storageBytes),
+    verdict: feasible ? verdict(total, avail) : "too big",
   };
 }
 
@@ -263,17 +264,15 @@ const kb = (n: number): string => `${(n / 1024).toFixed(1)} KB`;
 export function reasons(board: Board, flash: FlashFit, ram: RamFit): string[] {
   const out: string[] = [];
   if (flash.verdict !== "fits") {
-    const what =
-      flash.staging === "ram"
-        ? `files ${kb(flash.total)} (staged in RAM while uploading)`
-        : `upload peak ${kb(flash.peakDuringUpload)}`;
-    const alone =
-      flash.total <= flash.available
-        ? ` (the files alone, ${kb(flash.total)}, would fit, but the safe upload holds a file twice while it is verified, and staging the largest file in RAM instead needs ${flash.ramStageJsVars} of ${board.jsVars} JsVars)`
-        : "";
-    out.push(
-      `Storage: ${what} ${flash.verdict === "too big" ? ">" : "is over 90% of"} ${kb(flash.available)}${flash.verdict === "too big" ? alone : ""}`,
-    );
+    if (flash.need === flash.peakDuringUpload && flash.total <= flash.available) {
+      out.push(
+        `Storage: upload peak ${kb(flash.peakDuringUpload)} > ${kb(flash.available)} (the files alone, ${kb(flash.total)}, would fit, but the safe upload holds a file twice while it is verified, and staging the largest file in RAM instead needs ${flash.ramStageJsVars} of ${board.jsVars} JsVars)`,
+      );
+    } else {
+      out.push(
+        `Storage: files ${kb(flash.total)} ${flash.verdict === "too big" ? ">" : "are over 90% of"} ${kb(flash.available)}`,
+      );
+    }
   }
   if (ram.verdict !== "fits") {
     const big = board.mmapFlash

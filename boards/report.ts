@@ -31,8 +31,8 @@ export function formatFit(
     [
       "board",
       "verdict",
-      "Storage files",
-      "Storage peak/have",
+      "Storage need/have",
+      "upload",
       "JsVars need/have",
       "RAM",
       "latency (est.)",
@@ -43,8 +43,8 @@ export function formatFit(
     rows.push([
       r.board.name,
       r.verdict,
-      kb(r.flash.total),
-      `${kb(r.flash.need)}${r.flash.staging === "ram" ? " (RAM-staged)" : ""} / ${kb(r.flash.available)} ${r.flash.verdict === "too big" ? "(too big)" : ""}`.trim(),
+      `${kb(r.flash.need)} / ${kb(r.flash.available)} ${r.flash.verdict === "too big" ? "(too big)" : ""}`.trim(),
+      r.flash.staging === "ram" ? "RAM-staged" : `peak ${kb(r.flash.peakDuringUpload)}`,
       `${r.ram.totalJsVars} / ${r.ram.availableJsVars} ${r.ram.verdict === "too big" ? "(too big)" : ""}`.trim(),
       kb(r.ram.totalBytes),
       fmtMs(r.latencyMs) + (r.latencyTflmMs !== undefined ? ` (tflm ${fmtMs(r.latencyTflmMs)})` : ""),
@@ -60,9 +60,10 @@ export function formatFit(
   lines.push("");
   lines.push(
     "verdict: 'fits' leaves >= 10% of Storage and JsVars free, 'tight' fits with less, 'too big' does not fit.",
-    "Storage peak: each file is uploaded under a temporary name and CRC-checked before it replaces the old one,",
-    "  so during the upload it exists twice: max(2 x runtime, runtime + 2 x model, runtime + model + 2 x labels).",
-    "  Where that does not fit but the files do, the new file is staged in RAM instead (RAM-staged).",
+    "Storage need = the files (32-byte header each, padded to 4). Upload: each file is written under a temporary",
+    "  name and CRC-checked before it replaces the old one, so the peak is max(2 x runtime, runtime + 2 x model,",
+    "  runtime + model + 2 x labels); where that peak does not fit but the files do, the new file waits in RAM",
+    "  instead (RAM-staged); if neither works, the need shown is the peak.",
     "RAM (JsVars) = arena + activation views + weights (model copied into RAM where Storage is not memory-mapped)",
     "  + per-channel parameters + runtime objects (+ runtime code where not memory-mapped) + 150 firmware baseline.",
     "Latency is an ESTIMATE, not a measurement: MACs per op type x per-board rates derived from assumed base rates",

@@ -128,12 +128,21 @@ describe("fit arithmetic", () => {
     expect(verdict(101, 100)).toBe("too big");
   });
 
-  it("flashFit puck runtime=20000 model=2704 labels=10: total 22780, peak max(2R, R+2M, R+M+2L) = 40064 -> tight", () => {
+  it("flashFit puck runtime=20000 model=2704 labels=10: files 22812 (fits), peak max(2R, R+2M, R+M+2L) = 40064 <= 40960 via temp files", () => {
     const f = flashFit(puck, 20000, 2704, 10);
     expect([f.runtimeFile, f.modelFile, f.labelsFile]).toEqual([20032, 2736, 44]);
     expect(f.total).toBe(20032 + 2736 + 44);
     expect(f.peakDuringUpload).toBe(40064);
-    expect(f.verdict).toBe("tight"); // 40064 > 0.9 * 40960
+    expect(f.staging).toBe("storage");
+    expect(f.need).toBe(f.total);
+    expect(f.verdict).toBe("fits"); // 22812 <= 0.9 * 40960
+    // files 38064 > 0.9 x 40960 = 36864 -> tight; peak 56096 > 40960 -> the model waits in RAM
+    expect(flashFit(puck, 20000, 18000)).toMatchObject({
+      total: 38064,
+      peakDuringUpload: 56096,
+      staging: "ram",
+      verdict: "tight",
+    });
   });
 
   it("ramFit by hand: puck (mmap) vs esp32 (no mmap) on arena 1000 B, 5 act, 4 const, 2 conv ops 24 channels", () => {
