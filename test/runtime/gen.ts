@@ -303,19 +303,21 @@ export function randomCase(seed: number, kind: Kind): Case {
       y = G.pool(x, kind === "maxpool");
       break;
     case "mean": {
+      // the two integer paths of TFLite's MEAN: keep_dims over {1, 2} (any quantization), or any
+      // axes with the input's quantization (reference_ops::Mean)
       const s = G.shape(x);
-      const A = G.tensor([2], "int32", undefined, new Int32Array([1, 2]));
-      const q =
-        G.r() < 0.3
-          ? (g.tensors[x]?.quant as QuantParams)
-          : G.q(G.sc(x) * (0.3 + 2 * G.r()), G.int(-128, 127));
-      y = G.tensor(
-        [s[0] as number, 1, 1, s[3] as number],
-        "int8",
-        G.q(q.scale[0] as number, q.zeroPoint[0] as number),
-      );
-      G.parts.push("mean axes=[1,2] keepDims");
-      G.op("MEAN", [x, A], [y], { keepDims: true });
+      const spatial = G.r() < 0.5;
+      const axes = spatial ? [1, 2] : G.pick([[1], [2], [3], [1, 2], [2, 3], [1, 3], [1, 2, 3]]);
+      const keepDims = spatial || G.r() < 0.5;
+      const A = G.tensor([axes.length], "int32", undefined, new Int32Array(axes));
+      const xq = g.tensors[x]?.quant as QuantParams;
+      const q = !spatial || G.r() < 0.3 ? xq : G.q(G.sc(x) * (0.3 + 2 * G.r()), G.int(-128, 127));
+      const oshape = s
+        .map((d, i) => (axes.includes(i) ? 1 : d))
+        .filter((_, i) => keepDims || !axes.includes(i));
+      y = G.tensor(oshape, "int8", G.q(q.scale[0] as number, q.zeroPoint[0] as number));
+      G.parts.push(`mean axes=[${axes}] keepDims=${keepDims}${q === xq ? " same-quant" : ""}`);
+      G.op("MEAN", [x, A], [y], { keepDims });
       break;
     }
     case "add":

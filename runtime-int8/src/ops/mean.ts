@@ -1,12 +1,15 @@
 /**
  * MEAN over any set of axes, int8.
  * Shapes: x [d0..dk] int8, axes int32 constant -> y (the reduced shape) int8.
- * Follows TFLite's reference kernels: when the input and output quantization are equal and
- * the op is not the 4-D spatial case, reference_ops::Mean (sum of raw values / count,
- * truncated); otherwise reference_integer_ops::Mean: sum of (x - zp_in) (|sum| < 2^31 for
- * fewer than 2^23 values), MultiplyByQuantizedMultiplier(in_scale / out_scale), divide by
- * the count rounding half away from zero, add zp_out, clamp.
+ * Follows TFLite's reference kernels: for keep_dims over axes {1, 2} of a 4-D input,
+ * reference_integer_ops::Mean: sum of (x - zp_in) (|sum| < 2^31 for fewer than 2^23 values),
+ * MultiplyByQuantizedMultiplier(in_scale / out_scale), divide by the count rounding half away
+ * from zero, add zp_out, clamp; otherwise, with equal input and output quantization,
+ * reference_ops::Mean (sum of raw values / count, truncated). TFLite computes the remaining case
+ * (other axes with different quantization) in float (QuantizedMeanOrSum); the runtime stays
+ * integer-only and uses the integer Mean formula there, which can differ by 1.
  */
+import { num } from "../fb.js";
 import { mbqm, multipliers } from "../fixed.js";
 import type { Eval, RtOp } from "../types.js";
 import { type Ctx, check, i8, sc, tin, tout, zp } from "../util.js";
@@ -33,7 +36,8 @@ export function mean(c: Ctx, op: RtOp): Eval {
     else s *= X.shape[i] as number;
   }
   check(s === Y.size, "bad shapes");
-  const spatial = rank === 4 && red[1] && red[2] && !red[0] && !red[3];
+  // TFLite's special case: keep_dims, 4-D, axes exactly {1, 2}
+  const spatial = num(c.fb, op.opt, 0, 0, 1) !== 0 && rank === 4 && red[1] && red[2] && !red[0] && !red[3];
   const raw = !spatial && zp(X) === zp(Y) && sc(X) === sc(Y);
   const q = multipliers([sc(X) / sc(Y)]);
   const m = (q[0] as Int32Array)[0] as number;
