@@ -22,12 +22,22 @@ import {
   TENSOR,
   TENSOR_TYPE,
 } from "./schema.js";
-import { fail, type Offset, opVersion, Vectors, writeOptions } from "./write-options.js";
+import { fail, type Offset, opVersion, writeOptions } from "./write-options.js";
+import { SharedVectors } from "./write-share.js";
 
 export { opVersion } from "./write-options.js";
 
 function bytesOf(d: TensorData): Uint8Array {
   return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+}
+
+/**
+ * startObject on a 4-byte boundary: a table's recorded size then does not depend on where
+ * the previous object ended, so equal tables get equal vtables and share them.
+ */
+function start(b: Builder, fields: number): void {
+  b.prep(4, 0);
+  b.startObject(fields);
 }
 
 function offsetVector(b: Builder, xs: Offset[]): Offset {
@@ -45,13 +55,13 @@ function alignedBytes(b: Builder, data: Uint8Array): Offset {
 
 function bufferTable(b: Builder, data: Uint8Array | undefined): Offset {
   const v = data && data.length > 0 ? alignedBytes(b, data) : 0;
-  b.startObject(1);
+  start(b, 1);
   if (v) b.addFieldOffset(BUFFER.data, v, 0);
   return b.endObject();
 }
 
 /** QuantizationParameters; equal parameters (e.g. of a pool's input and output) share one table. */
-function writeQuant(b: Builder, vec: Vectors, cache: Map<string, Offset>, t: Tensor): Offset {
+function writeQuant(b: Builder, vec: SharedVectors, cache: Map<string, Offset>, t: Tensor): Offset {
   const q = t.quant;
   if (!q) return 0;
   const key = JSON.stringify([q.scale.map(Math.fround), q.zeroPoint, q.axis, q.min, q.max]);
@@ -61,7 +71,7 @@ function writeQuant(b: Builder, vec: Vectors, cache: Map<string, Offset>, t: Ten
   const max = q.max ? vec.float32(q.max) : 0;
   const scale = vec.float32(q.scale);
   const zp = vec.int64(q.zeroPoint);
-  b.startObject(7);
+  start(b, 7);
   if (min) b.addFieldOffset(QUANT.min, min, 0);
   if (max) b.addFieldOffset(QUANT.max, max, 0);
   b.addFieldOffset(QUANT.scale, scale, 0);
@@ -119,22 +129,45 @@ export function writeTflite(g: Graph): Uint8Array {
   const b = new Builder(size + g.tensors.length * 64 + g.ops.length * 64);
 
   // Buffers: 0 is the empty sentinel, then one per constant tensor, then metadata payloads.
-  const buffers: Offset[] = [bufferTable(b, undefined)];
+  // Their order in Model.buffers is fixed; where their data sits in the file is not, so each
+  // next one is the one needing the least padding to its 16-byte alignment.
+  const payloads: Uint8Array[] = [];
   const tensorBuffer: number[] = g.tensors.map((t) => {
     if (!t.data || t.data.byteLength === 0) return 0;
-    buffers.push(bufferTable(b, bytesOf(t.data)));
-    return buffers.length - 1;
+    payloads.push(bytesOf(t.data));
+    return payloads.length;
   });
-  const metadata: Offset[] = (g.metadata ?? []).map((m) => {
-    buffers.push(bufferTable(b, m.data));
+  const metadataBuffer = (g.metadata ?? []).map((m) => {
+    payloads.push(m.data);
+    return payloads.length;
+  });
+  const buffers: Offset[] = new Array<Offset>(payloads.length + 1);
+  const left = payloads.map((_, i) => i);
+  while (left.length) {
+    const pad = (i: number) => -(b.offset() + payloads[i]!.length) & 15;
+    let best = 0;
+    for (let k = 1; k < left.length; k++) if (pad(left[k]!) < pad(left[best]!)) best = k;
+    const i = left.splice(best, 1)[0]!;
+    buffers[i + 1] = bufferTable(b, payloads[i]);
+  }
+  buffers[0] = bufferTable(b, undefined);
+  const vec = new SharedVectors(b);
+  vec.startStructure();
+  const metadata: Offset[] = (g.metadata ?? []).map((m, k) => {
     const name = b.createString(m.name);
-    b.startObject(2);
+    start(b, 2);
     b.addFieldOffset(METADATA.name, name, 0);
-    b.addFieldInt32(METADATA.buffer, buffers.length - 1, 0);
+    b.addFieldInt32(METADATA.buffer, metadataBuffer[k]!, 0);
     return b.endObject();
   });
 
-  const vec = new Vectors(b);
+  // Integer vectors longest first, so that shorter ones can reuse their bytes (write-share.ts).
+  const ints: number[][] = [...g.tensors.map((t) => t.shape), ...g.ops.flatMap((o) => [o.inputs, o.outputs])];
+  ints.push(g.inputs, g.outputs);
+  for (const xs of ints.sort((x, y) => y.length - x.length)) {
+    if (Array.isArray(xs) && xs.every((v) => Number.isInteger(v) && v >= -(2 ** 31) && v < 2 ** 31))
+      vec.int32(xs);
+  }
   const quantCache = new Map<string, Offset>();
   const tensors: Offset[] = g.tensors.map((t, i) => {
     const where = `tensor ${i} '${t.name}'`;
@@ -144,7 +177,7 @@ export function writeTflite(g: Graph): Uint8Array {
     const name = t.name ? b.createString(t.name) : 0;
     const shape = vec.int32(t.shape);
     const quant = writeQuant(b, vec, quantCache, t);
-    b.startObject(5);
+    start(b, 5);
     b.addFieldOffset(TENSOR.shape, shape, 0);
     b.addFieldInt8(TENSOR.type, type, 0);
     b.addFieldInt32(TENSOR.buffer, tensorBuffer[i]!, 0);
@@ -167,14 +200,15 @@ export function writeTflite(g: Graph): Uint8Array {
     const key = `${code}/${version}`;
     let index = codeKeys.indexOf(key);
     if (index < 0) {
-      b.startObject(4);
+      start(b, 4);
+      // int32 fields first, the byte last: no padding between fields
+      b.addFieldInt32(OPERATOR_CODE.builtin_code, code, 0);
+      b.addFieldInt32(OPERATOR_CODE.version, version, 1);
       b.addFieldInt8(
         OPERATOR_CODE.deprecated_builtin_code,
         Math.min(code, PLACEHOLDER_FOR_GREATER_OP_CODES),
         0,
       );
-      b.addFieldInt32(OPERATOR_CODE.version, version, 1);
-      b.addFieldInt32(OPERATOR_CODE.builtin_code, code, 0);
       codes.push(b.endObject());
       codeKeys.push(key);
       index = codeKeys.length - 1;
@@ -182,11 +216,12 @@ export function writeTflite(g: Graph): Uint8Array {
     // Equal options tables (e.g. of all 1x1 convs) are written once and shared.
     const optKey = `${op.type}:${JSON.stringify(op.options)}`;
     const cached = optionsCache.get(optKey);
+    b.prep(4, 0);
     const [optType, opts] = cached ?? writeOptions(b, vec, op, where);
     if (!cached) optionsCache.set(optKey, [optType, opts]);
     const inputs = vec.int32(op.inputs);
     const outputs = vec.int32(op.outputs);
-    b.startObject(5);
+    start(b, 5);
     b.addFieldInt32(OPERATOR.opcode_index, index, 0);
     b.addFieldOffset(OPERATOR.inputs, inputs, 0);
     b.addFieldOffset(OPERATOR.outputs, outputs, 0);
@@ -201,7 +236,7 @@ export function writeTflite(g: Graph): Uint8Array {
   const inputsV = vec.int32(g.inputs);
   const outputsV = vec.int32(g.outputs);
   const operatorsV = offsetVector(b, operators);
-  b.startObject(4);
+  start(b, 4);
   b.addFieldOffset(SUBGRAPH.tensors, tensorsV, 0);
   b.addFieldOffset(SUBGRAPH.inputs, inputsV, 0);
   b.addFieldOffset(SUBGRAPH.outputs, outputsV, 0);
@@ -213,7 +248,7 @@ export function writeTflite(g: Graph): Uint8Array {
   const description = b.createString(g.description ?? "edgeq");
   const buffersV = offsetVector(b, buffers);
   const metadataV = metadata.length ? offsetVector(b, metadata) : 0;
-  b.startObject(7);
+  start(b, 7);
   b.addFieldInt32(MODEL.version, SCHEMA_VERSION, 0);
   b.addFieldOffset(MODEL.operator_codes, codesV, 0);
   b.addFieldOffset(MODEL.subgraphs, subgraphsV, 0);
