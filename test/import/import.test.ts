@@ -161,6 +161,17 @@ describe("import tfjs LayersModel -> IR, float executor matches tfjs predict", (
     expect(String((e as Error).message)).toMatch(/layer 'up' \(UpSampling2D\).*supported: .*DepthwiseConv2D/);
   });
 
+  it("model.json says filters=5 but weights hold 4 -> EdgeqError naming layer and weight", async () => {
+    const m = tf.sequential();
+    m.add(tf.layers.conv2d({ inputShape: [4, 4, 1], filters: 4, kernelSize: 3, name: "c1" }));
+    const path = await saveModel(m);
+    const { readFileSync, writeFileSync } = await import("node:fs");
+    writeFileSync(path, readFileSync(path, "utf8").replace('"filters":4', '"filters":5'));
+    await expect(importModel(path)).rejects.toThrow(
+      /layer 'c1' \(Conv2D\): weight 'kernel' has 36 values .* needs 45/,
+    );
+  });
+
   it("missing weights.bin -> EdgeqError saying which file is missing", async () => {
     const m = tf.sequential();
     m.add(tf.layers.dense({ inputShape: [3], units: 2 }));

@@ -55,11 +55,17 @@ export function layersToGraph(
   const err = (l: LayerSpec, msg: string): never => {
     throw new EdgeqError("E_IMPORT_LAYER", `layer '${l.name}' (${l.className}): ${msg}`, file);
   };
-  const weight = (l: LayerSpec, w: string, required = true): Float32Array | undefined => {
+  const weight = (l: LayerSpec, w: string, n?: number): Float32Array => {
     const v = findWeight(m, l.name, w);
-    if (!v && required) err(l, `weight '${l.name}/${w}' is missing from the weights manifest`);
-    return v?.data;
+    if (!v) return err(l, `weight '${l.name}/${w}' is missing from the weights manifest`);
+    if (n !== undefined && v.data.length !== n)
+      err(
+        l,
+        `weight '${w}' has ${v.data.length} values [${v.shape}], the layer's config needs ${n}; the model.json and weights do not match`,
+      );
+    return v.data;
   };
+
   const addInput = (l: LayerSpec, shape: unknown): number => {
     if (!Array.isArray(shape)) return err(l, "no batch_input_shape; give the first layer an inputShape");
     const dims = (shape as (number | null)[]).slice(1).map((d) => d ?? -1);
@@ -139,7 +145,7 @@ function activation(
   return err(l, `activation '${a}' is not supported (supported: linear, relu, relu6, softmax)`);
 }
 
-type WeightFn = (l: LayerSpec, w: string, required?: boolean) => Float32Array | undefined;
+type WeightFn = (l: LayerSpec, w: string, n?: number) => Float32Array;
 
 function convertLayer(
   l: LayerSpec,
@@ -182,7 +188,7 @@ function convertLayer(
       let dwOut = x;
       let mult = 1;
       if (l.className !== "Conv2D") {
-        const dk = weight(l, "depthwise_kernel")!;
+        const dk = weight(l, "depthwise_kernel");
         // The kernel's shape is the truth: tfjs' SeparableConv2D config omits depth_multiplier.
         mult = dk.length / (k[0] * k[1] * ic);
         if (!Number.isInteger(mult) || mult < 1)
@@ -190,7 +196,7 @@ function convertLayer(
         const sep = l.className === "SeparableConv2D";
         // Keras [kh, kw, ic, m] has the memory layout of TFLite's [1, kh, kw, ic*m].
         const w = b.const(`${nm}${sep ? "/dw" : ""}/w`, [1, k[0], k[1], ic * mult], new Float32Array(dk));
-        const bias = !sep && useBias ? weight(l, "bias")! : new Float32Array(ic * mult);
+        const bias = !sep && useBias ? weight(l, "bias", ic * mult) : new Float32Array(ic * mult);
         const bt = b.const(`${nm}${sep ? "/dw" : ""}/b`, [ic * mult], new Float32Array(bias));
         dwOut = b.tensor(sep ? `${nm}/dw` : nm, [1, oh, ow, ic * mult]);
         b.op({
@@ -204,7 +210,11 @@ function convertLayer(
       const oc = Number(c.filters);
       const kk = l.className === "Conv2D" ? k : ([1, 1] as [number, number]);
       const cin = l.className === "Conv2D" ? ic : ic * mult;
-      const kw = weight(l, l.className === "Conv2D" ? "kernel" : "pointwise_kernel")!;
+      const kw = weight(
+        l,
+        l.className === "Conv2D" ? "kernel" : "pointwise_kernel",
+        kk[0] * kk[1] * cin * oc,
+      );
       // Keras [kh, kw, ic, oc] -> TFLite [oc, kh, kw, ic].
       const w = new Float32Array(kw.length);
       const khw = kk[0] * kk[1];
@@ -215,7 +225,7 @@ function convertLayer(
       const bt = b.const(
         `${nm}/b`,
         [oc],
-        new Float32Array(useBias ? weight(l, "bias")! : new Float32Array(oc)),
+        new Float32Array(useBias ? weight(l, "bias", oc) : new Float32Array(oc)),
       );
       const y = b.tensor(nm, [1, oh, ow, oc]);
       const opts =
@@ -233,14 +243,14 @@ function convertLayer(
     case "Dense": {
       const ic = xs[xs.length - 1]!;
       const oc = Number(c.units);
-      const kw = weight(l, "kernel")!;
+      const kw = weight(l, "kernel", ic * oc);
       const w = new Float32Array(kw.length);
       for (let i = 0; i < ic; i++) for (let o = 0; o < oc; o++) w[o * ic + i] = kw[i * oc + o]!;
       const wt = b.const(`${nm}/w`, [oc, ic], w);
       const bt = b.const(
         `${nm}/b`,
         [oc],
-        new Float32Array(c.use_bias !== false ? weight(l, "bias")! : new Float32Array(oc)),
+        new Float32Array(c.use_bias !== false ? weight(l, "bias", oc) : new Float32Array(oc)),
       );
       const act = activation(l, nm, c.activation, -1, b, err);
       const y = b.tensor(nm, [...xs.slice(0, -1), oc]);
@@ -258,10 +268,10 @@ function convertLayer(
         err(l, `axis ${ax} is not supported (only the channel axis -1)`);
       const ch = xs[xs.length - 1]!;
       const eps = Number(c.epsilon ?? 1e-3);
-      const gamma = c.scale !== false ? weight(l, "gamma")! : new Float32Array(ch).fill(1);
-      const beta = c.center !== false ? weight(l, "beta")! : new Float32Array(ch);
-      const mean = weight(l, "moving_mean")!;
-      const vr = weight(l, "moving_variance")!;
+      const gamma = c.scale !== false ? weight(l, "gamma", ch) : new Float32Array(ch).fill(1);
+      const beta = c.center !== false ? weight(l, "beta", ch) : new Float32Array(ch);
+      const mean = weight(l, "moving_mean", ch);
+      const vr = weight(l, "moving_variance", ch);
       const sc = new Float32Array(ch);
       const sh = new Float32Array(ch);
       for (let i = 0; i < ch; i++) {
