@@ -269,6 +269,7 @@ export const KINDS = [
   "relu",
   "relu6",
   "quantize",
+  "requantize",
   "chain",
 ] as const;
 export type Kind = (typeof KINDS)[number];
@@ -411,6 +412,13 @@ export function randomCase(seed: number, kind: Kind): Case {
       G.op("DEQUANTIZE", [c], [y], {});
       G.parts.unshift("quantize");
       G.parts.push("dequantize");
+      break;
+    }
+    case "requantize": {
+      // QUANTIZE int8 -> int8 (TFLite's Requantize), output scale 0.1x..10x the input's
+      y = G.tensor(G.shape(x), "int8", G.q(G.sc(x) * G.logU(-1, 1), G.int(-128, 127)));
+      G.parts.push("requantize int8->int8");
+      G.op("QUANTIZE", [x], [y], {});
       break;
     }
     case "chain": {
