@@ -172,6 +172,62 @@ describe("import tfjs LayersModel -> IR, float executor matches tfjs predict", (
     );
   });
 
+  it("Keras 3 style functional model.json (batch_shape, args/keras_history inbound nodes): dense 3->2 + add residual", async () => {
+    const { mkdtempSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const kt = (n: string) => ({ class_name: "__keras_tensor__", config: { keras_history: [n, 0, 0] } });
+    const topo = {
+      class_name: "Functional",
+      config: {
+        name: "k3",
+        layers: [
+          {
+            class_name: "InputLayer",
+            name: "inp",
+            config: { name: "inp", batch_shape: [null, 2] },
+            inbound_nodes: [],
+          },
+          {
+            class_name: "Dense",
+            name: "d",
+            config: { name: "d", units: 2, activation: "relu", use_bias: true },
+            inbound_nodes: [{ args: [kt("inp")], kwargs: {} }],
+          },
+          {
+            class_name: "Add",
+            name: "sum",
+            config: { name: "sum" },
+            inbound_nodes: [{ args: [[kt("d"), kt("inp")]], kwargs: {} }],
+          },
+        ],
+        input_layers: [["inp", 0, 0]],
+        output_layers: [["sum", 0, 0]],
+      },
+      keras_version: "3.1.0",
+    };
+    const dir = mkdtempSync(join(tmpdir(), "edgeq-k3-"));
+    const json = {
+      modelTopology: topo,
+      weightsManifest: [
+        {
+          paths: ["w.bin"],
+          weights: [
+            { name: "d/kernel", shape: [2, 2], dtype: "float32" },
+            { name: "d/bias", shape: [2], dtype: "float32" },
+          ],
+        },
+      ],
+    };
+    writeFileSync(join(dir, "model.json"), JSON.stringify(json));
+    // kernel [in, out] = [[1, 2], [3, -4]], bias [0.5, 0]
+    writeFileSync(join(dir, "w.bin"), new Uint8Array(new Float32Array([1, 2, 3, -4, 0.5, 0]).buffer));
+    const g = await importModel(join(dir, "model.json"));
+    const y = runFloat(g, [new Float32Array([1, 1])]).outputs[0]!;
+    // d = relu([1*1 + 1*3 + 0.5, 1*2 + 1*-4 + 0]) = [4.5, 0]; sum = d + inp = [5.5, 1]
+    expect(Array.from(y)).toEqual([5.5, 1]);
+  });
+
   it("missing weights.bin -> EdgeqError saying which file is missing", async () => {
     const m = tf.sequential();
     m.add(tf.layers.dense({ inputShape: [3], units: 2 }));

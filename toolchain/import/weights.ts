@@ -43,8 +43,10 @@ function parseLayer(l: Record<string, unknown>, file: string): LayerSpec {
         file,
       );
     const node = nodes[0] as unknown;
-    const conns = Array.isArray(node) ? node : ((node as { args?: unknown[] }).args ?? []);
-    spec.inbound = (conns as unknown[]).map((c) =>
+    // Keras 2 / tfjs: [[name, nodeIndex, tensorIndex, kwargs], ...]; Keras 3: { args: [tensor | [tensors]] }
+    let conns = Array.isArray(node) ? (node as unknown[]) : ((node as { args?: unknown[] }).args ?? []);
+    if (!Array.isArray(node) && conns.length === 1 && Array.isArray(conns[0])) conns = conns[0] as unknown[];
+    spec.inbound = conns.map((c) =>
       Array.isArray(c)
         ? String(c[0])
         : String((c as { config?: { keras_history?: unknown[] } }).config?.keras_history?.[0]),
