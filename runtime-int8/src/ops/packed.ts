@@ -28,20 +28,29 @@ function pack(g: Geom, f: Float64Array, n: number, Hp: number, Wp: number): void
   const C = g.C;
   const x = g.x;
   const off = g.off;
+  const both = off + off * 67108864;
   let o = 0;
   for (let r = 0; r < Hp; r++) {
     const iy = r - g.ph;
-    const rowOk = iy >= 0 && iy < g.H;
+    if (iy < 0 || iy >= g.H) {
+      for (let e = o + Wp * C; o < e; o++) f[o] = 0;
+      continue;
+    }
     const base = (n * g.H + iy) * g.IW;
     for (let j = 0; j < Wp; j++) {
       const i0 = j - g.pw;
       const i1 = i0 + g.sw;
-      const ok0 = rowOk && i0 >= 0 && i0 < g.IW;
-      const ok1 = rowOk && i1 >= 0 && i1 < g.IW;
-      for (let ch = 0; ch < C; ch++)
-        f[o++] =
-          (ok0 ? (x[(base + i0) * C + ch] as number) + off : 0) +
-          (ok1 ? (x[(base + i1) * C + ch] as number) + off : 0) * 67108864;
+      const p0 = (base + i0) * C;
+      const p1 = (base + i1) * C;
+      const ok0 = i0 >= 0 && i0 < g.IW;
+      const ok1 = i1 >= 0 && i1 < g.IW;
+      if (ok0 && ok1)
+        for (let ch = 0; ch < C; ch++)
+          f[o++] = (x[p0 + ch] as number) + (x[p1 + ch] as number) * 67108864 + both;
+      else
+        for (let ch = 0; ch < C; ch++)
+          f[o++] =
+            (ok0 ? (x[p0 + ch] as number) + off : 0) + (ok1 ? (x[p1 + ch] as number) + off : 0) * 67108864;
     }
   }
 }
