@@ -25,20 +25,7 @@ export interface RuntimeBundle {
 
 /** Property names the bundle's users see (API, tensor and op info) or that Espruino defines. */
 const PUBLIC = [
-  ...[
-    "load",
-    "OPS",
-    "greedy",
-    "arenaBytes",
-    "tensors",
-    "ops",
-    "inputs",
-    "outputs",
-    "input",
-    "output",
-    "tensor",
-    "invoke",
-  ],
+  ...["load", "arenaBytes", "tensors", "ops", "inputs", "outputs", "input", "output", "tensor", "invoke"],
   ...["name", "shape", "type", "scale", "zeroPoint", "axis", "size", "data", "offset", "offsets", "total"],
   ...["convolve", "sum", "toArrayBuffer", "exports"],
 ];
@@ -48,7 +35,7 @@ const footer = 'if (typeof module !== "undefined" && module.exports) module.expo
 /** Builds the bundle in memory (no files written). */
 export async function buildRuntime(): Promise<RuntimeBundle> {
   const r = await build({
-    entryPoints: [join(here, "src/index.ts")],
+    entryPoints: [join(here, "src/bundle.ts")],
     bundle: true,
     format: "esm",
     target: "es2015",

@@ -18,7 +18,7 @@ export function fail(msg: string): never {
 
 function at(fb: Fb, p: number, len: number): number {
   if (!(p >= 0 && p + len <= fb.n))
-    fail("corrupt model: bytes " + p + ".." + (p + len) + " are outside the " + fb.n + "-byte file");
+    fail("corrupt model: bytes " + p + ".." + (p + len) + " past the end (" + fb.n + ")");
   return p;
 }
 

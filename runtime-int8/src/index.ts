@@ -54,10 +54,6 @@ const PREP: ((c: Ctx, op: RtOp) => Eval)[] = [
   quantize,
 ];
 
-/** Builtin operator codes the runtime runs, with their TFLite names. */
-export const OPS: { [code: number]: string } = {};
-for (let i = 0; i < CODES.length; i++) OPS[CODES[i] as number] = NAMES[i] as string;
-
 export interface Model {
   /** Arena bytes (all activations, planned). */
   arenaBytes: number;
@@ -88,7 +84,7 @@ function bytesOf(b: ArrayBuffer | Uint8Array | string): Uint8Array {
   const v = b as Uint8Array;
   if (v && v.buffer) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
   if (b && (b as ArrayBuffer).byteLength >= 0) return new Uint8Array(b as ArrayBuffer);
-  return fail("load() takes an ArrayBuffer, a Uint8Array or a byte string");
+  return fail("load() needs an ArrayBuffer, Uint8Array or byte string");
 }
 
 /** A view of n elements of `type` at byte `off` of `buf`; int32/float32 copied only if misaligned, int64 as its low words. */

@@ -113,20 +113,27 @@ export function dwPacked(g: Geom, f: Float64Array, acc: Int32Array): void {
   requantAll(g, acc, g.N * g.OH * OW, g.b);
 }
 
-/** CONV_2D on the packed input (w [OC, KH, KW, C]), raw sums into acc, then one requantization pass. */
-export function convPacked(g: Geom, f: Float64Array, acc: Int32Array): void {
+/** Tap offsets of CONV_2D in the packed input, in the weights' [KH, KW, C] order. */
+export function convTaps(g: Geom): Int32Array {
+  const rs = ((g.OW - 1) * g.sw + (g.KW - 1) * g.dw + 1) * g.C;
+  const t = new Int32Array(g.KH * g.KW * g.C);
+  let i = 0;
+  for (let ky = 0; ky < g.KH; ky++)
+    for (let kx = 0; kx < g.KW; kx++)
+      for (let ch = 0; ch < g.C; ch++) t[i++] = ky * g.dh * rs + kx * g.dw * g.C + ch;
+  return t;
+}
+
+/** CONV_2D on the packed input (w [OC, KH, KW, C]; taps from convTaps), raw sums into acc, then one requantization pass. */
+export function convPacked(g: Geom, f: Float64Array, acc: Int32Array, taps: Int32Array): void {
   const C = g.C;
   const OC = g.OC;
-  const KH = g.KH;
-  const KW = g.KW;
   const OW = g.OW;
   const w = g.w;
-  const Hp = (g.OH - 1) * g.sh + (KH - 1) * g.dh + 1;
-  const Wp = (OW - 1) * g.sw + (KW - 1) * g.dw + 1;
+  const T = taps.length;
+  const Hp = (g.OH - 1) * g.sh + (g.KH - 1) * g.dh + 1;
+  const Wp = (OW - 1) * g.sw + (g.KW - 1) * g.dw + 1;
   const rs = Wp * C;
-  // with dilation 1 a filter row is one contiguous run of KW*C values in pk and in w
-  const run = g.dw === 1 ? KW * C : C;
-  const runs = g.dw === 1 ? 1 : KW;
   for (let n = 0; n < g.N; n++) {
     pack(g, f, n, Hp, Wp);
     for (let oy = 0; oy < g.OH; oy++) {
@@ -134,20 +141,25 @@ export function convPacked(g: Geom, f: Float64Array, acc: Int32Array): void {
       for (let ox = 0; ox < OW; ox += 2) {
         const p0 = oy * g.sh * rs + ox * g.sw * C;
         const a0 = (o0 + ox) * OC;
-        for (let k = 0; k < OC; k++) {
+        const two = ox + 1 < OW;
+        // two output channels per pass: each packed value feeds two multiply-adds (four outputs)
+        for (let k = 0; k < OC; k += 2) {
+          const k1 = k + 1 < OC ? k + 1 : k;
+          const w0 = k * T;
+          const w1 = k1 * T;
           let a = 0;
-          let wi = k * KH * KW * C;
-          for (let ky = 0; ky < KH; ky++) {
-            let pi = p0 + ky * g.dh * rs;
-            for (let s = 0; s < runs; s++) {
-              for (let i = 0; i < run; i++) a += (f[pi + i] as number) * (w[wi + i] as number);
-              pi += g.dw * C;
-              wi += run;
-            }
+          let b = 0;
+          for (let t = 0; t < T; t++) {
+            const v = f[p0 + (taps[t] as number)] as number;
+            a += v * (w[w0 + t] as number);
+            b += v * (w[w1 + t] as number);
           }
-          const hi = Math.floor(a / 67108864 + 0.5);
-          acc[a0 + k] = a - hi * 67108864;
-          if (ox + 1 < OW) acc[a0 + OC + k] = hi;
+          let h = Math.floor(a / 67108864 + 0.5);
+          acc[a0 + k] = a - h * 67108864;
+          if (two) acc[a0 + OC + k] = h;
+          h = Math.floor(b / 67108864 + 0.5);
+          acc[a0 + k1] = b - h * 67108864;
+          if (two) acc[a0 + OC + k1] = h;
         }
       }
     }
