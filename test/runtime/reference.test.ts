@@ -6,8 +6,11 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { load } from "../../runtime-int8/src/index.js";
+import type { Graph } from "../../toolchain/ir/types.js";
+import { writeTflite } from "../../toolchain/tflite/write.js";
 import { refDir } from "../helpers/refmodels.js";
 import { loadNative } from "../oracles/native.js";
+import { randomCase } from "./gen.js";
 
 const bytes = (f: string) => new Uint8Array(readFileSync(resolve(refDir, f)));
 
@@ -94,6 +97,28 @@ describe("runtime on reference models vs README outputs and native TFLite 2.9", 
       for (const t of weights) expect((t as { d?: Int8Array }).d?.buffer).toBe(shifted.buffer);
       expect(run(shifted.subarray(1))).toEqual(run(b));
     }
+  });
+
+  it("a depthwise bias with quantized_dimension 3 on its one axis (old converters) runs as with axis 0", () => {
+    const c = randomCase(7, "dwconv");
+    const dw = c.graph.ops[0]!;
+    const withAxis = (axis: number): Graph => ({
+      ...c.graph,
+      tensors: c.graph.tensors.map((t, i) =>
+        i === dw.inputs[2] ? { ...t, quant: { ...t.quant!, axis } } : t,
+      ),
+    });
+    const run = (g: Graph) => {
+      const m = load(writeTflite(g));
+      m.input(0).set(c.inputs[0]!);
+      m.invoke();
+      return Array.from(m.output(0));
+    };
+    const quirky = load(writeTflite(withAxis(3)));
+    expect(quirky.tensors[dw.inputs[2]!]!.axis).toBe(3);
+    const ref = run(withAxis(0));
+    expect(run(withAxis(3))).toEqual(ref);
+    expect(ref).toEqual(Array.from(loadNative(writeTflite(withAxis(0))).run(c.inputs)[0]!));
   });
 
   it("arena of micro_speech is planned below the sum of its activations", () => {
