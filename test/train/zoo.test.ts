@@ -34,13 +34,13 @@ beforeAll(async () => {
 });
 
 describe("zoo", () => {
-  it("ds-cnn 28x28x1 10 classes: conv + 3 separable blocks, 8k-30k params, softmax [null,10]", async () => {
+  it("ds-cnn 28x28x1 10 classes: conv + 4 separable blocks, 8k-30k params, softmax [null,10]", async () => {
     const m = dsCnn({ inputShape: [28, 28, 1], classes: 10, seed: 1 });
     expect(m.countParams()).toBeGreaterThan(8000);
     expect(m.countParams()).toBeLessThan(30000);
-    expect(count(m, "DepthwiseConv2D")).toBe(3);
-    expect(count(m, "Conv2D")).toBe(4);
-    expect(count(m, "BatchNormalization")).toBe(7);
+    expect(count(m, "DepthwiseConv2D")).toBe(4);
+    expect(count(m, "Conv2D")).toBe(5);
+    expect(count(m, "BatchNormalization")).toBe(9);
     expect(count(m, "GlobalAveragePooling2D")).toBe(1);
     expect(m.outputs[0]!.shape).toEqual([null, 10]);
     expect(Number.isFinite(await oneStep(m, [28, 28, 1], 10))).toBe(true);
