@@ -80,6 +80,53 @@ describe("edgeq quantize CLI", () => {
     expect(g.ops[0]!.type).toBe("QUANTIZE");
   });
 
+  it("zoo DS-CNN model.json --calib samples/fashion-mnist --samples 50 --layers conv0_conv=mse: labels stored, per-layer method applied", async () => {
+    const { dsCnn } = await import("../../toolchain/train/zoo.js");
+    const { saveModel } = await import("../import/tfjs-models.js");
+    const modelPath = await saveModel(
+      dsCnn({ inputShape: [28, 28, 1], classes: 10, seed: 2 }),
+      join(dir, "ds"),
+    );
+    const out = join(dir, "ds.tflite");
+    const args = [
+      "quantize",
+      modelPath,
+      "--calib",
+      "samples/fashion-mnist",
+      "--samples",
+      "50",
+      "--json",
+      "--out",
+      out,
+    ];
+    const a = edgeq(...args);
+    const b = edgeq(...args, "--layers", "conv0_conv=mse");
+    expect(a.code).toBe(0);
+    expect(b.code).toBe(0);
+    type Act = { name: string; range: { min: number; max: number } };
+    const ra = (JSON.parse(a.out) as { activations: Act[] }).activations.find(
+      (x) => x.name === "conv0_conv",
+    )!;
+    const rb = (JSON.parse(b.out) as { activations: Act[] }).activations.find(
+      (x) => x.name === "conv0_conv",
+    )!;
+    expect(rb.range.max).toBeLessThan(ra.range.max);
+    const g = readTflite(new Uint8Array(readFileSync(out)));
+    expect(g.metadata?.some((m) => m.name === "edgeq.labels")).toBe(true);
+    const bad = edgeq(
+      "quantize",
+      modelPath,
+      "--calib",
+      "samples/fashion-mnist",
+      "--layers",
+      "nope=mse",
+      "--out",
+      out,
+    );
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/names tensor 'nope'/);
+  });
+
   it("bad input: unknown --calibration, missing model, bad --calib spec -> exit 2 with a message, no file written", () => {
     const out = join(dir, "bad.tflite");
     const a = edgeq(

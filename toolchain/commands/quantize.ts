@@ -80,6 +80,14 @@ export default defineCommand({
       description: "cross-layer equalisation of conv/depthwise pairs (Nagel et al. 2019)",
     },
     "float-io": { type: "boolean", description: "float32 input/output wrapped in QUANTIZE/DEQUANTIZE" },
+    "keep-ranges": {
+      type: "boolean",
+      description: "store calibrated min/max in the activations' params (bigger file)",
+    },
+    "full-bias-correction": {
+      type: "boolean",
+      description: "also correct the mean shift from activation rounding, layer by layer (slower)",
+    },
     json: { type: "boolean", description: "print the summary as JSON" },
   },
   async run({ args }) {
@@ -111,7 +119,7 @@ export default defineCommand({
     }
     const warnings: string[] = [];
     // raw import: quantize folds and fuses itself, so its summary counts the folds
-  const f = await importModel(modelPath, { raw: true, onWarning: (w) => warnings.push(w) });
+    const f = await importModel(modelPath, { raw: true, onWarning: (w) => warnings.push(w) });
     const set = await loadCalibSet(String(args.calib), f, n);
     const bar = new SingleBar({
       format: "calibrate |{bar}| {value}/{total} {phase} | {eta}s left",
@@ -127,6 +135,8 @@ export default defineCommand({
       perChannelDense: !!args["per-channel-dense"],
       equalize: !!args.equalize,
       floatIo: !!args["float-io"],
+      keepRanges: !!args["keep-ranges"],
+      ...(args["full-bias-correction"] ? { biasCorrection: "full" as const } : {}),
       onWarning: (w) => warnings.push(w),
       onProgress: (done, total, phase) => {
         if (!started) {

@@ -87,6 +87,12 @@ export function quantizeWithReport(
       `tensor '${bad.name}' is already ${bad.dtype}; quantize a float model`,
       "quantize",
     );
+  if (g.inputs.length !== 1)
+    throw new EdgeqError(
+      "E_QUANT_INPUTS",
+      `the model has ${g.inputs.length} inputs; calibration feeds one input per sample, so quantize supports single-input models`,
+      "quantize",
+    );
   const { graph: f, stats } = optimizeFloat(g);
   for (const o of f.ops)
     if (o.type === "QUANTIZE" || o.type === "DEQUANTIZE")
