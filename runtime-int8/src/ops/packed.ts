@@ -93,6 +93,23 @@ export function dwPacked(g: Geom, f: Float64Array, acc: Int32Array): void {
               (f[r2] as number) * (w[wi + 6 * OC] as number) +
               (f[r2 + tx] as number) * (w[wi + 7 * OC] as number) +
               (f[r2 + 2 * tx] as number) * (w[wi + 8 * OC] as number);
+          } else if (M % 2 === 0) {
+            // even multiplier: channels k and k + 1 read the same input channel, share its loads
+            let b = 0;
+            for (let ky = 0; ky < KH; ky++) {
+              let pi = pr;
+              for (let kx = 0; kx < KW; kx++) {
+                const v = f[pi] as number;
+                a += v * (w[wi] as number);
+                b += v * (w[wi + 1] as number);
+                pi += tx;
+                wi += OC;
+              }
+              pr += g.dh * rs;
+            }
+            const h = Math.floor(b / 67108864 + 0.5);
+            acc[a0 + k + 1] = b - h * 67108864;
+            if (ox + 1 < OW) acc[a0 + OC + k + 1] = h;
           } else
             for (let ky = 0; ky < KH; ky++) {
               let pi = pr;
@@ -106,6 +123,7 @@ export function dwPacked(g: Geom, f: Float64Array, acc: Int32Array): void {
           const hi = Math.floor(a / 67108864 + 0.5);
           acc[a0 + k] = a - hi * 67108864;
           if (ox + 1 < OW) acc[a0 + OC + k] = hi;
+          if (M % 2 === 0 && !(KH === 3 && KW === 3)) k++;
         }
       }
     }
