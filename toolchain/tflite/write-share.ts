@@ -6,6 +6,9 @@
  * middle of a shape [1, 3, 3, 24]. Before writing a vector, the structure written so far
  * (never the tensors' data buffers) is searched for such a place.
  *
+ * Alignment is counted from the end of the file: the writer makes the file's length a multiple
+ * of 8 (16 when there are data buffers), so a place 8-aligned from the end is 8-aligned.
+ *
  * Offsets stay valid: the Builder writes back to front and never moves or rewrites finished
  * bytes (it only grows at the front), and a reused place is always behind (after) the table
  * that refers to it, as FlatBuffers' unsigned offsets require.
@@ -17,7 +20,7 @@ export class SharedVectors extends Vectors {
   private readonly seen = new Map<string, Offset>();
   /** Builder offset up to which (from the end) the file holds data buffers: not searched. */
   private dataEnd = 0;
-  /** Bytes saved by reusing existing bytes (for the size test's accounting). */
+  /** Bytes saved by reusing existing bytes. */
   saved = 0;
 
   constructor(private readonly fb: Builder) {

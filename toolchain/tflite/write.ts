@@ -3,11 +3,17 @@
  * defs, no subgraph name, options tables only where an op has options, buffer 0 empty,
  * every constant's data in its own 16-byte aligned buffer, description = g.description
  * (default "edgeq") and Model.metadata entries from g.metadata.
+ *
+ * Every byte of structure counts on a board (issue 5: the int8 DS-CNN's file minus its
+ * weights): equal vectors and tables are written once and shared, a short int vector reuses
+ * the bytes of a longer one holding its length and elements (write-share.ts), tables start
+ * 4-byte aligned so equal ones share a vtable, fields at their default are left out, and
+ * buffers are placed to waste the least alignment padding (write-layout.ts). What is left is
+ * mostly what TFLite itself needs: test/tflite/size.test.ts counts it.
  */
 import { Builder } from "flatbuffers";
 import type { Graph, Tensor, TensorData } from "../ir/types.js";
 import {
-  BUFFER,
   BUILTIN_CODE,
   DTYPE_BYTES,
   FILE_IDENTIFIER,
@@ -22,6 +28,7 @@ import {
   TENSOR,
   TENSOR_TYPE,
 } from "./schema.js";
+import { writeBuffers } from "./write-layout.js";
 import { fail, type Offset, opVersion, writeOptions } from "./write-options.js";
 import { SharedVectors } from "./write-share.js";
 
@@ -44,20 +51,6 @@ function offsetVector(b: Builder, xs: Offset[]): Offset {
   b.startVector(4, xs.length, 4);
   for (let i = xs.length - 1; i >= 0; i--) b.addOffset(xs[i]!);
   return b.endVector();
-}
-
-/** [ubyte] (force_align: 16) */
-function alignedBytes(b: Builder, data: Uint8Array): Offset {
-  b.startVector(1, data.length, 16);
-  for (let i = data.length - 1; i >= 0; i--) b.writeInt8(data[i]!);
-  return b.endVector();
-}
-
-function bufferTable(b: Builder, data: Uint8Array | undefined): Offset {
-  const v = data && data.length > 0 ? alignedBytes(b, data) : 0;
-  start(b, 1);
-  if (v) b.addFieldOffset(BUFFER.data, v, 0);
-  return b.endObject();
 }
 
 /** QuantizationParameters; equal parameters (e.g. of a pool's input and output) share one table. */
@@ -127,10 +120,12 @@ export function writeTflite(g: Graph): Uint8Array {
   g.tensors.forEach(checkTensor);
   const size = g.tensors.reduce((s, t) => s + (t.data ? t.data.byteLength + 16 : 0), 1024);
   const b = new Builder(size + g.tensors.length * 64 + g.ops.length * 64);
+  // at offset 0 this pads nothing; finish() then makes the file length a multiple of 8, which
+  // keeps int64 vectors reused from earlier bytes 8-aligned (write-share.ts)
+  b.prep(8, 0);
 
-  // Buffers: 0 is the empty sentinel, then one per constant tensor, then metadata payloads.
-  // Their order in Model.buffers is fixed; where their data sits in the file is not, so each
-  // next one is the one needing the least padding to its 16-byte alignment.
+  // Buffers: 0 is the empty sentinel, then one per constant tensor, then metadata payloads;
+  // names fill the gaps their alignment leaves where they fit (write-layout.ts).
   const payloads: Uint8Array[] = [];
   const tensorBuffer: number[] = g.tensors.map((t) => {
     if (!t.data || t.data.byteLength === 0) return 0;
@@ -141,20 +136,20 @@ export function writeTflite(g: Graph): Uint8Array {
     payloads.push(m.data);
     return payloads.length;
   });
-  const buffers: Offset[] = new Array<Offset>(payloads.length + 1);
-  const left = payloads.map((_, i) => i);
-  while (left.length) {
-    const pad = (i: number) => -(b.offset() + payloads[i]!.length) & 15;
-    let best = 0;
-    for (let k = 1; k < left.length; k++) if (pad(left[k]!) < pad(left[best]!)) best = k;
-    const i = left.splice(best, 1)[0]!;
-    buffers[i + 1] = bufferTable(b, payloads[i]);
-  }
-  buffers[0] = bufferTable(b, undefined);
+  const metaNames = (g.metadata ?? []).map((m) => m.name);
+  const { buffers, strings } = writeBuffers(b, payloads, [...g.tensors.map((t) => t.name), ...metaNames]);
+  const string = (x: string) => {
+    let o = strings.get(x);
+    if (o === undefined) {
+      o = b.createString(x);
+      strings.set(x, o);
+    }
+    return o;
+  };
   const vec = new SharedVectors(b);
   vec.startStructure();
   const metadata: Offset[] = (g.metadata ?? []).map((m, k) => {
-    const name = b.createString(m.name);
+    const name = string(m.name);
     start(b, 2);
     b.addFieldOffset(METADATA.name, name, 0);
     b.addFieldInt32(METADATA.buffer, metadataBuffer[k]!, 0);
@@ -174,7 +169,7 @@ export function writeTflite(g: Graph): Uint8Array {
     const type = TENSOR_TYPE[t.dtype];
     if (type === undefined) fail(`unsupported dtype '${t.dtype}'`, where);
     // empty names are left out (the reader gives "" back)
-    const name = t.name ? b.createString(t.name) : 0;
+    const name = t.name ? string(t.name) : 0;
     const shape = vec.int32(t.shape);
     const quant = writeQuant(b, vec, quantCache, t);
     start(b, 5);
