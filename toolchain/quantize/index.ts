@@ -111,6 +111,8 @@ export function quantizeWithReport(
     inputs: [...f.inputs],
     outputs: [...f.outputs],
     description: "edgeq int8",
+    // Other producers' metadata (e.g. TF's min_runtime_version) describes the float model.
+    metadata: (f.metadata ?? []).filter((m) => m.name.startsWith("edgeq.")),
   };
   const setAct = (ti: number, p: QuantParams): void => {
     const t = q.tensors[ti]!;
