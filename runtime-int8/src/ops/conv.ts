@@ -11,7 +11,7 @@
 import { mbqm } from "../fixed.js";
 import type { Eval, RtOp } from "../types.js";
 import type { Ctx } from "../util.js";
-import { convPacked, convTaps, packedSize } from "./packed.js";
+import { convPacked, packedSize, taps } from "./packed.js";
 import { geom, matmul } from "./window.js";
 
 export function conv(c: Ctx, op: RtOp): Eval {
@@ -19,10 +19,10 @@ export function conv(c: Ctx, op: RtOp): Eval {
   if (g.KH === 1 && g.KW === 1 && g.sh === 1 && g.sw === 1) return matmul(c, g, g.N * g.H * g.IW, g.C, 0);
   const dot = c.dot;
   const packed = packedSize(c, g, g.KH * g.KW * g.C) > 0;
-  const taps = packed ? convTaps(g) : undefined;
+  const tp = packed ? taps(g, g.C) : undefined;
   return () => {
     if (packed) {
-      convPacked(g, c.f as Float64Array, c.a as Int32Array, taps as Int32Array);
+      convPacked(g, c.f as Float64Array, c.a as Int32Array, tp as Int32Array);
       return;
     }
     const N = g.N;

@@ -56,7 +56,8 @@ function pack(g: Geom, f: Float64Array, n: number, Hp: number, Wp: number): void
 }
 
 /** DEPTHWISE_CONV_2D on the packed input, raw sums into acc, then one requantization pass. */
-export function dwPacked(g: Geom, f: Float64Array, acc: Int32Array): void {
+export function dwPacked(g: Geom, f: Float64Array, acc: Int32Array, taps: Int32Array): void {
+  const T = taps.length;
   const C = g.C;
   const OC = g.OC;
   const M = (OC / C) >> 0;
@@ -77,7 +78,7 @@ export function dwPacked(g: Geom, f: Float64Array, acc: Int32Array): void {
         const a0 = (o0 + ox) * OC;
         for (let k = 0; k < OC; k++) {
           let a = 0;
-          let pr = p0 + (M === 1 ? k : (k / M) >> 0);
+          const pr = p0 + (M === 1 ? k : (k / M) >> 0);
           let wi = k;
           if (KH === 3 && KW === 3) {
             // the common 3x3 kernel, unrolled
@@ -96,29 +97,19 @@ export function dwPacked(g: Geom, f: Float64Array, acc: Int32Array): void {
           } else if (M % 2 === 0) {
             // even multiplier: channels k and k + 1 read the same input channel, share its loads
             let b = 0;
-            for (let ky = 0; ky < KH; ky++) {
-              let pi = pr;
-              for (let kx = 0; kx < KW; kx++) {
-                const v = f[pi] as number;
-                a += v * (w[wi] as number);
-                b += v * (w[wi + 1] as number);
-                pi += tx;
-                wi += OC;
-              }
-              pr += g.dh * rs;
+            for (let t = 0; t < T; t++) {
+              const v = f[pr + (taps[t] as number)] as number;
+              a += v * (w[wi] as number);
+              b += v * (w[wi + 1] as number);
+              wi += OC;
             }
             const h = Math.floor(b / 67108864 + 0.5);
             acc[a0 + k + 1] = b - h * 67108864;
             if (ox + 1 < OW) acc[a0 + OC + k + 1] = h;
           } else
-            for (let ky = 0; ky < KH; ky++) {
-              let pi = pr;
-              for (let kx = 0; kx < KW; kx++) {
-                a += (f[pi] as number) * (w[wi] as number);
-                pi += tx;
-                wi += OC;
-              }
-              pr += g.dh * rs;
+            for (let t = 0; t < T; t++) {
+              a += (f[pr + (taps[t] as number)] as number) * (w[wi] as number);
+              wi += OC;
             }
           const hi = Math.floor(a / 67108864 + 0.5);
           acc[a0 + k] = a - hi * 67108864;
@@ -131,24 +122,24 @@ export function dwPacked(g: Geom, f: Float64Array, acc: Int32Array): void {
   requantAll(g, acc, g.N * g.OH * OW, g.b);
 }
 
-/** Tap offsets of CONV_2D in the packed input, in the weights' [KH, KW, C] order. */
-export function convTaps(g: Geom): Int32Array {
+/** Tap offsets in the packed input, in the weights' [KH, KW, C] order (C = 1 for depthwise: one channel). */
+export function taps(g: Geom, C: number): Int32Array {
   const rs = ((g.OW - 1) * g.sw + (g.KW - 1) * g.dw + 1) * g.C;
-  const t = new Int32Array(g.KH * g.KW * g.C);
+  const t = new Int32Array(g.KH * g.KW * C);
   let i = 0;
   for (let ky = 0; ky < g.KH; ky++)
     for (let kx = 0; kx < g.KW; kx++)
-      for (let ch = 0; ch < g.C; ch++) t[i++] = ky * g.dh * rs + kx * g.dw * g.C + ch;
+      for (let ch = 0; ch < C; ch++) t[i++] = ky * g.dh * rs + kx * g.dw * g.C + ch;
   return t;
 }
 
-/** CONV_2D on the packed input (w [OC, KH, KW, C]; taps from convTaps), raw sums into acc, then one requantization pass. */
-export function convPacked(g: Geom, f: Float64Array, acc: Int32Array, taps: Int32Array): void {
+/** CONV_2D on the packed input (w [OC, KH, KW, C]; taps(g, C)), raw sums into acc, then one requantization pass. */
+export function convPacked(g: Geom, f: Float64Array, acc: Int32Array, tp: Int32Array): void {
   const C = g.C;
   const OC = g.OC;
   const OW = g.OW;
   const w = g.w;
-  const T = taps.length;
+  const T = tp.length;
   const Hp = (g.OH - 1) * g.sh + (g.KH - 1) * g.dh + 1;
   const Wp = (OW - 1) * g.sw + (g.KW - 1) * g.dw + 1;
   const rs = Wp * C;
@@ -168,7 +159,7 @@ export function convPacked(g: Geom, f: Float64Array, acc: Int32Array, taps: Int3
           let a = 0;
           let b = 0;
           for (let t = 0; t < T; t++) {
-            const v = f[p0 + (taps[t] as number)] as number;
+            const v = f[p0 + (tp[t] as number)] as number;
             a += v * (w[w0 + t] as number);
             b += v * (w[w1 + t] as number);
           }
