@@ -4,7 +4,7 @@
  * set (10,000) and the first 200 of each class from the test set (2,000), in file order, so the
  * choice is deterministic and class-balanced. Writes gzipped IDX files to data/.
  *
- *   npx tsx samples/fashion-mnist/make.ts [source-dir]
+ *   npx tsx samples/fashion-mnist/make.ts [source-dir] [out-dir]
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -13,7 +13,7 @@ import { gzipSync } from "node:zlib";
 import { encodeIdx, parseIdx, readMaybeGzip } from "../../toolchain/train/formats.js";
 
 const src = process.argv[2] ?? "/usr/share/datasets/fashion-mnist";
-const out = join(dirname(fileURLToPath(import.meta.url)), "data");
+const out = process.argv[3] ?? join(dirname(fileURLToPath(import.meta.url)), "data");
 mkdirSync(out, { recursive: true });
 
 function subset(prefix: string, outPrefix: string, perClass: number): void {

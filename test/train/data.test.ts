@@ -1,4 +1,5 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -31,6 +32,32 @@ describe("loadDataset", () => {
     }
     expect(min).toBe(0);
     expect(max).toBe(1);
+  });
+
+  it("samples/fashion-mnist/make.ts regenerates the shipped files byte for byte", () => {
+    const out = tmp();
+    execFileSync("npx", ["tsx", "samples/fashion-mnist/make.ts", "/usr/share/datasets/fashion-mnist", out], {
+      stdio: "pipe",
+    });
+    for (const f of [
+      "train-images-idx3-ubyte.gz",
+      "train-labels-idx1-ubyte.gz",
+      "t10k-images-idx3-ubyte.gz",
+      "t10k-labels-idx1-ubyte.gz",
+    ]) {
+      expect(readFileSync(join(out, f)).equals(readFileSync(join("samples/fashion-mnist/data", f))), f).toBe(
+        true,
+      );
+    }
+  });
+
+  it("full Fashion-MNIST from Debian's dataset-fashion-mnist (gzipped IDX): 60000 + 10000, 28x28x1", async () => {
+    const ds = await loadDataset("/usr/share/datasets/fashion-mnist");
+    expect(ds.train.n).toBe(60000);
+    expect(ds.test.n).toBe(10000);
+    expect(ds.inputShape).toEqual([28, 28, 1]);
+    expect(ds.labels[0]).toBe("T-shirt/top");
+    expect(ds.train.x.length).toBe(60000 * 784);
   });
 
   it("IDX gz and plain: 3 images 2x2, labels 0..2", async () => {
