@@ -12,7 +12,7 @@ import {
   type QuickJSRuntime,
   shouldInterruptAfterDeadline,
 } from "quickjs-emscripten";
-import { crc32 } from "../../toolchain/flash/crc32.js";
+import { crc32 } from "../../toolchain/crc32.js";
 
 export interface StorageSim {
   files: Map<string, Uint8Array>;

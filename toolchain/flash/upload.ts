@@ -8,8 +8,9 @@
  *   4. copy it over the real name, check that CRC too, erase the temporary file.
  * So an interrupted upload leaves the old file (or none) under the real name, never a broken one.
  */
+
+import { crc32 } from "../crc32.js";
 import { EdgeqError } from "../errors.js";
-import { crc32 } from "./crc32.js";
 import { uploadViaRam } from "./ramstage.js";
 import { jsBytes, jsString, PT_DATA, PT_FILE_SEND, type Repl } from "./repl.js";
 

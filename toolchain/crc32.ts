@@ -1,4 +1,4 @@
-/** CRC-32 (IEEE 802.3, reflected 0xEDB88320), the one Espruino's E.CRC32 computes. Unsigned result. */
+/** CRC-32 (IEEE 802.3, reflected 0xEDB88320): what Espruino's E.CRC32 and PNG chunks use. Unsigned result. */
 const TABLE: Uint32Array = (() => {
   const t = new Uint32Array(256);
   for (let n = 0; n < 256; n++) {
