@@ -61,6 +61,29 @@ describe("zoo", () => {
     expect(Number.isFinite(await oneStep(m, [32, 32, 3], 10))).toBe(true);
   });
 
+  it("ds-cnn training steps on wasm leak no tensors or wasm buffers (steps 2 and 4 hold the same counts)", async () => {
+    const m = dsCnn({ inputShape: [28, 28, 1], classes: 10, seed: 1 });
+    m.compile({ optimizer: tf.train.adam(0.001), loss: "categoricalCrossentropy" });
+    const x = tf.randomUniform([16, 28, 28, 1], 0, 1, "float32", 5);
+    const y = tf
+      .oneHot(
+        tf.tensor1d(
+          Array.from({ length: 16 }, (_, i) => i % 10),
+          "int32",
+        ),
+        10,
+      )
+      .toFloat();
+    const counts: [number, number][] = [];
+    for (let s = 0; s < 4; s++) {
+      await m.trainOnBatch(x, y);
+      counts.push([tf.memory().numTensors, tf.engine().backend.numDataIds()]);
+    }
+    expect(counts[3]).toEqual(counts[1]);
+    tf.dispose([x, y]);
+    m.dispose();
+  });
+
   it("same seed, same initial weights; unknown arch is an EdgeqError", () => {
     const a = dsCnn({ inputShape: [28, 28, 1], classes: 10, seed: 5 })
       .getWeights()[0]!
