@@ -18,24 +18,33 @@ const here = dirname(fileURLToPath(import.meta.url));
 export interface RuntimeBundle {
   /** ES5, readable. */
   code: string;
-  /** ES5, minified. */
+  /** ES5, minified: the core (every op, plain loops; E.convolve on Espruino). */
   min: string;
   gzipBytes: number;
+  /**
+   * The optional host kernels (dist/edgeq-rt-fast.js / .min.js): evaluated after the core as a
+   * script they install themselves into the global `edgeqrt`; as CommonJS they export the kernel
+   * set for `edgeqrt.use(...)`. Minified with the core's property names: use the pair built together.
+   */
+  fast: { code: string; min: string; gzipBytes: number };
 }
 
 /** Property names the bundle's users see (API, tensor and op info) or that Espruino defines. */
 const PUBLIC = [
   ...["load", "arenaBytes", "tensors", "ops", "inputs", "outputs", "input", "output", "tensor", "invoke"],
   ...["name", "shape", "type", "scale", "zeroPoint", "axis", "size", "data", "offset", "offsets", "total"],
-  ...["convolve", "sum", "toArrayBuffer", "exports"],
+  ...["convolve", "sum", "toArrayBuffer", "exports", "use"],
 ];
 
-const footer = 'if (typeof module !== "undefined" && module.exports) module.exports = edgeqrt;';
+const CORE_FOOTER = 'if (typeof module !== "undefined" && module.exports) module.exports = edgeqrt;';
+const FAST_FOOTER =
+  'if (typeof edgeqrt !== "undefined" && edgeqrt && edgeqrt.use) edgeqrt.use(edgeqrtFast);\n' +
+  'if (typeof module !== "undefined" && module.exports) module.exports = edgeqrtFast;';
 
-/** Builds the bundle in memory (no files written). */
-export async function buildRuntime(): Promise<RuntimeBundle> {
+/** esbuild (ESM) -> `var NAME = function () { ...; return { exports }; }();` -> ES5 (TypeScript). */
+async function es5(entry: string, name: string, footer: string): Promise<string> {
   const r = await build({
-    entryPoints: [join(here, "src/bundle.ts")],
+    entryPoints: [join(here, entry)],
     bundle: true,
     format: "esm",
     target: "es2015",
@@ -43,7 +52,6 @@ export async function buildRuntime(): Promise<RuntimeBundle> {
     legalComments: "none",
     logLevel: "silent",
   });
-  // wrap the ESM bundle as `var edgeqrt = function () { ...; return { load: load, ... }; }();`
   // (cheaper than esbuild's iife export helpers)
   const esm = r.outputFiles[0]?.text ?? "";
   const ex = /export\s*\{([^}]*)\};?\s*$/.exec(esm);
@@ -53,11 +61,14 @@ export async function buildRuntime(): Promise<RuntimeBundle> {
     .map((s) => s.trim().split(/\s+as\s+/))
     .map(([local, name]) => `${name ?? local}: ${local}`)
     .join(", ");
-  const es2015 = `var edgeqrt = function () {\n${esm.slice(0, ex.index)}\nreturn { ${fields} };\n}();\n`;
-  const es5 = ts.transpileModule(es2015, {
+  const es2015 = `var ${name} = function () {\n${esm.slice(0, ex.index)}\nreturn { ${fields} };\n}();\n`;
+  const out = ts.transpileModule(es2015, {
     compilerOptions: { target: ts.ScriptTarget.ES5, module: ts.ModuleKind.None, removeComments: true },
   }).outputText;
-  const code = `${es5}\n${footer}\n`;
+  return `${out}\n${footer}\n`;
+}
+
+async function min(code: string, nameCache: object): Promise<string> {
   const m = await minify(code, {
     ecma: 5,
     compress: { passes: 3 },
@@ -67,10 +78,23 @@ export async function buildRuntime(): Promise<RuntimeBundle> {
       // (terser reserves standard JS property names itself) keep theirs
       properties: { reserved: PUBLIC },
     },
+    // shared by the core and the add-on, so both mangle each property name the same way
+    nameCache: nameCache,
     format: { ecma: 5 },
   });
-  const min = m.code ?? "";
-  return { code, min, gzipBytes: gzipSync(min, { level: 9 }).length };
+  return m.code ?? "";
+}
+
+const gz = (s: string) => gzipSync(s, { level: 9 }).length;
+
+/** Builds the core bundle and the add-on in memory (no files written). */
+export async function buildRuntime(): Promise<RuntimeBundle> {
+  const code = await es5("src/bundle.ts", "edgeqrt", CORE_FOOTER);
+  const fcode = await es5("src/fast-bundle.ts", "edgeqrtFast", FAST_FOOTER);
+  const cache = {};
+  const m = await min(code, cache);
+  const fm = await min(fcode, cache);
+  return { code, min: m, gzipBytes: gz(m), fast: { code: fcode, min: fm, gzipBytes: gz(fm) } };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
@@ -79,9 +103,12 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, "edgeq-rt.js"), b.code);
   writeFileSync(join(out, "edgeq-rt.min.js"), b.min);
+  writeFileSync(join(out, "edgeq-rt-fast.js"), b.fast.code);
+  writeFileSync(join(out, "edgeq-rt-fast.min.js"), b.fast.min);
   // the repo is "type": "module"; the bundle is a plain script / CommonJS file
   writeFileSync(join(out, "package.json"), '{ "type": "commonjs" }\n');
   process.stdout.write(
-    `runtime-int8/dist: edgeq-rt.js ${b.code.length} B, edgeq-rt.min.js ${b.min.length} B, gzip ${b.gzipBytes} B\n`,
+    `runtime-int8/dist: edgeq-rt.js ${b.code.length} B, edgeq-rt.min.js ${b.min.length} B, gzip ${b.gzipBytes} B; ` +
+      `add-on edgeq-rt-fast.js ${b.fast.code.length} B, edgeq-rt-fast.min.js ${b.fast.min.length} B, gzip ${b.fast.gzipBytes} B\n`,
   );
 }

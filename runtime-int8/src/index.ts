@@ -17,10 +17,11 @@ import { softmax } from "./ops/softmax.js";
 import { fc } from "./ops/window.js";
 import { greedy } from "./plan.js";
 import type { Eval, RtOp, RtTensor, View } from "./types.js";
-import type { Ctx } from "./util.js";
+import type { Ctx, Fast } from "./util.js";
 
 export { greedy } from "./plan.js";
 export type { RtOp, RtTensor, View } from "./types.js";
+export type { Fast } from "./util.js";
 
 declare const E:
   | {
@@ -96,6 +97,13 @@ function view(type: number, buf: ArrayBuffer, off: number, n: number): View {
   for (let i = 0; i < n; i++)
     out[i] = type ? dv.getInt32(i * (type === 4 ? 8 : 4), true) : dv.getFloat32(i * 4, true);
   return out;
+}
+
+let fast: Fast | undefined;
+
+/** Installs optional kernels (src/fast.ts or the add-on bundle) for models loaded from now on. */
+export function use(f: Fast): void {
+  fast = f;
 }
 
 export function load(bytes: ArrayBuffer | Uint8Array | string): Model {
@@ -190,7 +198,7 @@ export function load(bytes: ArrayBuffer | Uint8Array | string): Model {
       size[T.length + j] as number,
     );
   });
-  const c: Ctx = { fb: g.fb, t: T, swar: typeof E === "undefined", fn: 0, an: 0, pn: 0 };
+  const c: Ctx = { fb: g.fb, t: T, h: fast };
   if (typeof E !== "undefined" && E && E.convolve && E.sum) {
     const ec = E.convolve;
     c.dot = (a, b) => ec(a, b, 0);
@@ -203,9 +211,6 @@ export function load(bytes: ArrayBuffer | Uint8Array | string): Model {
       return fail("operator " + k + " (" + NAMES[prep[k] as number] + "): " + (e as Error).message);
     }
   });
-  c.f = new Float64Array(c.fn);
-  c.a = new Int32Array(c.an);
-  c.p = new Float64Array(c.pn);
   const tv = (i: number): View => {
     const t = T[i];
     return t && t.d ? t.d : fail("tensor " + i + " has no data");

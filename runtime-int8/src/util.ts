@@ -2,7 +2,8 @@
 
 import type { Fb } from "./fb.js";
 import { actRange, multipliers } from "./fixed.js";
-import type { RtOp, RtTensor, View } from "./types.js";
+import type { Geom } from "./ops/window.js";
+import type { Eval, RtOp, RtTensor, View } from "./types.js";
 
 export interface Ctx {
   fb: Fb;
@@ -11,15 +12,21 @@ export interface Ctx {
   dot?: (a: View, b: View) => number;
   /** Native sum of a view (Espruino E.sum), present with dot. */
   sum?: (a: View) => number;
-  /** Host (not Espruino): use the packed-double kernels, with a shared Float64 scratch of fn values. */
-  swar: boolean;
-  fn: number;
-  f?: Float64Array;
-  /** Host: shared Int32 scratch of an raw accumulators, Float64 scratch of pn pair sums. */
-  an: number;
-  a?: Int32Array;
-  pn: number;
-  p?: Float64Array;
+  /** The optional host kernels installed with use() (src/fast.ts), or undefined. */
+  h?: Fast;
+}
+
+/**
+ * Optional host kernels (src/fast.ts, shipped as dist/edgeq-rt-fast.min.js): each returns the
+ * op's Eval, or undefined to leave the op to the core's own loops. Same bytes either way.
+ */
+export interface Fast {
+  /** Windowed CONV_2D. */
+  conv(g: Geom): Eval | undefined;
+  /** DEPTHWISE_CONV_2D (must be in-place safe: read all of g.x before writing g.y). */
+  dw(g: Geom): Eval | undefined;
+  /** y[P,OC] = requant(x[P,K] . w^T + b + woff * rowsum(x)) (FULLY_CONNECTED, 1x1 CONV_2D). */
+  mm(g: Geom, P: number, K: number, b: Int32Array, woff: number): Eval | undefined;
 }
 
 export function tin(c: Ctx, op: RtOp, i: number): RtTensor {

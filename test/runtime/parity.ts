@@ -18,7 +18,7 @@
  *   same bytes on every value tried (94k random values), so no exception is made for it here.
  */
 
-import { load } from "../../runtime-int8/src/index.js";
+import { load as loadFast } from "../../runtime-int8/src/fast.js";
 import type { Graph, Op } from "../../toolchain/ir/types.js";
 import { writeTflite } from "../../toolchain/tflite/write.js";
 import { loadNative } from "../oracles/native.js";
@@ -150,8 +150,11 @@ function explainTie(
     );
 }
 
+/** What checkCase runs: the runtime's load (by default the TypeScript sources with the host kernels of src/fast.ts). */
+export type Load = (bytes: Uint8Array) => Pick<ReturnType<typeof loadFast>, "input" | "invoke" | "tensor">;
+
 /** Runs one case on the runtime and native TFLite; throws on any unexplained difference. */
-export function checkCase(c: Case, tally: Tally): void {
+export function checkCase(c: Case, tally: Tally, load: Load = loadFast): void {
   const g = c.graph;
   const bytes = writeTflite(g);
   const all: number[] = [];

@@ -11,20 +11,15 @@
 import { mbqm } from "../fixed.js";
 import type { Eval, RtOp } from "../types.js";
 import type { Ctx } from "../util.js";
-import { convPacked, packedSize, taps } from "./packed.js";
 import { geom, matmul } from "./window.js";
 
 export function conv(c: Ctx, op: RtOp): Eval {
   const g = geom(c, op, false);
   if (g.KH === 1 && g.KW === 1 && g.sh === 1 && g.sw === 1) return matmul(c, g, g.N * g.H * g.IW, g.C, 0);
+  const h = c.h && c.h.conv(g);
+  if (h) return h;
   const dot = c.dot;
-  const packed = packedSize(c, g, g.KH * g.KW * g.C) > 0;
-  const tp = packed ? taps(g, g.C) : undefined;
   return () => {
-    if (packed) {
-      convPacked(g, c.f as Float64Array, c.a as Int32Array, tp as Int32Array);
-      return;
-    }
     const N = g.N;
     const H = g.H;
     const IW = g.IW;

@@ -11,19 +11,14 @@
 import { mbqm } from "../fixed.js";
 import type { Eval, RtOp } from "../types.js";
 import type { Ctx } from "../util.js";
-import { dwPacked, packedSize, taps } from "./packed.js";
 import { type Geom, geom } from "./window.js";
 
 export function dwconv(c: Ctx, op: RtOp): Eval {
   const g = geom(c, op, true);
-  const packed = packedSize(c, g, g.KH * g.KW) > 0;
-  const tp = taps(g, 1);
+  const h = c.h && c.h.dw(g);
+  if (h) return h;
   const tmp = op.tmp;
-  return () => {
-    // the packed kernel reads all of x before it writes y, so it is in-place safe as it is
-    if (packed) dwPacked(g, c.f as Float64Array, c.a as Int32Array, tp);
-    else dw(g, tmp);
-  };
+  return () => dw(g, tmp);
 }
 
 /**

@@ -1,6 +1,8 @@
 /**
- * Host kernels for windowed ops (CONV_2D, DEPTHWISE_CONV_2D; not used on Espruino, which keeps its RAM):
- * two horizontally adjacent outputs per double multiply-add.
+ * The optional host kernels (src/fast.ts; the bundle's add-on dist/edgeq-rt-fast.min.js), not
+ * used on Espruino, which keeps its RAM. Same bytes as the core's loops.
+ *
+ * Windowed ops (CONV_2D, DEPTHWISE_CONV_2D): two horizontally adjacent outputs per double multiply-add.
  *
  * The input, offset-corrected and zero-padded, is packed once per op: pk[r, j, c] =
  * (x[r - ph, j - pw, c] + off) + (x[r - ph, j - pw + sw, c] + off) * 2^26, with x + off taken
@@ -11,16 +13,67 @@
  * lanes stay exact in a double (|value| < 2^51); lane 1 = floor(a / 2^26 + 1/2), lane 0 = the rest.
  * Shapes: pk [Hp, Wp, C] float64, Hp = (OH - 1) sh + (KH - 1) dh + 1, Wp = (OW - 1) sw + (KW - 1) dw + 1.
  */
-import type { Ctx } from "../util.js";
-import { type Geom, requantAll } from "./window.js";
+import { srdhm } from "../fixed.js";
+import type { Eval } from "../types.js";
+import type { Geom } from "./window.js";
 
-/** Scratch doubles the packed input of g needs (0 when the op cannot use it: `terms` products per output >= 1028). */
-export function packedSize(c: Ctx, g: Geom, terms: number): number {
-  if (!c.swar || terms >= 1028) return 0;
+declare const E: unknown;
+
+// scratch shared by every model loaded with these kernels (host RAM, outside the arena): grown at
+// load, read at invoke (JS runs one invoke at a time)
+let F = new Float64Array(0);
+let A = new Int32Array(0);
+let PR = new Float64Array(0);
+
+/** Hosts only (no Espruino `E`, which keeps its RAM): grows the scratch to the sizes given. */
+function room(nf: number, na: number, np: number): boolean {
+  if (typeof E !== "undefined") return false;
+  if (nf > F.length) F = new Float64Array(nf);
+  if (na > A.length) A = new Int32Array(na);
+  if (np > PR.length) PR = new Float64Array(np);
+  return true;
+}
+
+/** Scratch of a windowed op: the packed input (doubles) and the raw sums; false when `terms` products per output >= 1028. */
+function roomFor(g: Geom, terms: number): boolean {
   const n = ((g.OH - 1) * g.sh + (g.KH - 1) * g.dh + 1) * ((g.OW - 1) * g.sw + (g.KW - 1) * g.dw + 1) * g.C;
-  if (n > c.fn) c.fn = n;
-  if (g.N * g.OH * g.OW * g.OC > c.an) c.an = g.N * g.OH * g.OW * g.OC;
-  return n;
+  return terms < 1028 && room(n, g.N * g.OH * g.OW * g.OC, 0);
+}
+
+/** CONV_2D (windowed; 1x1 stride 1 goes through mm). */
+export function conv(g: Geom): Eval | undefined {
+  if (!roomFor(g, g.KH * g.KW * g.C)) return undefined;
+  const tp = taps(g, g.C);
+  return () => convPacked(g, F, A, tp);
+}
+
+/** DEPTHWISE_CONV_2D: reads all of x (pack) before it writes y, so in-place safe as it is. */
+export function dw(g: Geom): Eval | undefined {
+  if (!roomFor(g, g.KH * g.KW)) return undefined;
+  const tp = taps(g, 1);
+  return () => dwPacked(g, F, A, tp);
+}
+
+/**
+ * FULLY_CONNECTED / 1x1 CONV_2D: two int8 dot products per double multiply-add; each lane sum has
+ * |sum| <= K * 2^14 < 2^25 for K < 2048, so both lanes stay exact. b holds the bias with
+ * off * sum(w + woff) folded in; woff * sum(x) is added per row.
+ */
+export function mm(g: Geom, P: number, K: number, b: Int32Array, woff: number): Eval | undefined {
+  const OC = g.OC;
+  const Q = (P + 1) >> 1;
+  if (K >= 2048 || !room(Q * K, P * OC, Q * OC)) return undefined;
+  const x = g.x;
+  return () => {
+    mmHost(x, F, PR, A, g.w, P, Q, K, OC);
+    if (woff)
+      for (let p = 0; p < P; p++) {
+        let s = 0;
+        for (let i = 0; i < K; i++) s += x[p * K + i] as number;
+        for (let k = p * OC; k < p * OC + OC; k++) A[k] = (A[k] as number) + woff * s;
+      }
+    requantAll(g, A, P, b);
+  };
 }
 
 /** Packs batch n of g.x into f (see above). */
@@ -56,7 +109,7 @@ function pack(g: Geom, f: Float64Array, n: number, Hp: number, Wp: number): void
 }
 
 /** DEPTHWISE_CONV_2D on the packed input, raw sums into acc, then one requantization pass. */
-export function dwPacked(g: Geom, f: Float64Array, acc: Int32Array, taps: Int32Array): void {
+function dwPacked(g: Geom, f: Float64Array, acc: Int32Array, taps: Int32Array): void {
   const T = taps.length;
   const C = g.C;
   const OC = g.OC;
@@ -123,7 +176,7 @@ export function dwPacked(g: Geom, f: Float64Array, acc: Int32Array, taps: Int32A
 }
 
 /** Tap offsets in the packed input, in the weights' [KH, KW, C] order (C = 1 for depthwise: one channel). */
-export function taps(g: Geom, C: number): Int32Array {
+function taps(g: Geom, C: number): Int32Array {
   const rs = ((g.OW - 1) * g.sw + (g.KW - 1) * g.dw + 1) * g.C;
   const t = new Int32Array(g.KH * g.KW * C);
   let i = 0;
@@ -134,7 +187,7 @@ export function taps(g: Geom, C: number): Int32Array {
 }
 
 /** CONV_2D on the packed input (w [OC, KH, KW, C]; taps(g, C)), raw sums into acc, then one requantization pass. */
-export function convPacked(g: Geom, f: Float64Array, acc: Int32Array, tp: Int32Array): void {
+function convPacked(g: Geom, f: Float64Array, acc: Int32Array, tp: Int32Array): void {
   const C = g.C;
   const OC = g.OC;
   const OW = g.OW;
@@ -174,4 +227,152 @@ export function convPacked(g: Geom, f: Float64Array, acc: Int32Array, tp: Int32A
     }
   }
   requantAll(g, acc, g.N * g.OH * OW, g.b);
+}
+
+/** Host matmul: pack pixel pairs, mm2, unpack the pair sums into acc (top-level: monomorphic, no closure context). */
+function mmHost(
+  x: Int8Array,
+  f: Float64Array,
+  pr: Float64Array,
+  acc: Int32Array,
+  w: Int8Array,
+  P: number,
+  Q: number,
+  K: number,
+  OC: number,
+): void {
+  // pack pixel pairs: f[q, i] = x[2q, i] + x[2q + 1, i] * 2^26 (exact; see mm2)
+  for (let q = 0; q < Q; q++) {
+    const a = 2 * q * K;
+    if (2 * q + 1 < P)
+      for (let i = 0; i < K; i++) f[q * K + i] = (x[a + i] as number) + (x[a + K + i] as number) * 67108864;
+    else for (let i = 0; i < K; i++) f[q * K + i] = x[a + i] as number;
+  }
+  mm2(pr, f, w, Q, K, OC);
+  // unpack the pair sums: lane 1 = floor(a / 2^26 + 1/2), lane 0 = a - lane 1 * 2^26
+  for (let q = 0; q < Q; q++) {
+    const o = 2 * q * OC;
+    const two = 2 * q + 1 < P;
+    for (let k = 0; k < OC; k++) {
+      const a = pr[q * OC + k] as number;
+      const h = Math.floor(a / 67108864 + 0.5);
+      acc[o + k] = a - h * 67108864;
+      if (two) acc[o + OC + k] = h;
+    }
+  }
+}
+
+/**
+ * The host kernel: like mm, on pixel pairs packed two to a double (lane 0 the even pixel, lane 1
+ * the odd one times 2^26). Sums of products of integers below 2^51 are exact in doubles; lane 1
+ * = floor(a / 2^26 + 1/2) and lane 0 = a - lane1 * 2^26 recover both int32 sums exactly.
+ */
+function mm2(pr: Float64Array, f: Float64Array, w: Int8Array, Q: number, K: number, OC: number): void {
+  for (let q = 0; q < Q; q += 4) {
+    const x0 = q * K;
+    const x1 = q + 1 < Q ? x0 + 1 * K : x0;
+    const x2 = q + 2 < Q ? x0 + 2 * K : x0;
+    const x3 = q + 3 < Q ? x0 + 3 * K : x0;
+    for (let k = 0; k < OC; k += 4) {
+      const w0 = k * K;
+      const w1 = k + 1 < OC ? w0 + 1 * K : w0;
+      const w2 = k + 2 < OC ? w0 + 2 * K : w0;
+      const w3 = k + 3 < OC ? w0 + 3 * K : w0;
+      let a00 = 0;
+      let a01 = 0;
+      let a02 = 0;
+      let a03 = 0;
+      let a10 = 0;
+      let a11 = 0;
+      let a12 = 0;
+      let a13 = 0;
+      let a20 = 0;
+      let a21 = 0;
+      let a22 = 0;
+      let a23 = 0;
+      let a30 = 0;
+      let a31 = 0;
+      let a32 = 0;
+      let a33 = 0;
+      for (let i = 0; i < K; i++) {
+        const e0 = w[w0 + i] as number;
+        const e1 = w[w1 + i] as number;
+        const e2 = w[w2 + i] as number;
+        const e3 = w[w3 + i] as number;
+        let u = 0;
+        u = f[x0 + i] as number;
+        a00 += u * e0;
+        a01 += u * e1;
+        a02 += u * e2;
+        a03 += u * e3;
+        u = f[x1 + i] as number;
+        a10 += u * e0;
+        a11 += u * e1;
+        a12 += u * e2;
+        a13 += u * e3;
+        u = f[x2 + i] as number;
+        a20 += u * e0;
+        a21 += u * e1;
+        a22 += u * e2;
+        a23 += u * e3;
+        u = f[x3 + i] as number;
+        a30 += u * e0;
+        a31 += u * e1;
+        a32 += u * e2;
+        a33 += u * e3;
+      }
+      pr[(q + 0) * OC + k + 0] = a00;
+      if (w1 !== w0) pr[(q + 0) * OC + k + 1] = a01;
+      if (w2 !== w0) pr[(q + 0) * OC + k + 2] = a02;
+      if (w3 !== w0) pr[(q + 0) * OC + k + 3] = a03;
+      if (x1 !== x0) pr[(q + 1) * OC + k + 0] = a10;
+      if (x1 !== x0 && w1 !== w0) pr[(q + 1) * OC + k + 1] = a11;
+      if (x1 !== x0 && w2 !== w0) pr[(q + 1) * OC + k + 2] = a12;
+      if (x1 !== x0 && w3 !== w0) pr[(q + 1) * OC + k + 3] = a13;
+      if (x2 !== x0) pr[(q + 2) * OC + k + 0] = a20;
+      if (x2 !== x0 && w1 !== w0) pr[(q + 2) * OC + k + 1] = a21;
+      if (x2 !== x0 && w2 !== w0) pr[(q + 2) * OC + k + 2] = a22;
+      if (x2 !== x0 && w3 !== w0) pr[(q + 2) * OC + k + 3] = a23;
+      if (x3 !== x0) pr[(q + 3) * OC + k + 0] = a30;
+      if (x3 !== x0 && w1 !== w0) pr[(q + 3) * OC + k + 1] = a31;
+      if (x3 !== x0 && w2 !== w0) pr[(q + 3) * OC + k + 2] = a32;
+      if (x3 !== x0 && w3 !== w0) pr[(q + 3) * OC + k + 3] = a33;
+    }
+  }
+}
+
+/**
+ * y[p, k] = clamp(MultiplyByQuantizedMultiplier(acc[p, k] + b[k]) + zp) over P rows: one tight
+ * loop, with SaturatingRoundingDoublingHighMul inlined for |a| < 2^22 and a left shift of 0
+ * (a * m < 2^53 exact; * 2^-31 is an exact scaling; floor gives the exact quotient).
+ */
+function requantAll(g: Geom, acc: Int32Array, P: number, b: Int32Array): void {
+  const OC = g.OC;
+  const n = P * OC;
+  const yz = g.yz;
+  const lo = g.lo;
+  const hi = g.hi;
+  const y = g.y;
+  // channel by channel: the multiplier, shifts and rounding mask stay in registers
+  for (let k = 0; k < OC; k++) {
+    const mk = g.m[k] as number;
+    const lk = g.l[k] as number;
+    const rk = g.r[k] as number;
+    const bk = b[k] as number;
+    const mask = (1 << rk) - 1;
+    const th = mask >> 1;
+    for (let i = k; i < n; i += OC) {
+      const a = ((acc[i] as number) + bk) | 0;
+      let v: number;
+      if (a < 4194304 && a > -4194304 && lk === 0) {
+        const t = a * mk;
+        v =
+          t >= 0
+            ? Math.floor((t + 1073741824) * 4.656612873077393e-10)
+            : 0 - Math.floor((1073741823 - t) * 4.656612873077393e-10);
+      } else v = srdhm(a << lk, mk);
+      v = (v >> rk) + ((v & mask) > th + (v < 0 ? 1 : 0) ? 1 : 0) + yz;
+      y[i] = v < lo ? lo : v > hi ? hi : v;
+    }
+  }
 }

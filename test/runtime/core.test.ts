@@ -1,0 +1,93 @@
+/**
+ * The split bundle: the core (dist/edgeq-rt.min.js) alone runs every op with its plain loops and
+ * must equal native TFLite 2.9 (same parity check as random.test.ts, a subset: 4 models of every
+ * kind); the core with the add-on (dist/edgeq-rt-fast.min.js evaluated after it, installing its
+ * host kernels through edgeqrt.use) must equal the core alone, and the add-on's kernels must
+ * really run.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { buildRuntime, type RuntimeBundle } from "../../runtime-int8/build.js";
+import { writeTflite } from "../../toolchain/tflite/write.js";
+import { KINDS, randomCase } from "./gen.js";
+import { mobilenetInput, mobilenetV1 } from "./mobilenet.js";
+import { checkCase, type Load, newTally } from "./parity.js";
+
+type Rt = { load: Load; use(f: unknown): void };
+type Counted = { rt: Rt; calls: () => number };
+type Hook = (...a: unknown[]) => unknown;
+
+let core: Rt;
+let withFast: Counted;
+
+/** Evaluates scripts in one function scope, as consecutive <script>s would share a global; returns its edgeqrt. */
+function evalScripts(...scripts: string[]): Rt {
+  // biome-ignore lint/security/noGlobalEval: running the bundles under test as scripts is the point
+  const globalEval = eval;
+  return globalEval(`(function(){var module;\n${scripts.join("\n")}\nreturn edgeqrt;})()`) as Rt;
+}
+
+/** Core, then the add-on (which installs itself); its kernels wrapped to count the ops they take. */
+function coreWithFast(b: RuntimeBundle): Counted {
+  const rt = evalScripts(b.min, b.fast.min, "edgeqrt.fast = edgeqrtFast;") as Rt & {
+    fast: Record<string, Hook>;
+  };
+  let calls = 0;
+  const counted: Record<string, Hook> = {};
+  for (const k of Object.keys(rt.fast))
+    counted[k] = (...a: unknown[]) => {
+      const e = (rt.fast[k] as Hook)(...a);
+      if (e) calls++;
+      return e;
+    };
+  rt.use(counted);
+  return { rt, calls: () => calls };
+}
+
+const SEEDS = [1, 2, 3, 4];
+const tally = newTally();
+
+beforeAll(async () => {
+  const b = await buildRuntime();
+  core = evalScripts(b.min);
+  withFast = coreWithFast(b);
+});
+
+function outputs(rt: Rt, bytes: Uint8Array, inputs: ArrayLike<number>[]): number[][] {
+  const m = rt.load(bytes) as ReturnType<Load> & { output(i: number): ArrayLike<number>; outputs: number[] };
+  inputs.forEach((x, i) => {
+    m.input(i).set(x as Int8Array);
+  });
+  m.invoke();
+  return m.outputs.map((_, k) => Array.from(m.output(k)));
+}
+
+describe(`core bundle alone vs native TFLite 2.9 (${SEEDS.length} random models of each of ${KINDS.length} kinds)`, () => {
+  for (const kind of KINDS)
+    for (const seed of SEEDS) {
+      const c = randomCase(seed, kind);
+      it(c.name, () => {
+        checkCase(c, tally, (bytes) => core.load(bytes));
+        // and the core + add-on gives the same bytes
+        const bytes = writeTflite(c.graph);
+        expect(outputs(withFast.rt, bytes, c.inputs)).toEqual(outputs(core, bytes, c.inputs));
+      });
+    }
+
+  it("compared every model", () => {
+    expect(tally.cases).toBe(SEEDS.length * KINDS.length);
+    process.stdout.write(
+      `core bundle parity: ${tally.cases} models, ${tally.values} values, ${tally.ties} ties\n`,
+    );
+  });
+});
+
+describe("core + add-on", () => {
+  it("mobilenet-v1 0.25 96x96x1: same bytes as the core alone, conv/depthwise/pointwise taken by the add-on", () => {
+    const bytes = writeTflite(mobilenetV1());
+    const before = withFast.calls();
+    const a = outputs(withFast.rt, bytes, [mobilenetInput()]);
+    // 27 of its 31 ops are conv-like
+    expect(withFast.calls() - before).toBeGreaterThanOrEqual(27);
+    expect(a).toEqual(outputs(core, bytes, [mobilenetInput()]));
+  });
+});
