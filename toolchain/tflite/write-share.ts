@@ -32,27 +32,36 @@ export class SharedVectors extends Vectors {
     this.dataEnd = this.fb.offset();
   }
 
+  /** 4-aligned words of the structure written so far: value -> offsets (from the end) of its copies. */
+  private readonly words = new Map<number, Offset[]>();
+  /** Words at offsets up to this one are in `words`. */
+  private indexed = 0;
+
   /**
    * Offset of an existing copy of `payload` preceded by the uint32 `count`, with the length
    * 4-aligned and the elements `align`-aligned in the final file; 0 when there is none.
+   * Offsets count from the end of the file (the Builder's), and finished bytes never move.
    */
   private find(count: number, payload: Uint8Array, align: number): Offset {
     const bb = this.fb.dataBuffer();
     const cap = bb.capacity();
     const bytes = bb.bytes();
-    const lo = cap - this.fb.offset();
-    const hi = cap - this.dataEnd - 4 - payload.length;
-    const c0 = count & 0xff;
-    // offsets count from the end of the file, whose length is a multiple of 16 once finished
-    let p = hi;
-    while ((cap - p) % 4 !== 0) p--;
-    for (; p >= lo; p -= 4) {
-      if (bytes[p] !== c0 || (cap - p - 4) % align !== 0) continue;
-      if (bytes[p + 1] !== (count >>> 8) % 256 || bytes[p + 2] !== (count >>> 16) % 256) continue;
-      if (bytes[p + 3] !== count >>> 24) continue;
+    const top = this.fb.offset();
+    // index the words written since the last call (a word at offset o covers cap-o .. cap-o+4)
+    for (let o = Math.max(this.indexed, this.dataEnd) + 4; o <= top; o += 4) {
+      const w = bb.readUint32(cap - o);
+      const list = this.words.get(w);
+      if (list) list.push(o);
+      else this.words.set(w, [o]);
+    }
+    this.indexed = Math.max(this.indexed, top - (top % 4));
+    for (const o of this.words.get(count >>> 0) ?? []) {
+      // the elements must be aligned and lie in the structure (never in the data buffers)
+      if ((o - 4) % align !== 0 || o - 4 - payload.length < this.dataEnd) continue;
+      const p = cap - o + 4;
       let k = 0;
-      while (k < payload.length && bytes[p + 4 + k] === payload[k]) k++;
-      if (k === payload.length) return cap - p;
+      while (k < payload.length && bytes[p + k] === payload[k]) k++;
+      if (k === payload.length) return o;
     }
     return 0;
   }
