@@ -7,14 +7,11 @@
  *   m.input(0).set(data); m.invoke(); m.output(0)
  */
 import { ESIZE, fail, parse } from "./fb.js";
-import { conv } from "./ops/conv.js";
-import { dwconv } from "./ops/dwconv.js";
 import { elementwise } from "./ops/elementwise.js";
 import { mean } from "./ops/mean.js";
 import { concat, dequantize, pad, quantize, relu, reshape } from "./ops/misc.js";
-import { pool } from "./ops/pool.js";
 import { softmax } from "./ops/softmax.js";
-import { fc } from "./ops/window.js";
+import { fc, windowed } from "./ops/window.js";
 import { greedy } from "./plan.js";
 import type { Eval, RtOp, RtTensor, View } from "./types.js";
 import type { Ctx, Fast } from "./util.js";
@@ -38,13 +35,13 @@ const NAMES =
   );
 const PREP: ((c: Ctx, op: RtOp) => Eval)[] = [
   elementwise,
-  pool,
+  windowed(2),
   concat,
-  conv,
-  dwconv,
+  windowed(0),
+  windowed(1),
   dequantize,
   fc,
-  pool,
+  windowed(3),
   elementwise,
   relu,
   relu,

@@ -1,7 +1,7 @@
 /** Small helpers shared by the ops (load-time only unless noted). */
 
 import type { Fb } from "./fb.js";
-import { actRange, multipliers } from "./fixed.js";
+import { actRange, mbqm, multipliers } from "./fixed.js";
 import type { Geom } from "./ops/window.js";
 import type { Eval, RtOp, RtTensor, View } from "./types.js";
 
@@ -65,19 +65,42 @@ export function check(cond: boolean, msg: string): void {
   if (!cond) throw new Error("edgeqrt: " + msg);
 }
 
-/**
- * Requantization parameters of a conv-like op: per-channel multipliers of
- * inputScale * filterScale[c] / outputScale (doubles, as PopulateConvolutionQuantizationParams),
- * and the activation range. Returns [m, l, r, [lo, hi]].
- */
-export function convQuant(x: RtTensor, w: RtTensor, y: RtTensor, n: number, act: number): Int32Array[] {
+/** Requantization of an op's output: per-channel multipliers and shifts, activation range, output zero point. */
+export interface Q {
+  m: Int32Array;
+  l: Int32Array;
+  r: Int32Array;
+  lo: number;
+  hi: number;
+  yz: number;
+}
+
+/** Q of the real multipliers `reals` (done once at load), fused activation `act`, output Y. */
+export function quant(reals: number[], act: number, Y: RtTensor): Q {
+  const m = multipliers(reals);
+  const a = actRange(act, sc(Y), zp(Y));
+  return {
+    m: m[0] as Int32Array,
+    l: m[1] as Int32Array,
+    r: m[2] as Int32Array,
+    lo: a[0] as number,
+    hi: a[1] as number,
+    yz: zp(Y),
+  };
+}
+
+/** Requantizes int32 acc of channel k: MultiplyByQuantizedMultiplier, + zero point, clamped (integer only). */
+export function rq(q: Q, k: number, acc: number): number {
+  const v = mbqm(acc | 0, q.m[k] as number, q.l[k] as number, q.r[k] as number) + q.yz;
+  return v < q.lo ? q.lo : v > q.hi ? q.hi : v;
+}
+
+/** Multipliers of a conv-like op: inputScale * filterScale[c] / outputScale (doubles, as PopulateConvolutionQuantizationParams). */
+export function convReals(x: RtTensor, w: RtTensor, y: RtTensor, n: number): number[] {
   const reals: number[] = [];
   for (let c = 0; c < n; c++)
     reals.push((sc(x) * (w.scale.length > 1 ? (w.scale[c] as number) : sc(w))) / sc(y));
-  const m = multipliers(reals);
-  const a = actRange(act, sc(y), zp(y));
-  m.push(new Int32Array(a));
-  return m;
+  return reals;
 }
 
 /** Bias as an Int32Array of n (zeros when absent). */

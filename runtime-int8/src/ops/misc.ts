@@ -4,9 +4,9 @@
  * to float, which are a model's float edges (the only float math invoke() can do).
  */
 import { num } from "../fb.js";
-import { fround, mbqm, multipliers, roundAway } from "../fixed.js";
-import type { Eval, RtOp, View } from "../types.js";
-import { type Ctx, check, i8, sc, tin, tout, zp } from "../util.js";
+import { fround, roundAway } from "../fixed.js";
+import type { Eval, RtOp, RtTensor, View } from "../types.js";
+import { type Ctx, check, i8, type Q, quant, rq, sc, tin, tout, zp } from "../util.js";
 
 /** RESHAPE / SQUEEZE: x [..] -> y [..] same bytes; a no-op when the planner aliased them. */
 export function reshape(c: Ctx, op: RtOp): Eval {
@@ -104,27 +104,16 @@ export function quantize(c: Ctx, op: RtOp): Eval {
       }
     };
   }
-  const q = multipliers([sc(X) / s]);
-  return requant(i8(X), y, zp(X), yz, q, -128, 127);
+  return requant(X, Y, quant([sc(X) / s], 0, Y));
 }
 
-function requant(
-  x: Int8Array,
-  y: Int8Array,
-  xz: number,
-  yz: number,
-  q: Int32Array[],
-  lo: number,
-  hi: number,
-): Eval {
-  const m = (q[0] as Int32Array)[0] as number;
-  const l = (q[1] as Int32Array)[0] as number;
-  const r = (q[2] as Int32Array)[0] as number;
+/** Requantizes int8 x to y's parameters (MultiplyByQuantizedMultiplier of x - zp), clamped to q's range. */
+function requant(X: RtTensor, Y: RtTensor, q: Q): Eval {
+  const x = i8(X);
+  const y = i8(Y);
+  const xz = zp(X);
   return () => {
-    for (let i = 0; i < y.length; i++) {
-      const v = mbqm((x[i] as number) - xz, m, l, r) + yz;
-      y[i] = v < lo ? lo : v > hi ? hi : v;
-    }
+    for (let i = 0; i < y.length; i++) y[i] = rq(q, 0, (x[i] as number) - xz);
   };
 }
 
@@ -141,12 +130,9 @@ export function dequantize(c: Ctx, op: RtOp): Eval {
   };
 }
 
-/** RELU / RELU6 int8 (QuantizedReluX): requantize to the output params, clamp to the range. */
+/** RELU / RELU6 int8 (QuantizedReluX): requantize to the output params, clamp to the range (as a fused RELU / RELU6). */
 export function relu(c: Ctx, op: RtOp): Eval {
   const X = tin(c, op, 0);
   const Y = tout(c, op, 0);
-  const s = sc(Y);
-  const yz = zp(Y);
-  const hi = op.code === 21 ? Math.min(127, yz + roundAway(fround(6 / s))) : 127;
-  return requant(i8(X), i8(Y), zp(X), yz, multipliers([sc(X) / s]), Math.max(-128, yz), hi);
+  return requant(X, Y, quant([sc(X) / sc(Y)], op.code === 21 ? 3 : 1, Y));
 }
