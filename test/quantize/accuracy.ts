@@ -119,7 +119,11 @@ if (!argv.includes("--no-parity")) {
       `${tally.ties} explained gemm ties`,
   );
 }
+const smIn = f.ops.find((o) => o.type === "SOFTMAX");
+const smName = smIn ? f.tensors[smIn.inputs[0]!]!.name : "";
 const configs: [string, QuantizeOptions][] = [
+  ["minmax, softmax input mse", { layers: { [smName]: "mse" } }],
+  ["minmax, softmax input percentile", { layers: { [smName]: "percentile" } }],
   ["minmax, no bias correction", { calibration: "minmax", biasCorrection: false }],
   ["minmax, full bias correction", { calibration: "minmax", biasCorrection: "full" }],
   ["mse, full bias correction", { calibration: "mse", biasCorrection: "full" }],
