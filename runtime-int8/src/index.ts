@@ -56,7 +56,8 @@ export interface Model {
   /** Arena bytes (all activations, planned). */
   arenaBytes: number;
   tensors: RtTensor[];
-  ops: { type: string; inputs: number[]; outputs: number[] }[];
+  /** { type: "CONV_2D", inputs: [...], outputs: [...] } (and internal fields). */
+  ops: (RtOp & { type: string })[];
   inputs: number[];
   outputs: number[];
   /**
@@ -82,7 +83,7 @@ function bytesOf(b: ArrayBuffer | Uint8Array | string): Uint8Array {
   const v = b as Uint8Array;
   if (v && v.buffer) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
   if (b && (b as ArrayBuffer).byteLength >= 0) return new Uint8Array(b as ArrayBuffer);
-  return fail("load() needs an ArrayBuffer, Uint8Array or byte string");
+  return fail("load() needs bytes");
 }
 
 /** A view of n elements of `type` at byte `off` of `buf`; int32/float32 copied only if misaligned, int64 as its low words. */
@@ -106,60 +107,78 @@ export function use(f: Fast): void {
 export function load(bytes: ArrayBuffer | Uint8Array | string): Model {
   const g = parse(bytesOf(bytes));
   const T = g.tensors;
-  const n = g.ops.length;
-  const prep = g.ops.map((op, k) => {
-    const p = CODES.indexOf(op.code);
-    if (p < 0) fail("operator " + k + " has unsupported builtin code " + op.code);
-    return p;
-  });
-  // buffer groups: a RESHAPE output shares its input's buffer, and so does an in-place
-  // depthwise output (below); rootOf follows the chain
-  const par = T.map((_, i) => i);
-  const rootOf = (t: number): number => {
+  const ops = g.ops;
+  const n = ops.length;
+  const NT = T.length;
+  // per tensor: its buffer group (par: a RESHAPE output shares its input's buffer, and so does an
+  // in-place depthwise output, below; root follows the chain), the last op reading the group, and
+  // the group's lifetime [first, last] (op indices) and bytes
+  const par: number[] = [];
+  const lastRead: number[] = [];
+  const first: number[] = [];
+  const last: number[] = [];
+  const size: number[] = [];
+  for (let i = 0; i < NT; i++) {
+    par.push(i);
+    lastRead.push(-1);
+    first.push(n + 1);
+    last.push(-1);
+    size.push(0);
+  }
+  const root = (t: number): number => {
     while (par[t] !== t) t = par[t] as number;
     return t;
   };
-  const isAct = (t: number) => t >= 0 && !(T[t] as RtTensor).data;
-  g.ops.forEach((op, k) => {
-    const x = op.inputs[0] as number;
-    if (prep[k] === 11 && isAct(x)) par[op.outputs[0] as number] = rootOf(x);
-  });
-  // last op reading each group; graph inputs and outputs are pinned (never overwritten in place)
-  const lastRead = T.map(() => -1);
-  g.ops.forEach((op, k) => {
-    for (let j = 0; j < op.inputs.length; j++)
-      if (isAct(op.inputs[j] as number)) lastRead[rootOf(op.inputs[j] as number)] = k;
-  });
-  g.inputs.concat(g.outputs).forEach((t) => {
-    lastRead[rootOf(t)] = n + 1;
-  });
+  const act = (t: number) => t >= 0 && !(T[t] as RtTensor).data;
+  const prep: number[] = [];
+  for (let k = 0; k < n; k++) {
+    const op = ops[k] as RtOp;
+    const p = CODES.indexOf(op.code);
+    if (p < 0) fail("operator " + k + ": unsupported builtin " + op.code);
+    prep.push(p);
+    op.type = NAMES[p] as string;
+    if (p === 11 && act(op.inputs[0] as number)) par[op.outputs[0] as number] = root(op.inputs[0] as number);
+  }
+  for (let k = 0; k < n; k++)
+    for (let j = 0; j < (ops[k] as RtOp).inputs.length; j++) {
+      const t = (ops[k] as RtOp).inputs[j] as number;
+      if (act(t)) lastRead[root(t)] = k;
+    }
+  // graph inputs and outputs are pinned (never overwritten in place)
+  const io = g.inputs.concat(g.outputs);
+  for (let j = 0; j < io.length; j++) lastRead[root(io[j] as number)] = n + 1;
   // in-place DEPTHWISE_CONV_2D (MCUNet): multiplier 1, int8, the input's group read by no later
   // op, the output no larger: each output channel is written only after that channel of the
-  // input has been read in full (see ops/dwconv.ts), so the output can take the input's bytes
+  // input has been read in full (see ops/window.ts), so the output can take the input's bytes
   const tmps: number[] = [];
-  g.ops.forEach((op, k) => {
+  for (let k = 0; k < n; k++) {
+    const op = ops[k] as RtOp;
     const x = op.inputs[0] as number;
     const y = op.outputs[0] as number;
     const X = T[x] as RtTensor;
     const Y = T[y] as RtTensor;
-    const bx = isAct(x) ? rootOf(x) : -1;
-    if (prep[k] !== 4 || bx < 0 || lastRead[bx] !== k || X.type !== 9 || Y.type !== 9 || Y.size > X.size)
-      return;
-    if ((T[op.inputs[1] as number] as RtTensor).shape[3] !== X.shape[3]) return;
-    par[y] = bx;
-    lastRead[bx] = Math.max(k, lastRead[y] as number);
-    tmps.push(k);
-  });
-  // buffer lifetimes (op indices) and sizes per group, then the extra per-channel planes of the
-  // in-place depthwise ops (live during their op only)
-  const first = T.map(() => n + 1);
-  const last = T.map(() => -1);
-  const size = T.map(() => 0);
+    const bx = act(x) ? root(x) : -1;
+    if (
+      prep[k] === 4 &&
+      bx >= 0 &&
+      lastRead[bx] === k &&
+      X.type === 9 &&
+      Y.type === 9 &&
+      Y.size <= X.size &&
+      (T[op.inputs[1] as number] as RtTensor).shape[3] === X.shape[3]
+    ) {
+      par[y] = bx;
+      lastRead[bx] = Math.max(k, lastRead[y] as number);
+      tmps.push(k);
+    }
+  }
+  // buffer lifetimes and sizes per group, then the extra per-channel planes of the in-place
+  // depthwise ops (live during their op only)
   const use = (ts: number[], k: number) => {
     for (let j = 0; j < ts.length; j++) {
-      if (!isAct(ts[j] as number)) continue;
+      if (!act(ts[j] as number)) continue;
       const t = T[ts[j] as number] as RtTensor;
-      const b = rootOf(ts[j] as number);
+      const b = root(ts[j] as number);
       if (k < (first[b] as number)) first[b] = k;
       if (k > (last[b] as number)) last[b] = k;
       const nb = (t.size * (ESIZE[t.type] as number) + 3) & ~3;
@@ -167,41 +186,41 @@ export function load(bytes: ArrayBuffer | Uint8Array | string): Model {
     }
   };
   use(g.inputs, 0);
-  g.ops.forEach((op, k) => {
-    use(op.inputs, k);
-    use(op.outputs, k);
-  });
+  for (let k = 0; k < n; k++) {
+    use((ops[k] as RtOp).inputs, k);
+    use((ops[k] as RtOp).outputs, k);
+  }
   use(g.outputs, n);
-  tmps.forEach((k) => {
-    const Y = T[(g.ops[k] as RtOp).outputs[0] as number] as RtTensor;
-    first.push(k);
-    last.push(k);
+  for (let j = 0; j < tmps.length; j++) {
+    const Y = T[(ops[tmps[j] as number] as RtOp).outputs[0] as number] as RtTensor;
+    first.push(tmps[j] as number);
+    last.push(tmps[j] as number);
     size.push(((Y.shape[1] as number) * (Y.shape[2] as number) + 3) & ~3);
-  });
+  }
   const plan = greedy(size, first, last, 4);
   const arena = new ArrayBuffer(plan.total);
-  T.forEach((t, i) => {
+  for (let i = 0; i < NT; i++) {
+    const t = T[i] as RtTensor;
     const d = t.data;
     if (d) t.d = view(t.type, d.buffer as ArrayBuffer, d.byteOffset, t.size);
-    else if ((last[rootOf(i)] as number) >= 0) {
-      t.offset = plan.offsets[rootOf(i)] as number;
+    else if ((last[root(i)] as number) >= 0) {
+      t.offset = plan.offsets[root(i)] as number;
       t.d = view(t.type, arena, t.offset, t.size);
     }
-  });
-  tmps.forEach((k, j) => {
-    (g.ops[k] as RtOp).tmp = new Int8Array(
+  }
+  for (let j = 0; j < tmps.length; j++)
+    (ops[tmps[j] as number] as RtOp).tmp = new Int8Array(
       arena,
-      plan.offsets[T.length + j] as number,
-      size[T.length + j] as number,
+      plan.offsets[NT + j] as number,
+      size[NT + j] as number,
     );
-  });
-  const c: Ctx = { fb: g.fb, t: T, h: fast };
+  const c: Ctx = { t: T, h: fast };
   if (typeof E !== "undefined" && E && E.convolve && E.sum) {
     const ec = E.convolve;
     c.dot = (a, b) => ec(a, b, 0);
     c.sum = E.sum;
   }
-  const evals = g.ops.map((op, k) => {
+  const evals = ops.map((op, k) => {
     try {
       return (PREP[prep[k] as number] as (c: Ctx, op: RtOp) => Eval)(c, op);
     } catch (e) {
@@ -210,16 +229,12 @@ export function load(bytes: ArrayBuffer | Uint8Array | string): Model {
   });
   const tv = (i: number): View => {
     const t = T[i];
-    return t && t.d ? t.d : fail("tensor " + i + " has no data");
+    return t && t.d ? t.d : fail("tensor " + i + ": no data");
   };
   return {
     arenaBytes: plan.total,
     tensors: T,
-    ops: g.ops.map((op, k) => ({
-      type: NAMES[prep[k] as number] as string,
-      inputs: op.inputs,
-      outputs: op.outputs,
-    })),
+    ops: ops as (RtOp & { type: string })[],
     inputs: g.inputs,
     outputs: g.outputs,
     input: (i) => tv(g.inputs[i] as number),

@@ -25,6 +25,8 @@ export interface RtTensor {
 }
 
 export interface RtOp {
+  /** Operator name, e.g. "CONV_2D" (set at load). */
+  type?: string;
   /** Builtin operator code (max of deprecated_builtin_code and builtin_code). */
   code: number;
   inputs: number[];

@@ -1,12 +1,11 @@
 /** Small helpers shared by the ops (load-time only unless noted). */
 
-import type { Fb } from "./fb.js";
+import { fail } from "./fb.js";
 import { actRange, mbqm, multipliers } from "./fixed.js";
 import type { Geom } from "./ops/window.js";
 import type { Eval, RtOp, RtTensor, View } from "./types.js";
 
 export interface Ctx {
-  fb: Fb;
   t: RtTensor[];
   /** Native dot product of two equal-length views (Espruino E.convolve), or undefined. */
   dot?: (a: View, b: View) => number;
@@ -44,6 +43,18 @@ export function zp(t: RtTensor): number {
 export function sc(t: RtTensor): number {
   return t.scale[0] || 0;
 }
+/** Where element i (flat, last dim fastest) of an array of `shape` lands under strides st: sum of index_d * st[d]. */
+export function offs(i: number, shape: number[], st: number[]): number {
+  let o = 0;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    const n = shape[d] as number;
+    const k = i % n;
+    i = (i - k) / n;
+    o += k * (st[d] as number);
+  }
+  return o;
+}
+
 /** Dimension i counted from the end when negative. */
 export function dim(t: RtTensor, i: number): number {
   return t.shape[i < 0 ? t.shape.length + i : i] as number;
@@ -56,13 +67,14 @@ export function dim(t: RtTensor, i: number): number {
  */
 export function padAxis(same: boolean, s: number, d: number, n: number, k: number, out: number): number {
   const eff = (k - 1) * d + 1;
-  check(out === (same ? ((n + s - 1) / s) >> 0 : ((n + s - eff) / s) >> 0), "bad shapes");
+  check(out === (same ? ((n + s - 1) / s) >> 0 : ((n + s - eff) / s) >> 0));
   const total = (out - 1) * s + eff - n;
   return same && total > 0 ? total >> 1 : 0;
 }
 
-export function check(cond: boolean, msg: string): void {
-  if (!cond) throw new Error("edgeqrt: " + msg);
+/** Throws "edgeqrt: bad shapes" (or msg) unless cond. */
+export function check(cond: boolean, msg?: string): void {
+  if (!cond) fail(msg || "bad shapes");
 }
 
 /** Requantization of an op's output: per-channel multipliers and shifts, activation range, output zero point. */
@@ -108,7 +120,7 @@ export function bias(c: Ctx, op: RtOp, i: number, n: number): Int32Array {
   const out = new Int32Array(n);
   const b = (op.inputs[i] as number) >= 0 ? tin(c, op, i) : undefined;
   if (b && b.d) {
-    check(b.size === n, "bad bias");
+    check(b.size === n);
     for (let k = 0; k < n; k++) out[k] = b.d[k] as number;
   }
   return out;

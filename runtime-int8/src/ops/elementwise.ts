@@ -9,17 +9,18 @@
 import { num } from "../fb.js";
 import { actRange, fround, mbqm, multipliers } from "../fixed.js";
 import type { Eval, RtOp, RtTensor } from "../types.js";
-import { type Ctx, check, i8, sc, tin, tout, zp } from "../util.js";
+import { type Ctx, check, i8, offs, sc, tin, tout, zp } from "../util.js";
 
-/** Per output dim (last first): the stride of t along it, 0 where t broadcasts. */
+/** Per output dim: the stride of t along it (t's dims aligned to the right), 0 where t broadcasts. */
 function strides(t: RtTensor, out: number[]): number[] {
   const s: number[] = [];
   let k = 1;
-  for (let i = 1; i <= out.length; i++) {
-    const d = i <= t.shape.length ? (t.shape[t.shape.length - i] as number) : 1;
-    check(d === out[out.length - i] || d === 1, "bad shapes");
-    s.push(d === 1 ? 0 : k);
-    k *= d;
+  for (let d = out.length - 1; d >= 0; d--) {
+    const j = d - out.length + t.shape.length;
+    const n = j >= 0 ? (t.shape[j] as number) : 1;
+    check(n === out[d] || n === 1);
+    s[d] = n === 1 ? 0 : k;
+    k *= n;
   }
   return s;
 }
@@ -32,7 +33,7 @@ export function elementwise(c: Ctx, op: RtOp): Eval {
   const os = Y.shape;
   const sa = strides(A, os);
   const sb = strides(B, os);
-  const ar = actRange(num(c.fb, op.opt, 0, 0, 1), sc(Y), zp(Y));
+  const ar = actRange(num(op.opt, 0, 0, 1), sc(Y), zp(Y));
   const lo = ar[0] as number;
   const hi = ar[1] as number;
   const oa = -zp(A);
@@ -50,20 +51,10 @@ export function elementwise(c: Ctx, op: RtOp): Eval {
   const m = q[0] as Int32Array;
   const l = q[1] as Int32Array;
   const r = q[2] as Int32Array;
-  const R = os.length;
   return () => {
     for (let i = 0; i < Y.size; i++) {
-      // decompose the output index, last dim first, into both inputs' indices
-      let rest = i;
-      let ai = 0;
-      let bi = 0;
-      for (let d = 0; d < R; d++) {
-        const n = os[R - 1 - d] as number;
-        const k = rest % n;
-        rest = (rest - k) / n;
-        ai += k * (sa[d] as number);
-        bi += k * (sb[d] as number);
-      }
+      const ai = offs(i, os, sa);
+      const bi = offs(i, os, sb);
       const va = (a[ai] as number) + oa;
       const vb = (b[bi] as number) + ob;
       let v: number;

@@ -12,14 +12,14 @@
 import { num } from "../fb.js";
 import { mbqm, multipliers } from "../fixed.js";
 import type { Eval, RtOp } from "../types.js";
-import { type Ctx, check, i8, sc, tin, tout, zp } from "../util.js";
+import { type Ctx, check, i8, offs, sc, tin, tout, zp } from "../util.js";
 
 export function mean(c: Ctx, op: RtOp): Eval {
   const X = tin(c, op, 0);
   const A = tin(c, op, 1);
   const Y = tout(c, op, 0);
   const rank = X.shape.length;
-  check(!!A.d, "bad shapes");
+  check(!!A.d);
   const red: boolean[] = [];
   for (let i = 0; i < rank; i++) red.push(false);
   for (let i = 0; i < A.size; i++) {
@@ -35,9 +35,9 @@ export function mean(c: Ctx, op: RtOp): Eval {
     if (red[i]) cnt *= X.shape[i] as number;
     else s *= X.shape[i] as number;
   }
-  check(s === Y.size, "bad shapes");
+  check(s === Y.size);
   // TFLite's special case: keep_dims, 4-D, axes exactly {1, 2}
-  const spatial = num(c.fb, op.opt, 0, 0, 1) !== 0 && rank === 4 && red[1] && red[2] && !red[0] && !red[3];
+  const spatial = num(op.opt, 0, 0, 1) !== 0 && rank === 4 && red[1] && red[2] && !red[0] && !red[3];
   const raw = !spatial && zp(X) === zp(Y) && sc(X) === sc(Y);
   const q = multipliers([sc(X) / sc(Y)]);
   const m = (q[0] as Int32Array)[0] as number;
@@ -48,21 +48,12 @@ export function mean(c: Ctx, op: RtOp): Eval {
   const x = i8(X);
   const y = i8(Y);
   const acc = new Int32Array(Y.size);
-  const idx = new Int32Array(rank);
   const half = cnt >> 1;
   return () => {
     for (let k = 0; k < Y.size; k++) acc[k] = 0;
-    for (let d = 0; d < rank; d++) idx[d] = 0;
-    let oi = 0;
     for (let i = 0; i < X.size; i++) {
-      acc[oi] = (acc[oi] as number) + (x[i] as number) - xz;
-      // advance the multi-index (last dim fastest) and the output index with it
-      for (let d = rank - 1; d >= 0; d--) {
-        oi += ostr[d] as number;
-        if (++idx[d]! < (X.shape[d] as number)) break;
-        oi -= (ostr[d] as number) * (X.shape[d] as number);
-        idx[d] = 0;
-      }
+      const o = offs(i, X.shape, ostr);
+      acc[o] = (acc[o] as number) + (x[i] as number) - xz;
     }
     for (let k = 0; k < Y.size; k++) {
       let v = acc[k] as number;

@@ -6,13 +6,13 @@
 import { num } from "../fb.js";
 import { fround, roundAway } from "../fixed.js";
 import type { Eval, RtOp, RtTensor, View } from "../types.js";
-import { type Ctx, check, i8, type Q, quant, rq, sc, tin, tout, zp } from "../util.js";
+import { type Ctx, check, i8, offs, type Q, quant, rq, sc, tin, tout, zp } from "../util.js";
 
 /** RESHAPE / SQUEEZE: x [..] -> y [..] same bytes; a no-op when the planner aliased them. */
 export function reshape(c: Ctx, op: RtOp): Eval {
   const X = tin(c, op, 0);
   const Y = tout(c, op, 0);
-  check(X.size === Y.size, "bad shapes");
+  check(X.size === Y.size);
   const x = X.d as View;
   const y = Y.d as View;
   return () => {
@@ -20,47 +20,36 @@ export function reshape(c: Ctx, op: RtOp): Eval {
   };
 }
 
-/** PAD: x [d0..d3] -> y [d0+p0a+p0b, ..], padding value = output zero point. */
+/** PAD: x [d0..dk] -> y [d0+p0a+p0b, ..], padding value = output zero point. */
 export function pad(c: Ctx, op: RtOp): Eval {
   const X = tin(c, op, 0);
   const P = tin(c, op, 1);
   const Y = tout(c, op, 0);
   const r = X.shape.length;
-  check(!!P.d && P.size === 2 * r && r <= 4, "bad shapes");
-  const xs = [1, 1, 1, 1];
-  const ys = [1, 1, 1, 1];
-  const before = [0, 0, 0, 0];
-  for (let i = 0; i < r; i++) {
-    xs[4 - r + i] = X.shape[i] as number;
-    ys[4 - r + i] = Y.shape[i] as number;
-    before[4 - r + i] = P.d![2 * i] as number;
+  const p = P.d;
+  check(!!p && P.size === 2 * r && Y.shape.length === r);
+  // y's strides, and the offset of x's first element in y
+  const ys: number[] = [];
+  let k = 1;
+  let base = 0;
+  for (let d = r - 1; d >= 0; d--) {
+    ys[d] = k;
+    base += k * ((p as View)[2 * d] as number);
+    k *= Y.shape[d] as number;
   }
   const x = i8(X);
   const y = i8(Y);
   const v = zp(Y);
-  const C = xs[3] as number;
   return () => {
     for (let i = 0; i < Y.size; i++) y[i] = v;
-    let xi = 0;
-    for (let a = 0; a < (xs[0] as number); a++)
-      for (let b = 0; b < (xs[1] as number); b++)
-        for (let h = 0; h < (xs[2] as number); h++) {
-          const yi =
-            (((a + (before[0] as number)) * (ys[1] as number) + b + (before[1] as number)) *
-              (ys[2] as number) +
-              h +
-              (before[2] as number)) *
-              (ys[3] as number) +
-            (before[3] as number);
-          for (let k = 0; k < C; k++) y[yi + k] = x[xi++] as number;
-        }
+    for (let i = 0; i < X.size; i++) y[base + offs(i, X.shape, ys)] = x[i] as number;
   };
 }
 
 /** CONCATENATION along any axis; inputs must share the output's quantization. */
 export function concat(c: Ctx, op: RtOp): Eval {
   const Y = tout(c, op, 0);
-  let axis = num(c.fb, op.opt, 0, 0, 4);
+  let axis = num(op.opt, 0, 0, 4);
   if (axis < 0) axis += Y.shape.length;
   let outer = 1;
   for (let i = 0; i < axis; i++) outer *= Y.shape[i] as number;
@@ -68,10 +57,7 @@ export function concat(c: Ctx, op: RtOp): Eval {
   const inner: number[] = [];
   for (let k = 0; k < op.inputs.length; k++) {
     const X = tin(c, op, k);
-    check(
-      zp(X) === zp(Y) && sc(X) === sc(Y),
-      "CONCATENATION inputs must share the output's scale and zero point",
-    );
+    check(zp(X) === zp(Y) && sc(X) === sc(Y), "inputs and output must share scale and zero point");
     xs.push(i8(X));
     inner.push((X.size / outer) >> 0);
   }

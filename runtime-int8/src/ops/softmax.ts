@@ -53,11 +53,11 @@ export function softmax(c: Ctx, op: RtOp): Eval {
   const Y = tout(c, op, 0);
   const D = dim(X, -1);
   const rows = (X.size / D) >> 0;
-  const beta = num(c.fb, op.opt, 0, 1, 0);
+  const beta = num(op.opt, 0, 1, 0);
   // PreprocessSoftmaxScaling with 5 integer bits
   const real = Math.min(beta * sc(X) * 67108864, 2147483647);
   // QuantizeMultiplierGreaterThanOne: the reference kernel is only defined for beta * scale > 2^-26
-  check(real > 1, "input scale * beta is below 2^-26, outside TFLite's reference softmax");
+  check(real > 1, "beta * input scale < 2^-26 (outside the reference kernel)");
   const q = quantizeMultiplier(real);
   const mult = q[0] as number;
   const ls = q[1] as number;

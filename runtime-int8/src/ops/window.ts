@@ -92,7 +92,6 @@ function mk(c: Ctx, op: RtOp, OC: number, q: Q, pool: boolean): Geom {
  * the rest by one), 2 AVERAGE_POOL_2D, 3 MAX_POOL_2D (filter size at fields 3, 4; activation 5).
  */
 export function geom(c: Ctx, op: RtOp, kind: number): Geom {
-  const fb = c.fb;
   const o = op.opt;
   const k = kind === 1 ? 1 : 0;
   const pool = kind > 1;
@@ -101,32 +100,23 @@ export function geom(c: Ctx, op: RtOp, kind: number): Geom {
   const Y = tout(c, op, 0);
   const OC = dim(Y, 3);
   const C = dim(X, 3);
-  check(
-    pool ? OC === C : kind ? OC % C === 0 && dim(W, 3) === OC : dim(W, 0) === OC && dim(W, 3) === C,
-    "bad shapes",
-  );
-  const g = mk(
-    c,
-    op,
-    OC,
-    quant(pool ? [] : convReals(X, W, Y, OC), num(fb, o, pool ? 5 : 3 + k, 0, 1), Y),
-    pool,
-  );
+  check(pool ? OC === C : kind ? OC % C === 0 && dim(W, 3) === OC : dim(W, 0) === OC && dim(W, 3) === C);
+  const g = mk(c, op, OC, quant(pool ? [] : convReals(X, W, Y, OC), num(o, pool ? 5 : 3 + k, 0, 1), Y), pool);
   g.N = dim(X, 0);
   g.H = dim(X, 1);
   g.IW = dim(X, 2);
   g.C = C;
-  g.KH = pool ? num(fb, o, 4, 1, 4) : dim(W, 1);
-  g.KW = pool ? num(fb, o, 3, 1, 4) : dim(W, 2);
+  g.KH = pool ? num(o, 4, 1, 4) : dim(W, 1);
+  g.KW = pool ? num(o, 3, 1, 4) : dim(W, 2);
   g.OH = dim(Y, 1);
   g.OW = dim(Y, 2);
-  g.sw = num(fb, o, 1, 1, 4);
-  g.sh = num(fb, o, 2, 1, 4);
+  g.sw = num(o, 1, 1, 4);
+  g.sh = num(o, 2, 1, 4);
   if (!pool) {
-    g.dw = num(fb, o, 4 + k, 1, 4);
-    g.dh = num(fb, o, 5 + k, 1, 4);
+    g.dw = num(o, 4 + k, 1, 4);
+    g.dh = num(o, 5 + k, 1, 4);
   }
-  const same = num(fb, o, 0, 0, 1) === 0;
+  const same = num(o, 0, 0, 1) === 0;
   g.ph = padAxis(same, g.sh, g.dh, g.H, g.KH, g.OH);
   g.pw = padAxis(same, g.sw, g.dw, g.IW, g.KW, g.OW);
   return g;
@@ -268,10 +258,10 @@ export function fc(c: Ctx, op: RtOp): Eval {
   const OC = dim(W, 0);
   const K = dim(W, 1);
   const B = (X.size / K) >> 0;
-  check(B * K === X.size && Y.size === B * OC, "bad shapes");
+  check(B * K === X.size && Y.size === B * OC);
   return matmul(
     c,
-    mk(c, op, OC, quant(convReals(X, W, Y, OC), num(c.fb, op.opt, 0, 0, 1), Y), false),
+    mk(c, op, OC, quant(convReals(X, W, Y, OC), num(op.opt, 0, 0, 1), Y), false),
     B,
     K,
     -zp(W),
