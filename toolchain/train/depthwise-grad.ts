@@ -107,6 +107,54 @@ export function fastDepthwiseBackpropInput(
     }
 }
 
+/**
+ * Depthwise filter gradient, multiplier 1, four channels at a time with register accumulators
+ * (strided walk over the output positions; ~2-5x faster in V8 than array accumulators).
+ * x [N,inH,inW,C], dy [N,outH,outW,C] -> dw [fH,fW,C].
+ */
+function depthwiseFilterM1(g: ConvGeom, x: Float32Array, dy: Float32Array, dw: Float32Array): void {
+  const C = g.inC;
+  const xStep = g.strideW * C;
+  for (let fh = 0; fh < g.fH; fh++) {
+    const [oh0, oh1] = validRange(fh, g.strideH, g.dilH, g.padTop, g.inH, g.outH);
+    for (let fw = 0; fw < g.fW; fw++) {
+      const [ow0, ow1] = validRange(fw, g.strideW, g.dilW, g.padLeft, g.inW, g.outW);
+      const wo = (fh * g.fW + fw) * C;
+      for (let c0 = 0; c0 < C; c0 += 4) {
+        const w = Math.min(4, C - c0);
+        let a0 = 0;
+        let a1 = 0;
+        let a2 = 0;
+        let a3 = 0;
+        for (let b = 0; b < g.batch; b++)
+          for (let oh = oh0; oh < oh1; oh++) {
+            const ih = oh * g.strideH + fh * g.dilH - g.padTop;
+            let xo = ((b * g.inH + ih) * g.inW + ow0 * g.strideW + fw * g.dilW - g.padLeft) * C + c0;
+            let yo = ((b * g.outH + oh) * g.outW + ow0) * C + c0;
+            if (w === 4) {
+              for (let ow = ow0; ow < ow1; ow++, xo += xStep, yo += C) {
+                a0 += x[xo]! * dy[yo]!;
+                a1 += x[xo + 1]! * dy[yo + 1]!;
+                a2 += x[xo + 2]! * dy[yo + 2]!;
+                a3 += x[xo + 3]! * dy[yo + 3]!;
+              }
+            } else {
+              for (let ow = ow0; ow < ow1; ow++, xo += xStep, yo += C) {
+                a0 += x[xo]! * dy[yo]!;
+                if (w > 1) a1 += x[xo + 1]! * dy[yo + 1]!;
+                if (w > 2) a2 += x[xo + 2]! * dy[yo + 2]!;
+              }
+            }
+          }
+        dw[wo + c0] = a0;
+        if (w > 1) dw[wo + c0 + 1] = a1;
+        if (w > 2) dw[wo + c0 + 2] = a2;
+        if (w > 3) dw[wo + c0 + 3] = a3;
+      }
+    }
+  }
+}
+
 /** Depthwise filter gradient. x [N,inH,inW,inC], dy [N,outH,outW,inC*M] -> dw [fH,fW,inC,M]. */
 export function fastDepthwiseBackpropFilter(
   g: ConvGeom,
@@ -116,6 +164,10 @@ export function fastDepthwiseBackpropFilter(
 ): void {
   const { inC, outC } = g;
   const m = outC / inC;
+  if (m === 1) {
+    depthwiseFilterM1(g, x, dy, dw);
+    return;
+  }
   const acc = new Float64Array(outC);
   for (let fh = 0; fh < g.fH; fh++) {
     const [oh0, oh1] = validRange(fh, g.strideH, g.dilH, g.padTop, g.inH, g.outH);
