@@ -93,7 +93,7 @@ function evalInt8(name: string, opts: QuantizeOptions, checkRuntime: boolean): v
   );
 }
 
-evalInt8("default", {}, true);
+evalInt8("default (percentile 99.99)", {}, true);
 if (!argv.includes("--no-parity")) {
   // op-by-op parity with the runtime issue's rule (gemm ties recognised and counted)
   const q = quantize(f, calib);
@@ -122,12 +122,13 @@ if (!argv.includes("--no-parity")) {
 const smIn = f.ops.find((o) => o.type === "SOFTMAX");
 const smName = smIn ? f.tensors[smIn.inputs[0]!]!.name : "";
 const configs: [string, QuantizeOptions][] = [
-  ["minmax, softmax input mse", { layers: { [smName]: "mse" } }],
-  ["minmax, softmax input percentile", { layers: { [smName]: "percentile" } }],
+  ["minmax", { calibration: "minmax" }],
+  ["minmax, softmax input mse", { calibration: "minmax", layers: { [smName]: "mse" } }],
+  ["minmax, softmax input percentile", { calibration: "minmax", layers: { [smName]: "percentile" } }],
   ["minmax, no bias correction", { calibration: "minmax", biasCorrection: false }],
   ["minmax, full bias correction", { calibration: "minmax", biasCorrection: "full" }],
+  ["percentile, no bias correction", { biasCorrection: false }],
   ["mse, full bias correction", { calibration: "mse", biasCorrection: "full" }],
-  ["percentile 99.99", { calibration: "percentile" }],
   ["mse", { calibration: "mse" }],
   ["mse, no bias correction", { calibration: "mse", biasCorrection: false }],
   ["mse, equalize", { calibration: "mse", equalize: true }],

@@ -80,7 +80,7 @@ describe("edgeq quantize CLI", () => {
     expect(g.ops[0]!.type).toBe("QUANTIZE");
   });
 
-  it("zoo DS-CNN model.json --calib samples/fashion-mnist --samples 50 --layers conv0_conv=mse: labels stored, per-layer method applied", async () => {
+  it("zoo DS-CNN model.json --calib samples/fashion-mnist --samples 50 --calibration minmax --layers conv0_conv=mse: labels stored, per-layer method applied", async () => {
     const { dsCnn } = await import("../../toolchain/train/zoo.js");
     const { saveModel } = await import("../import/tfjs-models.js");
     const modelPath = await saveModel(
@@ -95,6 +95,8 @@ describe("edgeq quantize CLI", () => {
       "samples/fashion-mnist",
       "--samples",
       "50",
+      "--calibration",
+      "minmax",
       "--json",
       "--out",
       out,

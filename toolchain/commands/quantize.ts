@@ -61,8 +61,8 @@ export default defineCommand({
     out: { type: "string", required: true, description: "output .tflite path" },
     calibration: {
       type: "string",
-      default: "minmax",
-      description: "activation ranges: minmax | percentile | mse",
+      default: "percentile",
+      description: "activation ranges: minmax | percentile (of --percentile) | mse",
     },
     percentile: { type: "string", default: "99.99", description: "percentile for --calibration percentile" },
     layers: {

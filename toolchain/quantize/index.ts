@@ -20,7 +20,11 @@ export { matchTensors, type WeightStats, weightStats } from "./stats.js";
 export type { LayerWeightReport } from "./weights.js";
 
 export interface QuantizeOptions {
-  /** Activation range method for every tensor (default minmax). */
+  /**
+   * Activation range method for every tensor. Default percentile (99.99): over seven DS-CNN
+   * measurements (3 models, 2k and 10k test images) it agreed with float more often than
+   * minmax (e.g. 99.47% vs 99.05% on the full-set model), at the cost of a second pass.
+   */
   calibration?: CalibrationMethod;
   /** Percentile for the percentile method (default 99.99). */
   percentile?: number;
@@ -99,7 +103,7 @@ export function quantizeWithReport(
       throw new EdgeqError("E_QUANT_INPUT", `the float model already contains ${o.type}`, "quantize");
   const equalized = opts.equalize ? equalize(f) : [];
   const ranges = calibrate(f, calib, {
-    ...(opts.calibration ? { method: opts.calibration } : {}),
+    method: opts.calibration ?? "percentile",
     ...(opts.percentile ? { percentile: opts.percentile } : {}),
     ...(opts.layers ? { layers: opts.layers } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
