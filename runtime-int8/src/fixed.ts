@@ -9,7 +9,6 @@
  * multiple of it (exact). No Math.imul / Math.round / Math.clz32 / `**` (Espruino).
  */
 
-const f64 = new DataView(new ArrayBuffer(8));
 const f32 = new Float32Array(1);
 
 /** Rounds a double to float32 (C's float arithmetic), like Math.fround. */
@@ -25,21 +24,18 @@ export function roundAway(x: number): number {
   return x - f >= 0.5 ? f + 1 : f;
 }
 
-/** std::frexp for positive finite x: x = q * 2^e with q in [0.5, 1). */
+/** std::frexp for positive finite x: x = q * 2^e with q in [0.5, 1) (halving and doubling are exact here). */
 function frexp(x: number): number[] {
-  f64.setFloat64(0, x);
-  let hi = f64.getUint32(0);
-  let e = (hi >>> 20) & 0x7ff;
-  let bias = 1022;
-  if (e === 0) {
-    // subnormal: scale by 2^64 first
-    f64.setFloat64(0, x * 4294967296 * 4294967296);
-    hi = f64.getUint32(0);
-    e = (hi >>> 20) & 0x7ff;
-    bias += 64;
+  let e = 0;
+  while (x >= 1) {
+    x /= 2;
+    e++;
   }
-  f64.setUint32(0, ((hi & 0x800fffff) | (1022 << 20)) >>> 0);
-  return [f64.getFloat64(0), e - bias];
+  while (x < 0.5) {
+    x *= 2;
+    e--;
+  }
+  return [x, e];
 }
 
 /** QuantizeMultiplier: double -> [Q31 multiplier, shift] (shift > 0 is a left shift). */
@@ -65,12 +61,6 @@ export function quantizeMultiplier(d: number): number[] {
  * and the quotient is assembled from exact pieces that all share the sign of a*b.
  */
 export function srdhm(a: number, b: number): number {
-  // |a| < 2^22: a*b (< 2^53) is exact; (ab + nudge) / 2^31 is an exact power-of-two scaling and
-  // Math.floor of it the exact integer part, so this is still integer arithmetic
-  if (a < 4194304 && a > -4194304 && b >= 0) {
-    const t = a * b;
-    return t >= 0 ? Math.floor((t + 1073741824) / 2147483648) : 0 - Math.floor((1073741823 - t) / 2147483648);
-  }
   if (a === -2147483648 && b === a) return 2147483647;
   if (b < 0) {
     a = -a;
@@ -97,29 +87,8 @@ export function mbqm(x: number, m: number, l: number, r: number): number {
 /** Activation codes of TFLite: 0 NONE, 1 RELU, 2 RELU_N1_TO_1, 3 RELU6. Returns [min, max] in int8. */
 export function actRange(act: number, scale: number, zp: number): number[] {
   const q = (f: number) => zp + roundAway(fround(f / scale));
-  let lo = -128;
-  let hi = 127;
-  if (act === 1 || act === 3) lo = Math.max(lo, q(0));
-  if (act === 3) hi = Math.min(hi, q(6));
-  if (act === 2) {
-    lo = Math.max(lo, q(-1));
-    hi = Math.min(hi, q(1));
-  }
-  return [lo, hi];
-}
-
-/** Multipliers for a list of real scales: [m[], l[], r[]] as Int32Arrays. */
-export function multipliers(reals: number[]): Int32Array[] {
-  const n = reals.length;
-  const m = new Int32Array(n);
-  const l = new Int32Array(n);
-  const r = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const qm = quantizeMultiplier(reals[i] as number);
-    const s = qm[1] as number;
-    m[i] = qm[0] as number;
-    l[i] = s > 0 ? s : 0;
-    r[i] = s > 0 ? 0 : -s;
-  }
-  return [m, l, r];
+  return [
+    act === 2 ? Math.max(-128, q(-1)) : act & 1 ? Math.max(-128, q(0)) : -128,
+    act === 2 ? Math.min(127, q(1)) : act === 3 ? Math.min(127, q(6)) : 127,
+  ];
 }

@@ -13,35 +13,37 @@ export interface Plan {
 export function greedy(size: number[], first: number[], last: number[], align: number): Plan {
   const n = size.length;
   const order: number[] = [];
-  for (let i = 0; i < n; i++) order.push(i);
+  const offsets: number[] = [];
+  for (let i = 0; i < n; i++) {
+    order.push(i);
+    offsets.push(-1);
+  }
   order.sort(
     (a, b) =>
       (size[b] as number) - (size[a] as number) || (first[a] as number) - (first[b] as number) || a - b,
   );
-  const offsets: number[] = [];
-  for (let i = 0; i < n; i++) offsets.push(-1);
   let total = 0;
-  const placed: number[] = [];
   for (let k = 0; k < n; k++) {
     const i = order[k] as number;
-    // placed buffers live at the same time as i, by offset
-    const live: number[] = [];
-    for (let j = 0; j < placed.length; j++) {
-      const p = placed[j] as number;
-      if ((first[p] as number) <= (last[i] as number) && (first[i] as number) <= (last[p] as number))
-        live.push(p);
-    }
-    live.sort((a, b) => (offsets[a] as number) - (offsets[b] as number));
+    const s = size[i] as number;
+    // the lowest aligned offset: start at 0 and move past every placed buffer that is live at the
+    // same time and overlaps, until none does (every offset skipped overlaps one of them)
     let off = 0;
-    for (let j = 0; j < live.length; j++) {
-      const p = live[j] as number;
-      if (off + (size[i] as number) <= (offsets[p] as number)) break;
+    for (let j = 0; j < k; j++) {
+      const p = order[j] as number;
       const end = (offsets[p] as number) + (size[p] as number);
-      if (end > off) off = end + ((align - (end % align)) % align);
+      if (
+        (first[p] as number) <= (last[i] as number) &&
+        (first[i] as number) <= (last[p] as number) &&
+        off < end &&
+        (offsets[p] as number) < off + s
+      ) {
+        off = end + ((align - (end % align)) % align);
+        j = -1;
+      }
     }
     offsets[i] = off;
-    placed.push(i);
-    if (off + (size[i] as number) > total) total = off + (size[i] as number);
+    if (off + s > total) total = off + s;
   }
   return { offsets: offsets, total: total };
 }

@@ -1,7 +1,7 @@
 /** Small helpers shared by the ops (load-time only unless noted). */
 
 import { fail } from "./fb.js";
-import { actRange, mbqm, multipliers } from "./fixed.js";
+import { actRange, mbqm, quantizeMultiplier } from "./fixed.js";
 import type { Geom } from "./ops/window.js";
 import type { Eval, RtOp, RtTensor, View } from "./types.js";
 
@@ -89,16 +89,19 @@ export interface Q {
 
 /** Q of the real multipliers `reals` (done once at load), fused activation `act`, output Y. */
 export function quant(reals: number[], act: number, Y: RtTensor): Q {
-  const m = multipliers(reals);
+  const n = reals.length;
+  const m = new Int32Array(n);
+  const l = new Int32Array(n);
+  const r = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const qm = quantizeMultiplier(reals[i] as number);
+    const s = qm[1] as number;
+    m[i] = qm[0] as number;
+    l[i] = s > 0 ? s : 0;
+    r[i] = s > 0 ? 0 : -s;
+  }
   const a = actRange(act, sc(Y), zp(Y));
-  return {
-    m: m[0] as Int32Array,
-    l: m[1] as Int32Array,
-    r: m[2] as Int32Array,
-    lo: a[0] as number,
-    hi: a[1] as number,
-    yz: zp(Y),
-  };
+  return { m: m, l: l, r: r, lo: a[0] as number, hi: a[1] as number, yz: zp(Y) };
 }
 
 /** Requantizes int32 acc of channel k: MultiplyByQuantizedMultiplier, + zero point, clamped (integer only). */

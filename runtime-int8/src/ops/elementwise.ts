@@ -7,9 +7,9 @@
  * is at most 2^16 in magnitude. No intermediate can overflow int32.
  */
 import { num } from "../fb.js";
-import { actRange, fround, mbqm, multipliers } from "../fixed.js";
+import { fround, mbqm } from "../fixed.js";
 import type { Eval, RtOp, RtTensor } from "../types.js";
-import { type Ctx, check, i8, offs, sc, tin, tout, zp } from "../util.js";
+import { type Ctx, check, i8, offs, quant, rq, sc, tin, tout, zp } from "../util.js";
 
 /** Per output dim: the stride of t along it (t's dims aligned to the right), 0 where t broadcasts. */
 function strides(t: RtTensor, out: number[]): number[] {
@@ -33,42 +33,33 @@ export function elementwise(c: Ctx, op: RtOp): Eval {
   const os = Y.shape;
   const sa = strides(A, os);
   const sb = strides(B, os);
-  const ar = actRange(num(op.opt, 0, 0, 1), sc(Y), zp(Y));
-  const lo = ar[0] as number;
-  const hi = ar[1] as number;
   const oa = -zp(A);
   const ob = -zp(B);
-  const yz = zp(Y);
   const a = i8(A);
   const b = i8(B);
   const y = i8(Y);
-  let q: Int32Array[];
-  if (isMul) q = multipliers([fround(fround(sc(A) * sc(B)) / sc(Y))]);
-  else {
-    const twice = 2 * Math.max(sc(A), sc(B));
-    q = multipliers([sc(A) / twice, sc(B) / twice, twice / (1048576 * sc(Y))]);
-  }
-  const m = q[0] as Int32Array;
-  const l = q[1] as Int32Array;
-  const r = q[2] as Int32Array;
+  const twice = 2 * Math.max(sc(A), sc(B));
+  const q = quant(
+    isMul
+      ? [fround(fround(sc(A) * sc(B)) / sc(Y))]
+      : [sc(A) / twice, sc(B) / twice, twice / (1048576 * sc(Y))],
+    num(op.opt, 0, 0, 1),
+    Y,
+  );
+  const m = q.m;
+  const r = q.r;
   return () => {
     for (let i = 0; i < Y.size; i++) {
-      const ai = offs(i, os, sa);
-      const bi = offs(i, os, sb);
-      const va = (a[ai] as number) + oa;
-      const vb = (b[bi] as number) + ob;
-      let v: number;
-      if (isMul) v = mbqm(va * vb, m[0] as number, l[0] as number, r[0] as number);
-      else
-        v = mbqm(
-          mbqm(va << 20, m[0] as number, 0, r[0] as number) +
-            mbqm(vb << 20, m[1] as number, 0, r[1] as number),
-          m[2] as number,
-          l[2] as number,
-          r[2] as number,
-        );
-      v += yz;
-      y[i] = v < lo ? lo : v > hi ? hi : v;
+      const va = (a[offs(i, os, sa)] as number) + oa;
+      const vb = (b[offs(i, os, sb)] as number) + ob;
+      y[i] = isMul
+        ? rq(q, 0, va * vb)
+        : rq(
+            q,
+            2,
+            mbqm(va << 20, m[0] as number, 0, r[0] as number) +
+              mbqm(vb << 20, m[1] as number, 0, r[1] as number),
+          );
     }
   };
 }

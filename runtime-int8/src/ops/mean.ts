@@ -10,9 +10,9 @@
  * integer-only and uses the integer Mean formula there, which can differ by 1.
  */
 import { num } from "../fb.js";
-import { mbqm, multipliers } from "../fixed.js";
+import { mbqm } from "../fixed.js";
 import type { Eval, RtOp } from "../types.js";
-import { type Ctx, check, i8, offs, sc, tin, tout, zp } from "../util.js";
+import { type Ctx, check, i8, offs, quant, sc, tin, tout, zp } from "../util.js";
 
 export function mean(c: Ctx, op: RtOp): Eval {
   const X = tin(c, op, 0);
@@ -39,10 +39,10 @@ export function mean(c: Ctx, op: RtOp): Eval {
   // TFLite's special case: keep_dims, 4-D, axes exactly {1, 2}
   const spatial = num(op.opt, 0, 0, 1) !== 0 && rank === 4 && red[1] && red[2] && !red[0] && !red[3];
   const raw = !spatial && zp(X) === zp(Y) && sc(X) === sc(Y);
-  const q = multipliers([sc(X) / sc(Y)]);
-  const m = (q[0] as Int32Array)[0] as number;
-  const l = (q[1] as Int32Array)[0] as number;
-  const r = (q[2] as Int32Array)[0] as number;
+  const q = quant([sc(X) / sc(Y)], 0, Y);
+  const m = q.m[0] as number;
+  const l = q.l[0] as number;
+  const r = q.r[0] as number;
   const xz = raw ? 0 : zp(X);
   const yz = zp(Y);
   const x = i8(X);
