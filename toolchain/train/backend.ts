@@ -14,6 +14,7 @@ import { fastBatchNorm, registerFastBatchNorm } from "./batchnorm.js";
 import {
   conv2DBackpropInputFast,
   GRAD_KERNELS,
+  identityShared,
   type KernelMode,
   makeKernels,
   tileFast,
@@ -48,6 +49,7 @@ export function registerGradKernels(mode: KernelMode = "fast"): void {
     mode === "fast" ? (conv2DBackpropInputFast as unknown as tf.KernelFunc) : undefined,
   );
   setKernel("Tile", mode === "fast" ? (tileFast as unknown as tf.KernelFunc) : undefined);
+  setKernel("Identity", mode === "fast" ? (identityShared as unknown as tf.KernelFunc) : undefined);
   registerFastBatchNorm();
   fastBatchNorm.enabled = mode === "fast";
   registered = mode;

@@ -269,6 +269,19 @@ export function conv2DBackpropInputFast(args: KernelArgs): tf.TensorInfo {
   return out;
 }
 
+/**
+ * Identity by reference (refcount +1), as the cpu backend does; the stock wasm Identity
+ * allocates and copies, and training calls it ~200 times a step (clones, saved tensors).
+ * Safe because no wasm kernel writes into its inputs.
+ */
+export function identityShared(args: KernelArgs): tf.TensorInfo {
+  const x = args.inputs.x;
+  if (!x) throw new Error("edgeq Identity: missing input x");
+  if (x.dtype === "string") throw new Error("edgeq Identity: string tensors are not supported");
+  args.backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
 /** Tile by block copies on the wasm heap (the stock wasm Tile is element by element). */
 export function tileFast(args: KernelArgs): tf.TensorInfo {
   const x = args.inputs.x;
