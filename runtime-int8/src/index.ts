@@ -11,7 +11,7 @@ import { elementwise } from "./ops/elementwise.js";
 import { mean } from "./ops/mean.js";
 import { concat, dequantize, pad, quantize, relu, reshape } from "./ops/misc.js";
 import { softmax } from "./ops/softmax.js";
-import { fc, windowed } from "./ops/window.js";
+import { windowed } from "./ops/window.js";
 import { greedy } from "./plan.js";
 import type { Eval, RtOp, RtTensor, View } from "./types.js";
 import type { Ctx, Fast } from "./util.js";
@@ -40,7 +40,7 @@ const PREP: ((c: Ctx, op: RtOp) => Eval)[] = [
   windowed(0),
   windowed(1),
   dequantize,
-  fc,
+  windowed(4),
   windowed(3),
   elementwise,
   relu,

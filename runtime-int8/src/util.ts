@@ -24,8 +24,8 @@ export interface Fast {
   conv(g: Geom): Eval | undefined;
   /** DEPTHWISE_CONV_2D (must be in-place safe: read all of g.x before writing g.y). */
   dw(g: Geom): Eval | undefined;
-  /** y[P,OC] = requant(x[P,K] . w^T + b + woff * rowsum(x)) (FULLY_CONNECTED, 1x1 CONV_2D). */
-  mm(g: Geom, P: number, K: number, b: Int32Array, woff: number): Eval | undefined;
+  /** FULLY_CONNECTED and 1x1 stride-1 CONV_2D: y[P,OC] = requant(sum over K of (x + off)(w + wz) + b), P = N*H*IW, K = C. */
+  mm(g: Geom): Eval | undefined;
 }
 
 export function tin(c: Ctx, op: RtOp, i: number): RtTensor {

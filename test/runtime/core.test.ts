@@ -8,7 +8,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildRuntime, type RuntimeBundle } from "../../runtime-int8/build.js";
 import { writeTflite } from "../../toolchain/tflite/write.js";
-import { KINDS, randomCase } from "./gen.js";
+import { fcWithWeightsOffset, KINDS, randomCase } from "./gen.js";
 import { mobilenetInput, mobilenetV1 } from "./mobilenet.js";
 import { checkCase, type Load, newTally } from "./parity.js";
 
@@ -79,6 +79,18 @@ describe(`core bundle alone vs native TFLite 2.9 (${SEEDS.length} random models 
       `core bundle parity: ${tally.cases} models, ${tally.values} values, ${tally.ties} ties\n`,
     );
   });
+});
+
+describe("FULLY_CONNECTED with a weights zero point vs native TFLite 2.9: core bundle, sources + add-on", () => {
+  for (const seed of [11, 12, 13, 14, 15, 16]) {
+    const c = fcWithWeightsOffset(seed);
+    it(c.name, () => {
+      const t = newTally();
+      checkCase(c, t, (bytes) => core.load(bytes));
+      checkCase(c, t);
+      expect(t.cases).toBe(2);
+    });
+  }
 });
 
 describe("core + add-on", () => {

@@ -10,7 +10,7 @@ import { buildRuntime } from "../../runtime-int8/build.js";
 import { load } from "../../runtime-int8/src/fast.js";
 import { writeTflite } from "../../toolchain/tflite/write.js";
 import { runQuickJS } from "./engines.js";
-import { KINDS, randomCase } from "./gen.js";
+import { fcWithWeightsOffset, KINDS, randomCase } from "./gen.js";
 import { mobilenetInput, mobilenetV1 } from "./mobilenet.js";
 
 const STAND_IN = {
@@ -66,6 +66,16 @@ describe("Espruino paths (E.convolve stand-in; E without natives) give the host 
         expect(run(bytes, c.inputs, "bare")).toEqual(host);
       });
     }
+  }
+
+  for (const seed of [21, 22, 23]) {
+    const c = fcWithWeightsOffset(seed);
+    it(c.name, () => {
+      const bytes = writeTflite(c.graph);
+      const host = run(bytes, c.inputs, false);
+      expect(run(bytes, c.inputs, true)).toEqual(host);
+      expect(run(bytes, c.inputs, "bare")).toEqual(host);
+    });
   }
 
   it("mobilenet-v1 0.25 96x96x1", () => {

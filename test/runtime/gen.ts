@@ -455,3 +455,13 @@ export function randomCase(seed: number, kind: Kind): Case {
   });
   return { name: `${kind} #${seed}: ${G.parts.join(" -> ")}`, graph: g, inputs };
 }
+
+/** A random FULLY_CONNECTED case with a nonzero weights zero point (TFLite's converter writes 0; the kernels take any). */
+export function fcWithWeightsOffset(seed: number): Case {
+  const c = randomCase(seed, "fc");
+  const op = c.graph.ops[0];
+  const W = op ? c.graph.tensors[op.inputs[1] as number] : undefined;
+  if (!W?.quant) throw new Error("fc case without weights");
+  W.quant.zeroPoint = [((seed * 37) % 41) - 20 || 3];
+  return { ...c, name: `${c.name} weights zp ${W.quant.zeroPoint[0]}` };
+}

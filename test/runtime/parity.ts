@@ -83,7 +83,9 @@ function accumulator(g: Graph, op: Op, x: Int8Array, e: number): { acc: number; 
     const b = Math.floor(e / oc);
     const ch = e % oc;
     let acc = bias ? (bias[ch] as number) : 0;
-    for (let i = 0; i < k; i++) acc += ((x[b * k + i] as number) - xz) * (w[ch * k + i] as number);
+    // the weights' zero point (0 from TFLite's converter; any value in the reference kernel)
+    const wz = (W.quant?.zeroPoint[0] as number | undefined) ?? 0;
+    for (let i = 0; i < k; i++) acc += ((x[b * k + i] as number) - xz) * ((w[ch * k + i] as number) - wz);
     return { acc, ch };
   }
   if (op.type !== "CONV_2D") throw new Error("accumulator: not a conv");

@@ -55,22 +55,32 @@ export function dw(g: Geom): Eval | undefined {
 }
 
 /**
- * FULLY_CONNECTED / 1x1 CONV_2D: two int8 dot products per double multiply-add; each lane sum has
- * |sum| <= K * 2^14 < 2^25 for K < 2048, so both lanes stay exact. b holds the bias with
- * off * sum(w + woff) folded in; woff * sum(x) is added per row.
+ * FULLY_CONNECTED / 1x1 CONV_2D: y[P,OC] = requant(x[P,K] . w[OC,K]^T + bias) with the offsets folded
+ * once: sum((x + off)(w + wz)) = sum(x w) + wz sum(x) + off sum(w + wz). Two int8 dot products per
+ * double multiply-add; each lane sum has |sum| <= K * 2^14 < 2^25 for K < 2048, so both lanes stay exact.
  */
-export function mm(g: Geom, P: number, K: number, b: Int32Array, woff: number): Eval | undefined {
+export function mm(g: Geom): Eval | undefined {
   const OC = g.OC;
+  const P = g.N * g.H * g.IW;
+  const K = g.C;
   const Q = (P + 1) >> 1;
-  if (K >= 2048 || !room(Q * K, P * OC, Q * OC)) return undefined;
   const x = g.x;
+  const w = g.w;
+  const wz = g.wz;
+  if (K >= 2048 || !room(Q * K, P * OC, Q * OC)) return undefined;
+  const b = new Int32Array(OC);
+  for (let k = 0; k < OC; k++) {
+    let s = 0;
+    for (let i = 0; i < K; i++) s += (w[k * K + i] as number) + wz;
+    b[k] = (g.b[k] as number) + g.off * s;
+  }
   return () => {
-    mmHost(x, F, PR, A, g.w, P, Q, K, OC);
-    if (woff)
+    mmHost(x, F, PR, A, w, P, Q, K, OC);
+    if (wz)
       for (let p = 0; p < P; p++) {
         let s = 0;
         for (let i = 0; i < K; i++) s += x[p * K + i] as number;
-        for (let k = p * OC; k < p * OC + OC; k++) A[k] = (A[k] as number) + woff * s;
+        for (let k = p * OC; k < p * OC + OC; k++) A[k] = (A[k] as number) + wz * s;
       }
     requantAll(g, A, P, b);
   };

@@ -2,7 +2,7 @@
  * The windowed ops, one kernel: CONV_2D (reference_integer_ops::ConvPerChannel),
  * DEPTHWISE_CONV_2D (DepthwiseConvPerChannel; any depth multiplier M, stride, dilation,
  * SAME/VALID), AVERAGE_POOL_2D and MAX_POOL_2D (reference_integer_ops::AveragePool / MaxPool).
- * And the matrix multiply of FULLY_CONNECTED and 1x1 stride-1 CONV_2D.
+ * And FULLY_CONNECTED, run as a 1x1 conv (w [OC, K], per-tensor or per-channel, with a weights offset).
  * Shapes: x [N,H,W,C] int8 -> y [N,OH,OW,OC] int8; conv w [OC,KH,KW,C] (per-channel scales on
  * axis 0), depthwise w [1,KH,KW,C*M] (axis 3), bias [OC] int32; pools keep x's quantization.
  *
@@ -49,30 +49,71 @@ export interface Geom extends Q {
   pw: number;
   b: Int32Array;
   off: number;
+  /** Weights offset (-zero point; FULLY_CONNECTED only, else 0). */
+  wz: number;
   x: Int8Array;
   w: Int8Array;
   y: Int8Array;
 }
 
-/** A Geom with every field in one order (one hidden class for all conv-like ops: monomorphic loops). */
-function mk(c: Ctx, op: RtOp, OC: number, q: Q, pool: boolean): Geom {
+/**
+ * kind: 0 CONV_2D, 1 DEPTHWISE_CONV_2D (its options carry depth_multiplier at field 3, shifting
+ * the rest by one), 2 AVERAGE_POOL_2D, 3 MAX_POOL_2D (filter size at fields 3, 4; activation 5),
+ * 4 FULLY_CONNECTED (only OC, the quantization and the data count). One object literal, so every
+ * conv-like op has the same hidden class (monomorphic loops in the add-on).
+ */
+export function geom(c: Ctx, op: RtOp, kind: number): Geom {
+  const k = kind === 1 ? 1 : 0;
+  const pool = kind === 2 || kind === 3;
+  const fc = kind > 3;
+  // FULLY_CONNECTED runs as a 1x1 conv over [B, 1, 1, K] (its options hold no window: all defaults)
+  const o = fc ? 0 : op.opt;
   const X = tin(c, op, 0);
+  const W = tin(c, op, pool ? 0 : 1);
+  const Y = tout(c, op, 0);
+  const K = dim(W, 1);
+  const B = (X.size / K) >> 0;
+  const OC = fc ? dim(W, 0) : dim(Y, 3);
+  const xs = fc ? [B, 1, 1, K] : X.shape;
+  const ys = fc ? [B, 1, 1, OC] : Y.shape;
+  const C = xs[3] as number;
+  check(
+    fc
+      ? B * K === X.size && Y.size === B * OC
+      : pool
+        ? OC === C
+        : kind
+          ? OC % C === 0 && dim(W, 3) === OC
+          : dim(W, 0) === OC && dim(W, 3) === C,
+  );
+  const H = xs[1] as number;
+  const IW = xs[2] as number;
+  const KH = pool ? num(o, 4, 1, 4) : fc ? 1 : K;
+  const KW = pool ? num(o, 3, 1, 4) : fc ? 1 : dim(W, 2);
+  const OH = ys[1] as number;
+  const OW = ys[2] as number;
+  const sw = num(o, 1, 1, 4);
+  const sh = num(o, 2, 1, 4);
+  const dw = pool ? 1 : num(o, 4 + k, 1, 4);
+  const dh = pool ? 1 : num(o, 5 + k, 1, 4);
+  const same = num(o, 0, 0, 1) === 0;
+  const q = quant(pool ? [] : convReals(X, W, Y, OC), num(op.opt, fc ? 0 : pool ? 5 : 3 + k, 0, 1), Y);
   return {
-    N: 1,
-    H: 1,
-    IW: 1,
-    C: 1,
-    KH: 1,
-    KW: 1,
+    N: xs[0] as number,
+    H: H,
+    IW: IW,
+    C: C,
+    KH: KH,
+    KW: KW,
     OC: OC,
-    OH: 1,
-    OW: 1,
-    sh: 1,
-    sw: 1,
-    dh: 1,
-    dw: 1,
-    ph: 0,
-    pw: 0,
+    OH: OH,
+    OW: OW,
+    sh: sh,
+    sw: sw,
+    dh: dh,
+    dw: dw,
+    ph: padAxis(same, sh, dh, H, KH, OH),
+    pw: padAxis(same, sw, dw, IW, KW, OW),
     m: q.m,
     l: q.l,
     r: q.r,
@@ -81,67 +122,45 @@ function mk(c: Ctx, op: RtOp, OC: number, q: Q, pool: boolean): Geom {
     yz: q.yz,
     b: pool ? new Int32Array(OC) : bias(c, op, 2, OC),
     off: pool ? 0 : -zp(X),
+    wz: fc ? -zp(W) : 0,
     x: i8(X),
-    w: i8(tin(c, op, pool ? 0 : 1)),
-    y: i8(tout(c, op, 0)),
+    w: i8(W),
+    y: i8(Y),
   };
 }
 
 /**
- * kind: 0 CONV_2D, 1 DEPTHWISE_CONV_2D (its options carry depth_multiplier at field 3, shifting
- * the rest by one), 2 AVERAGE_POOL_2D, 3 MAX_POOL_2D (filter size at fields 3, 4; activation 5).
+ * The windowed ops and FULLY_CONNECTED (kind as geom). The add-on may take CONV_2D, DEPTHWISE_CONV_2D,
+ * and as a matrix multiply FULLY_CONNECTED and 1x1 stride-1 CONV_2D.
  */
-export function geom(c: Ctx, op: RtOp, kind: number): Geom {
-  const o = op.opt;
-  const k = kind === 1 ? 1 : 0;
-  const pool = kind > 1;
-  const X = tin(c, op, 0);
-  const W = tin(c, op, pool ? 0 : 1);
-  const Y = tout(c, op, 0);
-  const OC = dim(Y, 3);
-  const C = dim(X, 3);
-  check(pool ? OC === C : kind ? OC % C === 0 && dim(W, 3) === OC : dim(W, 0) === OC && dim(W, 3) === C);
-  const g = mk(c, op, OC, quant(pool ? [] : convReals(X, W, Y, OC), num(o, pool ? 5 : 3 + k, 0, 1), Y), pool);
-  g.N = dim(X, 0);
-  g.H = dim(X, 1);
-  g.IW = dim(X, 2);
-  g.C = C;
-  g.KH = pool ? num(o, 4, 1, 4) : dim(W, 1);
-  g.KW = pool ? num(o, 3, 1, 4) : dim(W, 2);
-  g.OH = dim(Y, 1);
-  g.OW = dim(Y, 2);
-  g.sw = num(o, 1, 1, 4);
-  g.sh = num(o, 2, 1, 4);
-  if (!pool) {
-    g.dw = num(o, 4 + k, 1, 4);
-    g.dh = num(o, 5 + k, 1, 4);
-  }
-  const same = num(o, 0, 0, 1) === 0;
-  g.ph = padAxis(same, g.sh, g.dh, g.H, g.KH, g.OH);
-  g.pw = padAxis(same, g.sw, g.dw, g.IW, g.KW, g.OW);
-  return g;
-}
-
-/** The windowed ops (kind as geom); 1x1 stride-1 CONV_2D runs as a matrix multiply; the add-on may take conv and depthwise. */
 export function windowed(kind: number) {
   return (c: Ctx, op: RtOp): Eval => {
     const g = geom(c, op, kind);
-    if (!kind && g.KH === 1 && g.KW === 1 && g.sh === 1 && g.sw === 1)
-      return matmul(c, g, g.N * g.H * g.IW, g.C, 0);
-    const h = c.h && kind < 2 && (kind ? c.h.dw(g) : c.h.conv(g));
-    if (h) return h;
+    const h = c.h;
+    const e =
+      h &&
+      (kind === 1
+        ? h.dw(g)
+        : kind === 4 || (!kind && g.KH === 1 && g.KW === 1 && g.sh === 1 && g.sw === 1)
+          ? h.mm(g)
+          : kind
+            ? undefined
+            : h.conv(g));
+    if (e) return e;
     const tmp = op.tmp;
     return () => win(g, kind, tmp, c.dot, c.sum);
   };
 }
 
 /**
- * One output channel k at a time (depthwise and pools read input channel k / M, conv all of them).
+ * One output channel k at a time (depthwise and pools read input channel k / M, conv and
+ * FULLY_CONNECTED all of them).
  * In place (tmp given: a depthwise y sharing x's bytes, M = 1), the channel's OH*OW outputs go to
  * the plane `tmp` first and are copied to y after: output channel k overwrites only channel k of x,
  * whose last read is before the copy (NHWC: element (p, k) of x and y is byte p*C + k of both).
  * With E.convolve (dot), a conv's valid taps of one filter row are one contiguous run when the
- * dilation is 1, else one run of C per tap.
+ * dilation is 1, else one run of C per tap: sum((x + off)(w + wz)) over a run of n =
+ * dot(w, x) + off sum(w) + wz (sum(x) + n off).
  */
 function win(
   g: Geom,
@@ -158,10 +177,11 @@ function win(
   const P = g.OH * OW;
   const M = (OC / C) >> 0;
   const off = g.off;
+  const wz = g.wz;
   const x = g.x;
   const w = g.w;
   const y = g.y;
-  const conv = !kind;
+  const conv = !kind || kind > 3;
   for (let n = 0; n < g.N; n++)
     for (let k = 0; k < OC; k++) {
       const ic = conv ? 0 : (k / M) >> 0;
@@ -190,9 +210,13 @@ function win(
                       len += C;
                     }
                   }
+                  const s = sum as (a: Int8Array) => number;
                   const wv = w.subarray(wi, wi + len);
-                  a += dot(wv, x.subarray(xi, xi + len)) + off * (sum as (a: Int8Array) => number)(wv);
-                } else for (let i = 0; i < C; i++) a += ((x[xi + i] as number) + off) * (w[wi + i] as number);
+                  const xv = x.subarray(xi, xi + len);
+                  a += dot(wv, xv) + off * s(wv) + (wz ? wz * (s(xv) + len * off) : 0);
+                } else
+                  for (let i = 0; i < C; i++)
+                    a += ((x[xi + i] as number) + off) * ((w[wi + i] as number) + wz);
               } else {
                 const v = x[xi] as number;
                 if (kind === 1) a += (v + off) * (w[(ky * KW + kx) * OC + k] as number);
@@ -201,69 +225,14 @@ function win(
               }
             }
           }
-          if (kind < 2) a = rq(g, k, a);
-          else {
-            if (kind === 2) {
-              a = a > 0 ? a + (cnt >> 1) : a - (cnt >> 1);
-              a = (a - (a % cnt)) / cnt;
-            }
-            a = a < g.lo ? g.lo : a > g.hi ? g.hi : a;
+          if (kind === 2) {
+            a = a > 0 ? a + (cnt >> 1) : a - (cnt >> 1);
+            a = (a - (a % cnt)) / cnt;
           }
+          a = kind === 2 || kind === 3 ? (a < g.lo ? g.lo : a > g.hi ? g.hi : a) : rq(g, k, a);
           if (tmp) tmp[oy * OW + ox] = a;
           else y[(n * P + oy * OW + ox) * OC + k] = a;
         }
       if (tmp) for (let i = 0; i < P; i++) y[(n * P + i) * OC + k] = tmp[i] as number;
     }
-}
-
-/**
- * y[P,OC] = requant(x[P,K] . w[OC,K]^T + bias): FULLY_CONNECTED and pointwise CONV_2D.
- * The offsets are folded once: sum((x + off)(w + woff)) = sum(x w) + woff sum(x) + off sum(w + woff).
- * Accumulator: K terms of |x w| <= 2^14 plus the folded constants; below 2^31 for K < 2^16 with
- * |bias| < 2^30; past that, `acc | 0` reproduces C's int32 wrap (the JS sum is exact below 2^53).
- */
-export function matmul(c: Ctx, g: Geom, P: number, K: number, woff: number): Eval {
-  const OC = g.OC;
-  const x = g.x;
-  const w = g.w;
-  const dot = c.dot;
-  const b2 = new Int32Array(OC);
-  for (let k = 0; k < OC; k++) {
-    let s = 0;
-    for (let i = 0; i < K; i++) s += (w[k * K + i] as number) + woff;
-    b2[k] = (g.b[k] as number) + g.off * s;
-  }
-  const h = c.h && c.h.mm(g, P, K, b2, woff);
-  if (h) return h;
-  return () => {
-    for (let p = 0; p < P; p++) {
-      let s = 0;
-      for (let i = 0; i < K; i++) s += x[p * K + i] as number;
-      const xs = x.subarray(p * K, p * K + K);
-      for (let k = 0; k < OC; k++) {
-        let a = 0;
-        if (dot) a = dot(w.subarray(k * K, k * K + K), xs);
-        else for (let i = 0; i < K; i++) a += (xs[i] as number) * (w[k * K + i] as number);
-        g.y[p * OC + k] = rq(g, k, a + (b2[k] as number) + woff * s);
-      }
-    }
-  };
-}
-
-/** FULLY_CONNECTED: x [..., K] int8 read as [B, K], w [OC, K] int8 (per-tensor or per-channel), bias [OC] -> y [B, OC]. */
-export function fc(c: Ctx, op: RtOp): Eval {
-  const X = tin(c, op, 0);
-  const W = tin(c, op, 1);
-  const Y = tout(c, op, 0);
-  const OC = dim(W, 0);
-  const K = dim(W, 1);
-  const B = (X.size / K) >> 0;
-  check(B * K === X.size && Y.size === B * OC);
-  return matmul(
-    c,
-    mk(c, op, OC, quant(convReals(X, W, Y, OC), num(op.opt, 0, 0, 1), Y), false),
-    B,
-    K,
-    -zp(W),
-  );
 }
