@@ -8,7 +8,7 @@ import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fitModel, loadModel as loadTfliteFile, readRuntime } from "../boards/check.js";
 import { formatFit } from "../boards/report.js";
-import { load as loadRuntime } from "../runtime-int8/src/index.js";
+import { load as loadRuntime } from "../runtime-int8/src/fast.js";
 import { importModel } from "./import/index.js";
 import { jsonEntry, META_LABELS, withMetadata } from "./ir/metadata.js";
 import type { Graph } from "./ir/types.js";
@@ -143,7 +143,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     o.log(
       `    identical outputs on ${native.identical}/${native.samples} images` +
         (native.differingValues
-          ? ` (${native.differingValues} values differ, max |diff| ${native.maxAbsDiff}: native TFLite 2.9's gemm rounds negative ties upward)`
+          ? ` (${native.differingValues} values differ, max |diff| ${native.maxAbsDiff}: native TFLite 2.9 rounds gemm ties upward and uses a float table for SOFTMAX, where edgeq follows the reference kernels)`
           : ""),
     );
   } else {

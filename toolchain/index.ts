@@ -10,8 +10,8 @@ import type { ReportData } from "./report/types.js";
 
 export type { Board } from "../boards/index.js";
 export { loadBoards } from "../boards/index.js";
+export { load as loadRuntime } from "../runtime-int8/src/fast.js";
 export type { Model as RuntimeModel } from "../runtime-int8/src/index.js";
-export { load as loadRuntime } from "../runtime-int8/src/index.js";
 export { type DemoOptions, type DemoSummary, runDemo } from "./demo.js";
 export { EdgeqError } from "./errors.js";
 export { type FloatRun, runFloat } from "./exec/float.js";

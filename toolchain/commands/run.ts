@@ -6,7 +6,7 @@
  */
 import { readFileSync, statSync } from "node:fs";
 import { defineCommand } from "citty";
-import { load } from "../../runtime-int8/src/index.js";
+import { load } from "../../runtime-int8/src/fast.js";
 import { EdgeqError } from "../errors.js";
 
 const DTYPE: Record<number, string> = { 0: "float32", 2: "int32", 3: "uint8", 9: "int8" };

@@ -23,7 +23,7 @@ type LoadFn = (bytes: Uint8Array | ArrayBuffer) => RuntimeModel;
 /** Imports the runtime's load(); undefined when the runtime module is not there. */
 export async function importRuntime(): Promise<LoadFn | undefined> {
   // Resolved at run time: the runtime is built separately and imports nothing from here.
-  const path = "../../runtime-int8/src/index.js";
+  const path = "../../runtime-int8/src/fast.js";
   try {
     const mod = (await import(path)) as { load?: LoadFn };
     return typeof mod.load === "function" ? mod.load : undefined;
