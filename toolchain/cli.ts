@@ -71,5 +71,11 @@ export async function cli(argv: string[]): Promise<number> {
   }
 }
 
+// `edgeq inspect m.tflite | head`: a closed pipe ends the output quietly, not with a stack trace.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") process.exit(0);
+  throw e;
+});
+
 const code = await cli(process.argv.slice(2));
 process.exitCode = code;
