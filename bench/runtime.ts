@@ -1,6 +1,6 @@
 /**
  * runtime-int8 benchmark: ms per inference of edgeq's int8 runtime (the built, minified ES5
- * bundle, run in Node) vs native TFLite 2.9 (tfjs-tflite-node, 1 thread) vs TFLite-WASM
+ * bundle with its host add-on edgeq-rt-fast.min.js, run in Node; and the core bundle alone) vs native TFLite 2.9 (tfjs-tflite-node, 1 thread) vs TFLite-WASM
  * (@tensorflow/tfjs-tflite SIMD + XNNPACK, 1 thread) on MobileNet-v1 0.25 96x96x1 (random
  * weights, written with the writer) and micro_speech; arena bytes vs a naive plan (sum of all
  * activations) and a TFLite-Micro-style greedy plan (16-byte aligned, no in-place); bundle
@@ -69,7 +69,12 @@ export default async function bench(): Promise<BenchResult> {
   const bundle = await buildRuntime();
   // biome-ignore lint/security/noGlobalEval: the shipped bundle is benchmarked as the script it is
   const globalEval = eval;
-  const rt = globalEval(`(function(){${bundle.min}\nreturn edgeqrt;})()`) as Rt;
+  // the core alone (what Espruino runs), and the core with the host add-on (edgeq-rt-fast.min.js
+  // evaluated after it installs its kernels)
+  const rt = globalEval(
+    `(function(){var module;${bundle.min}\n${bundle.fast.min}\nreturn edgeqrt;})()`,
+  ) as Rt;
+  const core = globalEval(`(function(){var module;${bundle.min}\nreturn edgeqrt;})()`) as Rt;
   const ref = (f: string) => new Uint8Array(readFileSync(resolve(refDir, f)));
   const models = [
     {
@@ -93,6 +98,12 @@ export default async function bench(): Promise<BenchResult> {
       m.invoke();
     });
     const out = Array.from(m.output(0));
+    const mc = core.load(bytes);
+    const coreT = timeBoth(() => {
+      mc.input(0).set(input);
+      mc.invoke();
+    }, 2);
+    const coreSame = JSON.stringify(Array.from(mc.output(0))) === JSON.stringify(out);
     const nat = loadNative(bytes);
     const nativeT = timeBoth(() => nat.run([input]));
     const same = JSON.stringify(Array.from(nat.run([input])[0]!)) === JSON.stringify(out);
@@ -114,7 +125,7 @@ export default async function bench(): Promise<BenchResult> {
         return s;
       },
     };
-    const me = rt.load(bytes);
+    const me = core.load(bytes);
     delete g.E;
     const econvT = timeBoth(() => {
       me.input(0).set(input);
@@ -123,10 +134,12 @@ export default async function bench(): Promise<BenchResult> {
     const esame = JSON.stringify(Array.from(me.output(0))) === JSON.stringify(out);
     const [ours, native, wasm, econv] = [oursT.mean, nativeT.mean, wasmT.mean, econvT.mean];
     lines.push(
-      `${name}: edgeq-rt ${ours.toFixed(3)} ms, native TFLite ${native.toFixed(3)} ms (edgeq/native ${(ours / native).toFixed(2)}x), ` +
+      `${name}: edgeq-rt (core + add-on) ${ours.toFixed(3)} ms, native TFLite ${native.toFixed(3)} ms (edgeq/native ${(ours / native).toFixed(2)}x), ` +
         `TFLite-WASM ${wasm.toFixed(3)} ms (edgeq/wasm ${(ours / wasm).toFixed(2)}x); output equals native: ${same}`,
       `${name}: best single run: edgeq-rt ${oursT.best.toFixed(3)} ms, native ${nativeT.best.toFixed(3)} ms (${(oursT.best / nativeT.best).toFixed(2)}x), ` +
         `TFLite-WASM ${wasmT.best.toFixed(3)} ms (${(oursT.best / wasmT.best).toFixed(2)}x)`,
+      `${name}: core alone (plain loops, no add-on) ${coreT.mean.toFixed(3)} ms (core/native ${(coreT.mean / native).toFixed(2)}x, ` +
+        `core/(core + add-on) ${(coreT.mean / ours).toFixed(2)}x); same output: ${coreSame}`,
       `${name}: arena ${m.arenaBytes} B vs naive ${p.naive} B (${((100 * m.arenaBytes) / p.naive).toFixed(0)}%) vs TFLM-style greedy ${p.tflm} B`,
       `${name}: Espruino path with a JS stand-in for E.convolve/E.sum ${econv.toFixed(3)} ms vs host kernels ${ours.toFixed(3)} ms ` +
         `(a stand-in measures the code path, not Espruino's native speed-up); same output: ${esame}`,
@@ -144,13 +157,24 @@ export default async function bench(): Promise<BenchResult> {
       arena: m.arenaBytes,
       naive: p.naive,
       tflmGreedy: p.tflm,
+      coreMs: coreT.mean,
+      coreBestMs: coreT.best,
+      coreRatioNative: coreT.mean / native,
+      coreSame: coreSame,
       econvStandInMs: econv,
       econvSame: esame,
     };
   }
   lines.push(
-    `bundle: edgeq-rt.js ${bundle.code.length} B, edgeq-rt.min.js ${bundle.min.length} B, gzip ${bundle.gzipBytes} B`,
+    `bundle: edgeq-rt.js ${bundle.code.length} B, edgeq-rt.min.js ${bundle.min.length} B, gzip ${bundle.gzipBytes} B; ` +
+      `add-on edgeq-rt-fast.min.js ${bundle.fast.min.length} B, gzip ${bundle.fast.gzipBytes} B`,
   );
-  data.bundle = { raw: bundle.code.length, min: bundle.min.length, gzip: bundle.gzipBytes };
+  data.bundle = {
+    raw: bundle.code.length,
+    min: bundle.min.length,
+    gzip: bundle.gzipBytes,
+    fastMin: bundle.fast.min.length,
+    fastGzip: bundle.fast.gzipBytes,
+  };
   return { name: "runtime", lines, data };
 }

@@ -86,15 +86,26 @@ function bytesOf(b: ArrayBuffer | Uint8Array | string): Uint8Array {
   return fail("load() needs bytes");
 }
 
-/** A view of n elements of `type` at byte `off` of `buf`; int32/float32 copied only if misaligned, int64 as its low words. */
+/** A view of n elements of `type` at byte `off` of `buf` (little-endian, as TFLite files); a misaligned int32/float32 constant is copied, int64 gives its low words. */
 function view(type: number, buf: ArrayBuffer, off: number, n: number): View {
-  if (ESIZE[type] === 1) return type === 9 ? new Int8Array(buf, off, n) : new Uint8Array(buf, off, n);
-  if (type !== 4 && off % 4 === 0) return type ? new Int32Array(buf, off, n) : new Float32Array(buf, off, n);
-  const dv = new DataView(buf, off);
-  const out = type ? new Int32Array(n) : new Float32Array(n);
-  for (let i = 0; i < n; i++)
-    out[i] = type ? dv.getInt32(i * (type === 4 ? 8 : 4), true) : dv.getFloat32(i * 4, true);
-  return out;
+  const es = ESIZE[type] as number;
+  if (es > 1 && off % 4) {
+    buf = new Uint8Array(new Uint8Array(buf, off, n * es)).buffer as ArrayBuffer;
+    off = 0;
+  }
+  if (type === 4) {
+    const w = new Int32Array(buf, off, 2 * n);
+    const lo = new Int32Array(n);
+    for (let i = 0; i < n; i++) lo[i] = w[2 * i] as number;
+    return lo;
+  }
+  return type === 9
+    ? new Int8Array(buf, off, n)
+    : es === 1
+      ? new Uint8Array(buf, off, n)
+      : type
+        ? new Int32Array(buf, off, n)
+        : new Float32Array(buf, off, n);
 }
 
 let fast: Fast | undefined;

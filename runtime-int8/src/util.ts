@@ -55,9 +55,9 @@ export function offs(i: number, shape: number[], st: number[]): number {
   return o;
 }
 
-/** Dimension i counted from the end when negative. */
+/** Dimension i. */
 export function dim(t: RtTensor, i: number): number {
-  return t.shape[i < 0 ? t.shape.length + i : i] as number;
+  return t.shape[i] as number;
 }
 
 /**
@@ -118,13 +118,10 @@ export function convReals(x: RtTensor, w: RtTensor, y: RtTensor, n: number): num
   return reals;
 }
 
-/** Bias as an Int32Array of n (zeros when absent). */
+/** Bias as an Int32Array of n (its view into the model; zeros when absent). */
 export function bias(c: Ctx, op: RtOp, i: number, n: number): Int32Array {
-  const out = new Int32Array(n);
   const b = (op.inputs[i] as number) >= 0 ? tin(c, op, i) : undefined;
-  if (b && b.d) {
-    check(b.size === n);
-    for (let k = 0; k < n; k++) out[k] = b.d[k] as number;
-  }
-  return out;
+  if (!b || !b.d) return new Int32Array(n);
+  check(b.size === n);
+  return b.d as Int32Array;
 }

@@ -1,9 +1,9 @@
 /**
- * The built, minified bundle (runtime-int8/build.ts, in memory): strict ES5 (acorn ecmaVersion 5),
- * names no Math.imul / Math.round / Math.clz32 / Math.fround, fits the size budget, and gives the
- * same output bytes on Node, Duktape and QuickJS as the TypeScript sources on Node (which the
- * parity tests check against native TFLite) for the reference models and one random model of
- * every kind.
+ * The built, minified bundle (runtime-int8/build.ts, in memory) and its host add-on: strict ES5
+ * (acorn ecmaVersion 5), name no Math.imul / Math.round / Math.clz32 / Math.fround, fit the size
+ * budget, and give the same output bytes on Node, Duktape and QuickJS (the core alone, and the
+ * core + add-on) as the TypeScript sources on Node (which the parity tests check against native
+ * TFLite) for the reference models and one random model of every kind.
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -64,7 +64,7 @@ beforeAll(async () => {
 
 describe("runtime bundle", () => {
   it("parses as ECMAScript 5 and names no Math.imul / Math.round / Math.clz32 / Math.fround", () => {
-    for (const code of [bundle.code, bundle.min]) {
+    for (const code of [bundle.code, bundle.min, bundle.fast.code, bundle.fast.min]) {
       const ast = parse(code, { ecmaVersion: 5 });
       const banned: string[] = [];
       const walk = (n: unknown): void => {
@@ -89,21 +89,28 @@ describe("runtime bundle", () => {
     expect(() => parse("let x = () => 1;", { ecmaVersion: 5 })).toThrow();
   });
 
-  // The issue's target is 10 KB minified; with all ops, the Espruino E.convolve path and the
-  // packed-double host kernels and in-place depthwise the bundle is about 20.1 KB (8.9 KB gzip). This guards against
-  // growth; it does not claim the target.
-  it("minified bundle size <= 20.5 KB and gzip <= 9.5 KB (regression guard; the 10 KB target is not met)", () => {
-    process.stdout.write(`edgeq-rt.min.js: ${bundle.min.length} B, gzip ${bundle.gzipBytes} B\n`);
-    expect(bundle.min.length).toBeLessThanOrEqual(20.5 * 1024);
-    expect(bundle.gzipBytes).toBeLessThanOrEqual(9.5 * 1024);
+  // The issue's target is 10 KB minified with all ops (aim 8 KB). The core carries every op (plain
+  // loops, the Espruino E.convolve path, in-place depthwise); the host kernels ship as the optional
+  // add-on. Core now about 12.6 KB (5.9 KB gzip): this guards against growth; it does not claim the target.
+  it("core edgeq-rt.min.js <= 12.75 KB and gzip <= 6 KB (regression guard; the 10 KB target is not met); add-on <= 5 KB", () => {
+    process.stdout.write(
+      `edgeq-rt.min.js: ${bundle.min.length} B, gzip ${bundle.gzipBytes} B; edgeq-rt-fast.min.js ${bundle.fast.min.length} B, gzip ${bundle.fast.gzipBytes} B\n`,
+    );
+    expect(bundle.min.length).toBeLessThanOrEqual(12.75 * 1024);
+    expect(bundle.gzipBytes).toBeLessThanOrEqual(6 * 1024);
+    expect(bundle.fast.min.length).toBeLessThanOrEqual(5 * 1024);
   });
 
   for (const { name, job } of jobs) {
     it(`same output bytes on Node, Duktape and QuickJS (16 MB limit): ${name}`, async () => {
       const want = expected(job);
-      expect(runNode(bundle.min, job)).toEqual(want);
-      expect(runDuktape(bundle.min, job)).toEqual(want);
-      expect(await runQuickJS(bundle.min, job)).toEqual(want);
+      // the core alone, and the core with the add-on evaluated after it (it installs itself)
+      const both = `${bundle.min}\n${bundle.fast.min}`;
+      for (const code of [bundle.min, both]) {
+        expect(runNode(code, job)).toEqual(want);
+        expect(runDuktape(code, job)).toEqual(want);
+        expect(await runQuickJS(code, job)).toEqual(want);
+      }
     });
   }
 });

@@ -62,14 +62,15 @@ export function concat(c: Ctx, op: RtOp): Eval {
     inner.push((X.size / outer) >> 0);
   }
   const y = i8(Y);
+  const yn = (Y.size / outer) >> 0;
   return () => {
-    let yi = 0;
-    for (let o = 0; o < outer; o++)
-      for (let k = 0; k < xs.length; k++) {
-        const n = inner[k] as number;
-        y.set((xs[k] as Int8Array).subarray(o * n, o * n + n), yi);
-        yi += n;
-      }
+    let base = 0;
+    for (let k = 0; k < xs.length; k++) {
+      const x = xs[k] as Int8Array;
+      const n = inner[k] as number;
+      for (let i = 0; i < x.length; i++) y[((i / n) >> 0) * yn + base + (i % n)] = x[i] as number;
+      base += n;
+    }
   };
 }
 

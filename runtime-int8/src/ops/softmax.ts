@@ -51,7 +51,7 @@ function reciprocal(x: number): number[] {
 export function softmax(c: Ctx, op: RtOp): Eval {
   const X = tin(c, op, 0);
   const Y = tout(c, op, 0);
-  const D = dim(X, -1);
+  const D = dim(X, X.shape.length - 1);
   const rows = (X.size / D) >> 0;
   const beta = num(op.opt, 0, 1, 0);
   // PreprocessSoftmaxScaling with 5 integer bits

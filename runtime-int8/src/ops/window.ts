@@ -148,7 +148,16 @@ export function windowed(kind: number) {
             : h.conv(g));
     if (e) return e;
     const tmp = op.tmp;
-    return () => win(g, kind, tmp, c.dot, c.sum);
+    const dot = c.dot;
+    const sum = c.sum;
+    // E.convolve path of a 1x1 filter (FULLY_CONNECTED, pointwise conv): each output's one run is
+    // the whole filter row, so its weights sum is taken once here, not per output
+    let ws: Int32Array | undefined;
+    if (dot && sum && g.KH * g.KW === 1 && (!kind || kind > 3)) {
+      ws = new Int32Array(g.OC);
+      for (let k = 0; k < g.OC; k++) ws[k] = sum(g.w.subarray(k * g.C, k * g.C + g.C));
+    }
+    return () => win(g, kind, tmp, dot, sum, ws);
   };
 }
 
@@ -168,6 +177,7 @@ function win(
   tmp: Int8Array | undefined,
   dot: ((a: Int8Array, b: Int8Array) => number) | undefined,
   sum: ((a: Int8Array) => number) | undefined,
+  ws: Int32Array | undefined,
 ): void {
   const C = g.C;
   const OC = g.OC;
@@ -213,7 +223,10 @@ function win(
                   const s = sum as (a: Int8Array) => number;
                   const wv = w.subarray(wi, wi + len);
                   const xv = x.subarray(xi, xi + len);
-                  a += dot(wv, xv) + off * s(wv) + (wz ? wz * (s(xv) + len * off) : 0);
+                  a +=
+                    dot(wv, xv) +
+                    off * (ws ? (ws[k] as number) : s(wv)) +
+                    (wz ? wz * (s(xv) + len * off) : 0);
                 } else
                   for (let i = 0; i < C; i++)
                     a += ((x[xi + i] as number) + off) * ((w[wi + i] as number) + wz);
