@@ -137,27 +137,34 @@ export function windowed(kind: number) {
   return (c: Ctx, op: RtOp): Eval => {
     const g = geom(c, op, kind);
     const h = c.h;
-    const e =
-      h &&
-      (kind === 1
-        ? h.dw(g)
-        : kind === 4 || (!kind && g.KH === 1 && g.KW === 1 && g.sh === 1 && g.sw === 1)
-          ? h.mm(g)
-          : kind
-            ? undefined
-            : h.conv(g));
+    const mm = kind === 4 || (!kind && g.KH === 1 && g.KW === 1 && g.sh === 1 && g.sw === 1);
+    const e = h && (kind === 1 ? h.dw(g) : mm ? h.mm(g) : kind ? undefined : h.conv(g));
     if (e) return e;
     const tmp = op.tmp;
     const dot = c.dot;
     const sum = c.sum;
-    // E.convolve path of a 1x1 filter (FULLY_CONNECTED, pointwise conv): each output's one run is
-    // the whole filter row, so its weights sum is taken once here, not per output
-    let ws: Int32Array | undefined;
-    if (dot && sum && g.KH * g.KW === 1 && (!kind || kind > 3)) {
-      ws = new Int32Array(g.OC);
-      for (let k = 0; k < g.OC; k++) ws[k] = sum(g.w.subarray(k * g.C, k * g.C + g.C));
+    if (dot && sum && mm) {
+      // E.convolve, a 1x1 filter at stride 1 (FULLY_CONNECTED, pointwise conv): a matrix multiply,
+      // y[p, k] = sum((x[p] + off)(w[k] + wz)) + b[k] = dot(w[k], x[p]) + off sum(w[k]) + wz (sum(x[p]) + C off) + b[k],
+      // with the weight rows and their sums taken once at load
+      const C = g.C;
+      const OC = g.OC;
+      const rows: Int8Array[] = [];
+      const ws: number[] = [];
+      for (let k = 0; k < OC; k++) {
+        rows.push(g.w.subarray(k * C, k * C + C));
+        ws.push((g.b[k] as number) + g.off * sum(rows[k] as Int8Array));
+      }
+      return () => {
+        for (let p = 0; p < g.N * g.H * g.IW; p++) {
+          const xs = g.x.subarray(p * C, p * C + C);
+          const s = g.wz ? g.wz * (sum(xs) + C * g.off) : 0;
+          for (let k = 0; k < OC; k++)
+            g.y[p * OC + k] = rq(g, k, dot(rows[k] as Int8Array, xs) + (ws[k] as number) + s);
+        }
+      };
     }
-    return () => win(g, kind, tmp, dot, sum, ws);
+    return () => win(g, kind, tmp, dot, sum);
   };
 }
 
@@ -177,7 +184,6 @@ function win(
   tmp: Int8Array | undefined,
   dot: ((a: Int8Array, b: Int8Array) => number) | undefined,
   sum: ((a: Int8Array) => number) | undefined,
-  ws: Int32Array | undefined,
 ): void {
   const C = g.C;
   const OC = g.OC;
@@ -223,10 +229,7 @@ function win(
                   const s = sum as (a: Int8Array) => number;
                   const wv = w.subarray(wi, wi + len);
                   const xv = x.subarray(xi, xi + len);
-                  a +=
-                    dot(wv, xv) +
-                    off * (ws ? (ws[k] as number) : s(wv)) +
-                    (wz ? wz * (s(xv) + len * off) : 0);
+                  a += dot(wv, xv) + off * s(wv) + (wz ? wz * (s(xv) + len * off) : 0);
                 } else
                   for (let i = 0; i < C; i++)
                     a += ((x[xi + i] as number) + off) * ((w[wi + i] as number) + wz);
