@@ -10,7 +10,7 @@
  */
 import { loadavg } from "node:os";
 import * as tf from "@tensorflow/tfjs";
-import { dsCnn, initBackend, loadDataset } from "../toolchain/train/index.js";
+import { adam, dsCnn, initBackend, loadDataset } from "../toolchain/train/index.js";
 import type { BenchResult } from "./run.js";
 
 interface Config {
@@ -30,7 +30,7 @@ const cpuMs = (): number => {
 async function measure(c: Config, x: Float32Array, y: Int32Array): Promise<{ wall: number; cpu: number }> {
   await initBackend(c.backend, c.kernels);
   const model = dsCnn({ inputShape: [28, 28, 1], classes: 10, seed: 1 });
-  model.compile({ optimizer: tf.train.adam(0.003), loss: "categoricalCrossentropy", metrics: ["accuracy"] });
+  model.compile({ optimizer: adam(0.003), loss: "categoricalCrossentropy", metrics: ["accuracy"] });
   const batchAt = (i: number) => {
     const off = (i * c.batch) % (y.length - c.batch);
     const xs = tf.tensor4d(x.subarray(off * 784, (off + c.batch) * 784), [c.batch, 28, 28, 1]);

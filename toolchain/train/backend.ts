@@ -10,6 +10,7 @@ import { dirname, join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { EdgeqError } from "../errors.js";
+import { fastAdam, registerAdamKernel } from "./adam.js";
 import { fastBatchNorm, registerFastBatchNorm } from "./batchnorm.js";
 import {
   conv2DBackpropInputFast,
@@ -52,6 +53,8 @@ export function registerGradKernels(mode: KernelMode = "fast"): void {
   setKernel("Identity", mode === "fast" ? (identityShared as unknown as tf.KernelFunc) : undefined);
   registerFastBatchNorm();
   fastBatchNorm.enabled = mode === "fast";
+  registerAdamKernel();
+  fastAdam.enabled = mode === "fast";
   registered = mode;
 }
 

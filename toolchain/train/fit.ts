@@ -7,6 +7,7 @@
 import * as tf from "@tensorflow/tfjs";
 import cliProgress from "cli-progress";
 import { EdgeqError } from "../errors.js";
+import { adam } from "./adam.js";
 import type { Split } from "./data.js";
 import { type Augment, augmentBatch, permutation, rng, take } from "./prep.js";
 
@@ -156,7 +157,7 @@ export async function fitModel(model: tf.LayersModel, train: Split, o: FitOption
   if (train.n === 0) throw new EdgeqError("train-data", "the training split is empty");
   const [h, w, c] = o.inputShape;
   const per = h * w * c;
-  const optimizer = tf.train.adam(lr);
+  const optimizer = adam(lr);
   model.compile({ optimizer, loss: "categoricalCrossentropy", metrics: ["accuracy"] });
   const cosine = (o.schedule ?? "cosine") === "cosine";
   checkFinite(train, per);

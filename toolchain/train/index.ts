@@ -14,6 +14,7 @@ import type { Augment } from "./prep.js";
 import { validationSplit } from "./prep.js";
 import { type Activation, ARCHS, buildModel } from "./zoo.js";
 
+export { adam, FastAdamOptimizer, fastAdam } from "./adam.js";
 export {
   type BackendName,
   gradKernelOptions,
