@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { adam, initBackend } from "../../toolchain/train/index.js";
+import { adam, fastAdam, initBackend } from "../../toolchain/train/index.js";
 
 function relErr(a: Float32Array, b: Float32Array): number {
   let d = 0;
@@ -56,6 +56,34 @@ describe("fused Adam (wasm) vs tf.train.adam (cpu)", () => {
       expect(got[0]!.some((v, i) => v !== [0, 1, 2, 3][i % 4]! * 0.1 - 0.15)).toBe(true);
     });
   }
+
+  it("fused vs stock tfjs Adam, both on wasm, 6 steps lr=0.05: bit-identical weights", async () => {
+    await tf.setBackend("wasm");
+    const run = (fused: boolean) => {
+      fastAdam.enabled = fused;
+      const x = tf.tensor2d(
+        Array.from({ length: 40 }, (_, i) => Math.sin(i)),
+        [8, 5],
+      );
+      const w = tf.variable(
+        tf.tensor2d(
+          Array.from({ length: 10 }, (_, i) => i * 0.05 - 0.2),
+          [5, 2],
+        ),
+      );
+      const opt = adam(0.05);
+      for (let s = 0; s < 6; s++)
+        opt.minimize(() => tf.sum(tf.square(tf.tanh(tf.matMul(x, w)))) as tf.Scalar);
+      const out = Float32Array.from(w.dataSync());
+      tf.dispose([x, w]);
+      opt.dispose();
+      return out;
+    };
+    const fused = run(true);
+    const stock = run(false);
+    fastAdam.enabled = true;
+    expect(Array.from(fused)).toEqual(Array.from(stock));
+  });
 
   it("fused path really runs: kernel EdgeqAdamStep in the profile", async () => {
     await tf.setBackend("wasm");
