@@ -20,8 +20,8 @@ export function mean(c: Ctx, op: RtOp): Eval {
   const Y = tout(c, op, 0);
   const rank = X.shape.length;
   check(!!A.d);
+  // reduced dims (true; undefined for kept ones)
   const red: boolean[] = [];
-  for (let i = 0; i < rank; i++) red.push(false);
   for (let i = 0; i < A.size; i++) {
     const ax = A.d![i] as number;
     red[ax < 0 ? ax + rank : ax] = true;
