@@ -120,11 +120,12 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     `    test accuracy ${pct(tr.testAccuracy)}, ${tr.params} params, ${tr.imagesPerSec.toFixed(0)} images/s`,
   );
 
-  o.log(`2/5 quantize per-channel int8 (calibration: ${o.calibSamples} training images, minmax)`);
+  o.log(`2/5 quantize per-channel int8 (calibration: ${o.calibSamples} training images, percentile 99.99)`);
   const modelJson = join(floatDir, "model.json");
   const fg = await importModel(modelJson);
   const calib = await loadCalibSet(o.data, fg, o.calibSamples);
   const { graph: qg } = quantizeWithReport(fg, calib.samples, {
+    calibration: "percentile",
     onWarning: (m) => o.log(`    warning: ${m}`),
   });
   qg.metadata = withMetadata(qg, jsonEntry(META_LABELS, tr.labels));
