@@ -4,11 +4,8 @@
  * (names and labels full of markup and script) executes, and it is shown as text.
  * Screenshots land in out/test-report/.
  */
-import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { type BrowserContext, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runFloat } from "../../toolchain/exec/float.js";
 import { jsonEntry, META_LABELS, withMetadata } from "../../toolchain/ir/metadata.js";
@@ -20,6 +17,7 @@ import { writeReport } from "../../toolchain/report/index.js";
 import { importRuntime, wrapRuntime } from "../../toolchain/report/runtime.js";
 import { readTflite } from "../../toolchain/tflite/read.js";
 import { writeTflite } from "../../toolchain/tflite/write.js";
+import { type Browser, launchChromium } from "../helpers/chromium.js";
 import { inputs, smallCnn } from "./fixtures.js";
 
 const OUT = resolve("out/test-report");
@@ -68,31 +66,13 @@ function externalRefs(html: string): string[] {
   return refs;
 }
 
-let browser: BrowserContext;
-let profile = "";
+let browser: Browser;
 beforeAll(async () => {
   mkdirSync(OUT, { recursive: true });
-  const executablePath = execFileSync("sh", ["-c", "command -v chromium"]).toString().trim();
-  profile = mkdtempSync(join(tmpdir(), "edgeq-report-chromium-"));
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath,
-    headless: true,
-    viewport: { width: 1200, height: 900 },
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
-  if (profile) rmSync(profile, { recursive: true, force: true });
 });
 
 interface PageLog {
@@ -106,7 +86,7 @@ async function open(
   file: string,
   shot: string,
 ): Promise<{ log: PageLog; page: import("playwright-core").Page }> {
-  const page = await browser.newPage();
+  const page = await browser.context.newPage();
   const log: PageLog = { console: [], errors: [], dialogs: [], requests: [] };
   page.on("console", (m) => {
     if (m.type() === "error" || m.type() === "warning") log.console.push(m.text());
