@@ -12,7 +12,7 @@ import { DEFAULT_RUNTIME } from "../../boards/check.js";
 import { flashFit } from "../../boards/fit.js";
 import { loadBoards } from "../../boards/index.js";
 import { EdgeqError } from "../../toolchain/errors.js";
-import { flash } from "../../toolchain/flash/flash.js";
+import { type FlashOptions, type FlashResult, flash } from "../../toolchain/flash/flash.js";
 import { writeTflite } from "../../toolchain/tflite/write.js";
 import { kwsDsCnn } from "../boards/models.js";
 import { dsCnnInput, int8DsCnn } from "../helpers/models.js";
@@ -42,6 +42,14 @@ async function sim(o: SimOptions): Promise<SimBoard> {
   return s;
 }
 
+/** Flashes through the sim's port at 921600 baud with the real runtime bundle. */
+function flashSim(
+  s: SimBoard,
+  o: Omit<FlashOptions, "port" | "baud" | "boards" | "runtime">,
+): Promise<FlashResult> {
+  return flash({ port: s.hostPath, baud: 921600, boards, runtime, ...o });
+}
+
 beforeAll(() => {
   if (!existsSync(DEFAULT_RUNTIME)) execFileSync("npm", ["run", "-s", "build:rt"], { stdio: "ignore" });
   runtime = new Uint8Array(readFileSync(DEFAULT_RUNTIME));
@@ -57,12 +65,8 @@ describe("flash + on-board check, real runtime bundle", () => {
       storageBytes: 40960,
       memoryBytes: 256 * 1024,
     });
-    const r = await flash({
-      port: s.hostPath,
-      baud: 921600,
-      boards,
+    const r = await flashSim(s, {
       model: ref("hello_world_int8.tflite"),
-      runtime,
       check: ref("hello_in_-96.raw"),
     });
     expect(r.packets).toBe(true);
@@ -78,12 +82,8 @@ describe("flash + on-board check, real runtime bundle", () => {
       storageBytes: 65536,
       memoryBytes: 256 * 1024,
     });
-    const r = await flash({
-      port: s.hostPath,
-      baud: 921600,
-      boards,
+    const r = await flashSim(s, {
       model: ref("micro_speech_quantized.tflite"),
-      runtime,
       labels: ["silence", "unknown", "yes", "no"],
       check: ref("yes_micro_features_int8.raw"),
     });
@@ -98,12 +98,8 @@ describe("flash + on-board check, real runtime bundle", () => {
       storageBytes: 1 << 20,
       tensorflow: nativeTf,
     });
-    const r = await flash({
-      port: s.hostPath,
-      baud: 921600,
-      boards,
+    const r = await flashSim(s, {
       model: ref("micro_speech_quantized.tflite"),
-      runtime,
       engine: "tflm",
       check: ref("no_micro_features_int8.raw"),
     });
@@ -120,12 +116,8 @@ describe("flash + on-board check, real runtime bundle", () => {
       storageBytes: 49152,
       memoryBytes: 256 * 1024,
     });
-    const r = await flash({
-      port: s.hostPath,
-      baud: 921600,
-      boards,
+    const r = await flashSim(s, {
       model,
-      runtime,
       check: new Uint8Array(x.buffer),
     });
     expect(r.check!.identical).toBe(true);
@@ -151,7 +143,7 @@ describe("flash + on-board check, real runtime bundle", () => {
     ).toBeDefined();
     const input = new Uint8Array(49 * 10).map((_, i) => (i * 37) & 255);
     const s = await sim({ env: { BOARD: "PUCKJS", VERSION: "2v25" }, storageBytes: 40960 });
-    const r = await flash({ port: s.hostPath, baud: 921600, boards, model: model!, runtime, check: input });
+    const r = await flashSim(s, { model: model!, check: input });
     expect(r.staging).toBe("ram");
     expect(r.check!.identical).toBe(true);
     expect(r.check!.board[0]!.length).toBe(12);
@@ -160,12 +152,8 @@ describe("flash + on-board check, real runtime bundle", () => {
 
   it("--engine tflm on Puck.js (no TFLite Micro in its firmware): NO_TFLM", async () => {
     const s = await sim({ env: { BOARD: "PUCKJS", VERSION: "2v25" } });
-    const err = await flash({
-      port: s.hostPath,
-      baud: 921600,
-      boards,
+    const err = await flashSim(s, {
       model: ref("hello_world_int8.tflite"),
-      runtime,
       engine: "tflm",
       check: ref("hello_in_0.raw"),
     }).catch((e) => e);
@@ -174,12 +162,8 @@ describe("flash + on-board check, real runtime bundle", () => {
 
   it("board out of memory (QuickJS limit 24 KB above baseline): the check fails with BOARD_ERROR naming the memory, model stays flashed", async () => {
     const s = await sim({ env: { BOARD: "PUCKJS", VERSION: "2v25" }, memoryBytes: 24 * 1024 });
-    const err = await flash({
-      port: s.hostPath,
-      baud: 921600,
-      boards,
+    const err = await flashSim(s, {
       model: ref("hello_world_int8.tflite"),
-      runtime,
       check: ref("hello_in_0.raw"),
     }).catch((e) => e);
     expect(err).toBeInstanceOf(EdgeqError);

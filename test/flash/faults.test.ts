@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadBoards } from "../../boards/index.js";
 import { EdgeqError } from "../../toolchain/errors.js";
-import { flash } from "../../toolchain/flash/flash.js";
+import { type FlashOptions, type FlashResult, flash } from "../../toolchain/flash/flash.js";
 import { Repl } from "../../toolchain/flash/repl.js";
 import { openPort } from "../../toolchain/flash/transport.js";
 import { tempName, uploadFile } from "../../toolchain/flash/upload.js";
@@ -30,6 +30,14 @@ async function sim(o: SimOptions = {}): Promise<SimBoard> {
 afterAll(async () => {
   for (const s of sims) await s.stop();
 });
+
+/** flash() through the sim's port at 921600 baud with the short REPL timeouts. */
+function flashSim(
+  s: SimBoard,
+  o: Omit<FlashOptions, "port" | "baud" | "boards" | "repl">,
+): Promise<FlashResult> {
+  return flash({ port: s.hostPath, baud: 921600, boards, repl: fast, ...o });
+}
 
 /** Opens the sim's port, finds the prompt and runs `fn` with a Repl. */
 async function withRepl<T>(s: SimBoard, fn: (r: Repl) => Promise<T>): Promise<T> {
@@ -70,13 +78,9 @@ describe("faults", () => {
 
   it("link cut during flash() with no previous model: LINK_LOST and no file under the real name", async () => {
     const s = await sim({ faults: { cutAfterBytes: 4000 } });
-    const err = await flash({
-      port: s.hostPath,
-      baud: 921600,
-      boards,
+    const err = await flashSim(s, {
       model,
       runtime: payload,
-      repl: fast,
     }).catch((e) => e);
     expect((err as EdgeqError).code).toBe("LINK_LOST");
     expect((err as Error).message).toMatch(/lost the link/);
@@ -135,13 +139,9 @@ describe("faults", () => {
 
   it("no prompt (mute board): NO_PROMPT after newline + Ctrl-C retries", async () => {
     const s = await sim({ faults: { mute: true } });
-    const err = await flash({
-      port: s.hostPath,
-      baud: 921600,
-      boards,
+    const err = await flashSim(s, {
       model,
       runtime: payload,
-      repl: fast,
     }).catch((e) => e);
     expect((err as EdgeqError).code).toBe("NO_PROMPT");
     expect((err as Error).message).toMatch(/no Espruino prompt/);
@@ -176,7 +176,7 @@ describe("faults", () => {
     const rt = new TextEncoder().encode(`var edgeqrt={load:function(){}};//${"z".repeat(10000 - 34)}`);
     expect(rt.length).toBe(10000);
     const s = await sim({ env: { BOARD: "PUCKJS", VERSION: "2v25" }, storageBytes: 40960 });
-    const r = await flash({ port: s.hostPath, baud: 921600, boards, model: big, runtime: rt, repl: fast });
+    const r = await flashSim(s, { model: big, runtime: rt });
     expect(r.staging).toBe("ram");
     expect(same(s.storage.files.get("model.tfl"), big)).toBe(true);
     expect(same(s.storage.files.get("edgeqrt.js"), rt)).toBe(true);
@@ -187,13 +187,9 @@ describe("faults", () => {
     const big = new Uint8Array(30000).map((_, i) => i & 255);
     const rt = new TextEncoder().encode(`var edgeqrt={load:function(){}};//${"z".repeat(9000 - 34)}`);
     const s = await sim({ env: { BOARD: "PUCKJS", VERSION: "2v25" } });
-    const err = await flash({
-      port: s.hostPath,
-      baud: 921600,
-      boards,
+    const err = await flashSim(s, {
       model: big,
       runtime: rt,
-      repl: fast,
     }).catch((e) => e);
     expect((err as EdgeqError).code).toBe("MODEL_TOO_BIG");
     expect((err as Error).message).toMatch(
@@ -237,13 +233,9 @@ describe("faults", () => {
   it("model too big for the board record (ESP8266, 16 KB Storage, micro_speech 18800 B): MODEL_TOO_BIG", async () => {
     const big = new Uint8Array(readFileSync(new URL("micro_speech_quantized.tflite", REF)));
     const s = await sim({ env: { BOARD: "ESP8266_4MB", VERSION: "2v25" } });
-    const err = await flash({
-      port: s.hostPath,
-      baud: 921600,
-      boards,
+    const err = await flashSim(s, {
       model: big,
       runtime: payload,
-      repl: fast,
     }).catch((e) => e);
     expect((err as EdgeqError).code).toBe("MODEL_TOO_BIG");
     expect((err as Error).message).toMatch(/ESP8266 has 16384/);
