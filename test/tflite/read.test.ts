@@ -172,17 +172,8 @@ describe("readTflite unsupported features", () => {
     b.addFieldOffset(TENSOR.sparsity, sparsity, 0);
     const tensor = b.endObject();
     const tensors = vec(b, [tensor]);
-    b.startObject(5);
-    b.addFieldOffset(0, tensors, 0);
-    const sg = vec(b, [b.endObject()]);
-    b.startObject(1);
-    const buffers = vec(b, [b.endObject()]);
-    b.startObject(7);
-    b.addFieldInt32(MODEL.version, 3, 0);
-    b.addFieldOffset(MODEL.subgraphs, sg, 0);
-    b.addFieldOffset(MODEL.buffers, buffers, 0);
-    b.finish(b.endObject(), "TFL3");
-    const e = edgeqError(() => readTflite(b.asUint8Array(), { source: "sparse.tflite" }));
+    const bytes = finishModel(b, tensors);
+    const e = edgeqError(() => readTflite(bytes, { source: "sparse.tflite" }));
     expect(e.code).toBe("tflite/unsupported-sparse");
     expect(e.message).toMatch(/sparse\.tflite: tensor 0 is stored sparse/);
   });
@@ -201,17 +192,7 @@ describe("readTflite allocation bound", () => {
     b.startVector(4, 20000, 4);
     for (let i = 0; i < 20000; i++) b.addOffset(tensor);
     const tensors = b.endVector();
-    b.startObject(5);
-    b.addFieldOffset(0, tensors, 0);
-    const sg = vec(b, [b.endObject()]);
-    b.startObject(1);
-    const buffers = vec(b, [b.endObject()]);
-    b.startObject(7);
-    b.addFieldInt32(MODEL.version, 3, 0);
-    b.addFieldOffset(MODEL.subgraphs, sg, 0);
-    b.addFieldOffset(MODEL.buffers, buffers, 0);
-    b.finish(b.endObject(), "TFL3");
-    const bytes = b.asUint8Array();
+    const bytes = finishModel(b, tensors);
     expect(bytes.length).toBeLessThan(200_000);
     const t0 = performance.now();
     const e = edgeqError(() => readTflite(bytes));
@@ -219,6 +200,21 @@ describe("readTflite allocation bound", () => {
     expect(performance.now() - t0).toBeLessThan(1000);
   });
 });
+
+/** Finishes a version-3 model: one subgraph holding `tensors`, one empty buffer. */
+function finishModel(b: Builder, tensors: number): Uint8Array {
+  b.startObject(5);
+  b.addFieldOffset(0, tensors, 0);
+  const sg = vec(b, [b.endObject()]);
+  b.startObject(1);
+  const buffers = vec(b, [b.endObject()]);
+  b.startObject(7);
+  b.addFieldInt32(MODEL.version, 3, 0);
+  b.addFieldOffset(MODEL.subgraphs, sg, 0);
+  b.addFieldOffset(MODEL.buffers, buffers, 0);
+  b.finish(b.endObject(), "TFL3");
+  return b.asUint8Array();
+}
 
 function vec(b: Builder, xs: number[]): number {
   b.startVector(4, xs.length, 4);
