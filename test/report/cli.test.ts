@@ -23,6 +23,22 @@ function edgeq(args: string[]): { code: number; stdout: string; stderr: string }
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** `edgeq report` on the float and int8 fixture models and the npy data, writing to `out`. */
+function report(out: string, extra: string[]): { code: number; stdout: string; stderr: string } {
+  return edgeq([
+    "report",
+    "--float",
+    join(DIR, "float.tflite"),
+    "--int8",
+    join(DIR, "int8.tflite"),
+    "--data",
+    join(DIR, "data"),
+    "--out",
+    out,
+    ...extra,
+  ]);
+}
+
 beforeAll(() => {
   rmSync(DIR, { recursive: true, force: true });
   mkdirSync(join(DIR, "data"), { recursive: true });
@@ -48,19 +64,7 @@ beforeAll(() => {
 describe("edgeq report command", () => {
   it("float.tflite + per-tensor int8.tflite + npy data, --fail-if-drop 1: writes the 3 files, then exits 2 naming the drop", () => {
     const out = join(DIR, "r1");
-    const r = edgeq([
-      "report",
-      "--float",
-      join(DIR, "float.tflite"),
-      "--int8",
-      join(DIR, "int8.tflite"),
-      "--data",
-      join(DIR, "data"),
-      "--out",
-      out,
-      "--fail-if-drop",
-      "1",
-    ]);
+    const r = report(out, ["--fail-if-drop", "1"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^edgeq: int8 top-1 drops \d+\.\d\d points .* more than --fail-if-drop 1/m);
     for (const f of ["report.html", "report.md", "report.json"]) expect(existsSync(join(out, f))).toBe(true);
@@ -78,21 +82,7 @@ describe("edgeq report command", () => {
 
   it("--fail-if-drop 100 --samples 20: exits 0", () => {
     const out = join(DIR, "r2");
-    const r = edgeq([
-      "report",
-      "--float",
-      join(DIR, "float.tflite"),
-      "--int8",
-      join(DIR, "int8.tflite"),
-      "--data",
-      join(DIR, "data"),
-      "--out",
-      out,
-      "--samples",
-      "20",
-      "--fail-if-drop",
-      "100",
-    ]);
+    const r = report(out, ["--samples", "20", "--fail-if-drop", "100"]);
     expect(r.stderr).not.toContain("edgeq: ");
     expect(r.code).toBe(0);
     expect(JSON.parse(readFileSync(join(out, "report.json"), "utf8")).meta.samples).toBe(20);
