@@ -61,58 +61,13 @@ function redirect(g: Graph, from: number, to: number): void {
   g.outputs = g.outputs.map((i) => (i === from ? to : i));
 }
 
-/** Folds MUL/ADD by per-channel constants into the producing weighted op; returns folds done. */
-export function foldBatchNorm(g: Graph): number {
-  let folds = 0;
-  for (let again = true; again; ) {
-    again = false;
-    const uses = consumerCounts(g);
-    const producer = new Map<number, Op>();
-    for (const o of g.ops) producer.set(o.outputs[0]!, o);
-    for (let k = 0; k < g.ops.length; k++) {
-      const o = g.ops[k]!;
-      if (o.type !== "MUL" && o.type !== "ADD") continue;
-      if (o.options.activation !== "NONE") continue;
-      const [a, c] = o.inputs as [number, number];
-      const p = producer.get(a);
-      if (!p || !isWeighted(p) || p.options.activation !== "NONE" || uses[a] !== 1) continue;
-      if (g.outputs.includes(a)) continue;
-      const { oc, channelOf } = outChannels(g, p);
-      const v = perChannelConst(g, c, oc);
-      if (!v) continue;
-      const w = g.tensors[p.inputs[1]!]!;
-      if (!(w.data instanceof Float32Array)) continue;
-      let bi = p.inputs[2] ?? -1;
-      if (bi < 0) {
-        g.tensors.push({
-          name: `${g.tensors[a]!.name}/b`,
-          shape: [oc],
-          dtype: "float32",
-          data: new Float32Array(oc),
-        });
-        bi = g.tensors.length - 1;
-        p.inputs[2] = bi;
-      }
-      const bt = g.tensors[bi]!;
-      if (!(bt.data instanceof Float32Array)) continue;
-      // Weights and bias are per-op constants from import, so they are updated in place.
-      if (o.type === "MUL") {
-        const wd = w.data;
-        for (let i = 0; i < wd.length; i++) wd[i] = wd[i]! * v[channelOf(i)]!;
-        for (let i = 0; i < oc; i++) bt.data[i] = bt.data[i]! * v[i]!;
-      } else for (let i = 0; i < oc; i++) bt.data[i] = bt.data[i]! + v[i]!;
-      redirect(g, o.outputs[0]!, a);
-      g.ops.splice(k, 1);
-      folds++;
-      again = true;
-      break;
-    }
-  }
-  return folds;
-}
-
-/** Fuses RELU / RELU6 ops into the producing CONV/DEPTHWISE/FC/ADD; returns fusions done. */
-export function fuseActivations(g: Graph): number {
+/**
+ * Repeats until nothing changes: finds the first op whose input 0 comes from a producer that
+ * only it reads (and that is no graph output), lets `absorb(op, producer)` merge the op into the
+ * producer (false: leave it), then points the op's readers at that input and deletes the op.
+ * Returns the number of ops absorbed.
+ */
+function absorbIntoProducers(g: Graph, absorb: (o: Op, p: Op) => boolean): number {
   let n = 0;
   for (let again = true; again; ) {
     again = false;
@@ -121,12 +76,10 @@ export function fuseActivations(g: Graph): number {
     for (const o of g.ops) producer.set(o.outputs[0]!, o);
     for (let k = 0; k < g.ops.length; k++) {
       const o = g.ops[k]!;
-      if (o.type !== "RELU" && o.type !== "RELU6") continue;
       const a = o.inputs[0]!;
       const p = producer.get(a);
       if (!p || uses[a] !== 1 || g.outputs.includes(a)) continue;
-      if (!(isWeighted(p) || p.type === "ADD") || p.options.activation !== "NONE") continue;
-      p.options.activation = o.type;
+      if (!absorb(o, p)) continue;
       redirect(g, o.outputs[0]!, a);
       g.ops.splice(k, 1);
       n++;
@@ -135,6 +88,51 @@ export function fuseActivations(g: Graph): number {
     }
   }
   return n;
+}
+
+/** Folds MUL/ADD by per-channel constants into the producing weighted op; returns folds done. */
+export function foldBatchNorm(g: Graph): number {
+  return absorbIntoProducers(g, (o, p) => {
+    if (o.type !== "MUL" && o.type !== "ADD") return false;
+    if (o.options.activation !== "NONE") return false;
+    const [a, c] = o.inputs as [number, number];
+    if (!isWeighted(p) || p.options.activation !== "NONE") return false;
+    const { oc, channelOf } = outChannels(g, p);
+    const v = perChannelConst(g, c, oc);
+    if (!v) return false;
+    const w = g.tensors[p.inputs[1]!]!;
+    if (!(w.data instanceof Float32Array)) return false;
+    let bi = p.inputs[2] ?? -1;
+    if (bi < 0) {
+      g.tensors.push({
+        name: `${g.tensors[a]!.name}/b`,
+        shape: [oc],
+        dtype: "float32",
+        data: new Float32Array(oc),
+      });
+      bi = g.tensors.length - 1;
+      p.inputs[2] = bi;
+    }
+    const bt = g.tensors[bi]!;
+    if (!(bt.data instanceof Float32Array)) return false;
+    // Weights and bias are per-op constants from import, so they are updated in place.
+    if (o.type === "MUL") {
+      const wd = w.data;
+      for (let i = 0; i < wd.length; i++) wd[i] = wd[i]! * v[channelOf(i)]!;
+      for (let i = 0; i < oc; i++) bt.data[i] = bt.data[i]! * v[i]!;
+    } else for (let i = 0; i < oc; i++) bt.data[i] = bt.data[i]! + v[i]!;
+    return true;
+  });
+}
+
+/** Fuses RELU / RELU6 ops into the producing CONV/DEPTHWISE/FC/ADD; returns fusions done. */
+export function fuseActivations(g: Graph): number {
+  return absorbIntoProducers(g, (o, p) => {
+    if (o.type !== "RELU" && o.type !== "RELU6") return false;
+    if (!(isWeighted(p) || p.type === "ADD") || p.options.activation !== "NONE") return false;
+    p.options.activation = o.type;
+    return true;
+  });
 }
 
 /**
