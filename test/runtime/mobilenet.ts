@@ -5,6 +5,11 @@
  * (scale 6/255, zero point -128); the input as pixels / 255 (scale 1/255, zero point -128).
  */
 import type { Graph, QuantParams } from "../../toolchain/ir/types.js";
+import {
+  MOBILENET_V1_BLOCKS,
+  MOBILENET_V1_STEM_FILTERS,
+  mobilenetV1Width,
+} from "../../toolchain/train/mobilenet-v1-plan.js";
 import { prng } from "./gen.js";
 
 const q = (scale: number, zp: number): QuantParams => ({
@@ -74,24 +79,9 @@ export function mobilenetV1(seed = 1, alpha = 0.25, size = 96, classes = 10): Gr
     x = y;
     c = oc;
   };
-  const ch = (n: number) => Math.max(8, Math.round(n * alpha));
-  layer(false, 3, 2, ch(32));
-  const blocks: [number, number][] = [
-    [64, 1],
-    [128, 2],
-    [128, 1],
-    [256, 2],
-    [256, 1],
-    [512, 2],
-    [512, 1],
-    [512, 1],
-    [512, 1],
-    [512, 1],
-    [512, 1],
-    [1024, 2],
-    [1024, 1],
-  ];
-  for (const [n, s] of blocks) {
+  const ch = (n: number) => mobilenetV1Width(n, alpha);
+  layer(false, 3, 2, ch(MOBILENET_V1_STEM_FILTERS));
+  for (const [n, s] of MOBILENET_V1_BLOCKS) {
     layer(true, 3, s, c);
     layer(false, 1, 1, ch(n));
   }

@@ -11,6 +11,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { EdgeqError } from "../errors.js";
 import { FastBatchNormalization } from "./batchnorm.js";
+import { MOBILENET_V1_BLOCKS, MOBILENET_V1_STEM_FILTERS, mobilenetV1Width } from "./mobilenet-v1-plan.js";
 
 export type Activation = "relu" | "relu6";
 
@@ -170,25 +171,19 @@ export function mobilenetV1(o: MobileNetV1Options): tf.LayersModel {
   }
   const m = o.bnMomentum ?? 0.9;
   const a = o.activation ?? "relu6";
-  const f = (n: number) => Math.max(8, Math.round(n * alpha));
-  const plan: [number, number][] = [
-    [64, 1],
-    [128, 2],
-    [128, 1],
-    [256, 2],
-    [256, 1],
-    [512, 2],
-    [512, 1],
-    [512, 1],
-    [512, 1],
-    [512, 1],
-    [512, 1],
-    [1024, 2],
-    [1024, 1],
-  ];
+  const f = (n: number) => mobilenetV1Width(n, alpha);
   const input = tf.input({ shape: o.inputShape, name: "input" });
-  let x = convBnAct(input, { filters: f(32), kernel: 3, stride: 2, name: "conv0", m, a, seed: o.seed, i: 0 });
-  plan.forEach(([filters, stride], j) => {
+  let x = convBnAct(input, {
+    filters: f(MOBILENET_V1_STEM_FILTERS),
+    kernel: 3,
+    stride: 2,
+    name: "conv0",
+    m,
+    a,
+    seed: o.seed,
+    i: 0,
+  });
+  MOBILENET_V1_BLOCKS.forEach(([filters, stride], j) => {
     x = dwBnAct(x, { stride, mult: dm, name: `block${j + 1}`, m, a, seed: o.seed, i: 2 * j + 1 });
     x = convBnAct(x, {
       filters: f(filters),
