@@ -74,6 +74,39 @@ function heap(b: BackendWasm, t: tf.TensorInfo): Float32Array {
   return b.typedArrayFromHeap(t) as Float32Array;
 }
 
+/** One of the wasm backend's own kernels. */
+function wasmKernel(name: string): tf.KernelConfig {
+  const k = tf.getKernel(name, "wasm");
+  if (!k) throw new Error(`edgeq kernel: wasm ${name} missing`);
+  return k;
+}
+
+/** A 1x1, stride 1, unpadded convolution: im2col is the identity (up to a transpose). */
+function isPointwise(g: ConvGeom): boolean {
+  return g.fH === 1 && g.fW === 1 && g.strideH === 1 && g.strideW === 1 && g.padTop === 0 && g.padLeft === 0;
+}
+
+/** tfjs' Conv2DInfo (NHWC) from a gradient kernel's attrs (strides, pad, dimRoundingMode), and its ConvGeom. */
+function convInfo(
+  args: KernelArgs,
+  inShape: number[],
+  filterShape: number[],
+  dilations: number | [number, number],
+  depthwise: boolean,
+): { info: Info; g: ConvGeom } {
+  const { strides, pad, dimRoundingMode } = args.attrs;
+  const info = tf.backend_util.computeConv2DInfo(
+    inShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    strides,
+    dilations,
+    pad,
+    dimRoundingMode,
+    depthwise,
+  );
+  return { info, g: geom(info) };
+}
+
 /** Filter gradient of Conv2D as one wasm matmul: dw[K, outC] = im2colT(x)[K, rows] x dy[rows, outC]. */
 function conv2DFilterByMatmul(
   b: BackendWasm,
@@ -84,15 +117,11 @@ function conv2DFilterByMatmul(
 ) {
   const k = g.fH * g.fW * g.inC;
   const rows = g.batch * g.outH * g.outW;
-  const matmul = tf.getKernel("BatchMatMul", "wasm");
-  if (!matmul) throw new Error("edgeq kernel: wasm BatchMatMul missing");
-  const pointwise =
-    g.fH === 1 && g.fW === 1 && g.strideH === 1 && g.strideW === 1 && g.padTop === 0 && g.padLeft === 0;
+  const matmul = wasmKernel("BatchMatMul");
   let col: tf.TensorInfo;
-  if (pointwise) {
+  if (isPointwise(g)) {
     // im2col of a 1x1 convolution is a transpose; wasm's Transpose does it faster than JS.
-    const transpose = tf.getKernel("Transpose", "wasm");
-    if (!transpose) throw new Error("edgeq kernel: wasm Transpose missing");
+    const transpose = wasmKernel("Transpose");
     const x2: tf.TensorInfo = { dataId: x.dataId, shape: [rows, k], dtype: "float32" };
     const t = transpose.kernelFunc({
       inputs: { x: x2 },
@@ -118,18 +147,9 @@ export function makeKernels(mode: KernelMode) {
   const conv2DBackpropFilter = (args: KernelArgs): tf.TensorInfo => {
     const x = input(args, "x");
     const dy = input(args, "dy");
-    const { strides, pad, dataFormat, dimRoundingMode, filterShape } = args.attrs;
+    const { dataFormat, filterShape } = args.attrs;
     if (dataFormat === "NCHW") throw new Error("edgeq Conv2DBackpropFilter: only NHWC is supported");
-    const info = tf.backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number],
-      filterShape,
-      strides,
-      1,
-      pad,
-      dimRoundingMode,
-      false,
-    );
-    const g = geom(info);
+    const { info, g } = convInfo(args, x.shape, filterShape, 1, false);
     const b = args.backend;
     const colFloats = g.fH * g.fW * g.inC * g.batch * g.outH * g.outW;
     // The im2col buffer costs memory; past 32M floats the JS outer-product kernel is used.
@@ -143,18 +163,9 @@ export function makeKernels(mode: KernelMode) {
   const depthwiseBackpropInput = (args: KernelArgs): tf.TensorInfo => {
     const dy = input(args, "dy");
     const filter = input(args, "filter");
-    const { strides, dilations, pad, dimRoundingMode, inputShape } = args.attrs;
-    const info = tf.backend_util.computeConv2DInfo(
-      inputShape,
-      filter.shape as [number, number, number, number],
-      strides,
-      dilations,
-      pad,
-      dimRoundingMode,
-      true,
-    );
+    const { dilations, inputShape } = args.attrs;
+    const { info, g } = convInfo(args, inputShape, filter.shape, dilations, true);
     const b = args.backend;
-    const g = geom(info);
     const asConv =
       mode === "fast" && gradKernelOptions.depthwiseInputViaConv ? depthwiseInputAsConv(g) : undefined;
     if (asConv) return depthwiseInputByConv(b, g, dy, filter, asConv, info.inShape);
@@ -166,18 +177,9 @@ export function makeKernels(mode: KernelMode) {
   const depthwiseBackpropFilter = (args: KernelArgs): tf.TensorInfo => {
     const x = input(args, "x");
     const dy = input(args, "dy");
-    const { strides, dilations, pad, dimRoundingMode, filterShape } = args.attrs;
-    const info = tf.backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number],
-      filterShape,
-      strides,
-      dilations,
-      pad,
-      dimRoundingMode,
-      true,
-    );
+    const { dilations, filterShape } = args.attrs;
+    const { info, g } = convInfo(args, x.shape, filterShape, dilations, true);
     const b = args.backend;
-    const g = geom(info);
     const out = b.makeOutput(info.filterShape, "float32");
     const f = mode === "naive" ? naiveDepthwiseBackpropFilter : fastDepthwiseBackpropFilter;
     f(g, heap(b, x), heap(b, dy), heap(b, out));
@@ -199,8 +201,7 @@ function depthwiseInputByConv(
   p: NonNullable<ReturnType<typeof depthwiseInputAsConv>>,
   inShape: number[],
 ): tf.TensorInfo {
-  const conv = tf.getKernel("DepthwiseConv2dNative", "wasm");
-  if (!conv) throw new Error("edgeq kernel: wasm DepthwiseConv2dNative missing");
+  const conv = wasmKernel("DepthwiseConv2dNative");
   const strided = g.strideH > 1 || g.strideW > 1;
   const hd = (g.outH - 1) * g.strideH + 1;
   const wd = (g.outW - 1) * g.strideW + 1;
@@ -232,25 +233,13 @@ function depthwiseInputByConv(
 export function conv2DBackpropInputFast(args: KernelArgs): tf.TensorInfo {
   const dy = input(args, "dy");
   const filter = input(args, "filter");
-  const { strides, pad, dataFormat, dimRoundingMode, inputShape } = args.attrs;
+  const { dataFormat, inputShape } = args.attrs;
   if (dataFormat === "NCHW") throw new Error("edgeq Conv2DBackpropInput: only NHWC is supported");
-  const info = tf.backend_util.computeConv2DInfo(
-    inputShape,
-    filter.shape as [number, number, number, number],
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-    false,
-  );
-  const g = geom(info);
+  const { info, g } = convInfo(args, inputShape, filter.shape, 1, false);
   const b = args.backend;
   const k = g.fH * g.fW * g.inC;
   const rows = g.batch * g.outH * g.outW;
-  const matmul = tf.getKernel("BatchMatMul", "wasm");
-  if (!matmul) throw new Error("edgeq kernel: wasm BatchMatMul missing");
-  const direct =
-    g.fH === 1 && g.fW === 1 && g.strideH === 1 && g.strideW === 1 && g.padTop === 0 && g.padLeft === 0;
+  const matmul = wasmKernel("BatchMatMul");
   // W^T [outC, K] (small); wasm's matmul is fast only without transposes.
   const wt = b.makeOutput([1, g.outC, k], "float32");
   const w = heap(b, filter);
@@ -262,7 +251,7 @@ export function conv2DBackpropInputFast(args: KernelArgs): tf.TensorInfo {
     backend: b,
   }) as tf.TensorInfo;
   b.disposeData(wt.dataId);
-  if (direct) return { dataId: col.dataId, shape: info.inShape, dtype: "float32" };
+  if (isPointwise(g)) return { dataId: col.dataId, shape: info.inShape, dtype: "float32" };
   const out = b.makeOutput(info.inShape, "float32");
   col2imAdd(g, heap(b, col), heap(b, out));
   b.disposeData(col.dataId);
