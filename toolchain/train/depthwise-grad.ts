@@ -168,6 +168,7 @@ export function fastDepthwiseBackpropFilter(
     depthwiseFilterM1(g, x, dy, dw);
     return;
   }
+  // Multiplier > 1 from here on.
   const acc = new Float64Array(outC);
   for (let fh = 0; fh < g.fH; fh++) {
     const [oh0, oh1] = validRange(fh, g.strideH, g.dilH, g.padTop, g.inH, g.outH);
@@ -181,13 +182,9 @@ export function fastDepthwiseBackpropFilter(
             const iw = ow * g.strideW + fw * g.dilW - g.padLeft;
             const xo = ((b * g.inH + ih) * g.inW + iw) * inC;
             const dyo = ((b * g.outH + oh) * g.outW + ow) * outC;
-            if (m === 1) {
-              for (let c = 0; c < inC; c++) acc[c]! += x[xo + c]! * dy[dyo + c]!;
-            } else {
-              for (let c = 0; c < inC; c++) {
-                const xv = x[xo + c]!;
-                for (let k = 0; k < m; k++) acc[c * m + k]! += xv * dy[dyo + c * m + k]!;
-              }
+            for (let c = 0; c < inC; c++) {
+              const xv = x[xo + c]!;
+              for (let k = 0; k < m; k++) acc[c * m + k]! += xv * dy[dyo + c * m + k]!;
             }
           }
         }
