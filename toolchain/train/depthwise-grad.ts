@@ -203,8 +203,7 @@ export function fastDepthwiseBackpropFilter(
 export function depthwiseInputAsConv(
   g: ConvGeom,
 ): { top: number; bottom: number; left: number; right: number; dilH: number; dilW: number } | undefined {
-  const hd = (g.outH - 1) * g.strideH + 1;
-  const wd = (g.outW - 1) * g.strideW + 1;
+  const [hd, wd] = strideDilatedSize(g);
   const top = (g.fH - 1) * g.dilH - g.padTop;
   const left = (g.fW - 1) * g.dilW - g.padLeft;
   const bottom = g.inH - hd - top + (g.fH - 1) * g.dilH;
@@ -213,11 +212,15 @@ export function depthwiseInputAsConv(
   return { top, bottom, left, right, dilH: g.dilH, dilW: g.dilW };
 }
 
+/** Height and width of dy once zero-inserted by the strides: (out - 1) * stride + 1. */
+export function strideDilatedSize(g: ConvGeom): [hd: number, wd: number] {
+  return [(g.outH - 1) * g.strideH + 1, (g.outW - 1) * g.strideW + 1];
+}
+
 /** Zero-inserts dy [N,outH,outW,C] by the strides into out [N,(outH-1)sH+1,(outW-1)sW+1,C]. */
 export function dilateByStride(g: ConvGeom, dy: Float32Array, out: Float32Array): void {
   const C = g.outC;
-  const hd = (g.outH - 1) * g.strideH + 1;
-  const wd = (g.outW - 1) * g.strideW + 1;
+  const [hd, wd] = strideDilatedSize(g);
   out.fill(0);
   for (let b = 0; b < g.batch; b++)
     for (let oh = 0; oh < g.outH; oh++)

@@ -15,6 +15,7 @@ import {
   naiveDepthwiseBackpropFilter,
   naiveDepthwiseBackpropInput,
   rotate180,
+  strideDilatedSize,
 } from "./depthwise-grad.js";
 import {
   type ConvGeom,
@@ -203,8 +204,7 @@ function depthwiseInputByConv(
 ): tf.TensorInfo {
   const conv = wasmKernel("DepthwiseConv2dNative");
   const strided = g.strideH > 1 || g.strideW > 1;
-  const hd = (g.outH - 1) * g.strideH + 1;
-  const wd = (g.outW - 1) * g.strideW + 1;
+  const [hd, wd] = strideDilatedSize(g);
   const src = strided ? b.makeOutput([g.batch, hd, wd, g.outC], "float32") : dy;
   const rot = b.makeOutput([g.fH, g.fW, g.inC, 1], "float32");
   if (strided) dilateByStride(g, heap(b, dy), heap(b, src));
