@@ -51,6 +51,7 @@ export function conv(g: Geom): Eval | undefined {
 export function dw(g: Geom): Eval | undefined {
   if (!roomFor(g, g.KH * g.KW)) return undefined;
   const tp = taps(g, 1);
+  if (g.KH === 3 && g.KW === 3 && g.OC === g.C) return () => dw3(g, F);
   return () => dwPacked(g, F, A, tp);
 }
 
@@ -75,13 +76,14 @@ export function mm(g: Geom): Eval | undefined {
     b[k] = (g.b[k] as number) + g.off * s;
   }
   return () => {
-    mmHost(x, F, PR, A, w, P, Q, K, OC);
-    if (wz)
-      for (let p = 0; p < P; p++) {
-        let s = 0;
-        for (let i = 0; i < K; i++) s += x[p * K + i] as number;
-        for (let k = p * OC; k < p * OC + OC; k++) A[k] = (A[k] as number) + wz * s;
-      }
+    mmHost(x, F, PR, w, P, Q, K, OC);
+    if (!wz) return unpackQ(g, PR, P, b);
+    unpack(PR, A, P, OC);
+    for (let p = 0; p < P; p++) {
+      let s = 0;
+      for (let i = 0; i < K; i++) s += x[p * K + i] as number;
+      for (let k = p * OC; k < p * OC + OC; k++) A[k] = (A[k] as number) + wz * s;
+    }
     requantAll(g, A, P, b);
   };
 }
@@ -131,7 +133,6 @@ function dwPacked(g: Geom, f: Float64Array, acc: Int32Array, taps: Int32Array): 
   const Hp = (g.OH - 1) * g.sh + (KH - 1) * g.dh + 1;
   const Wp = (OW - 1) * g.sw + (KW - 1) * g.dw + 1;
   const rs = Wp * C;
-  const tx = g.dw * C;
   for (let n = 0; n < g.N; n++) {
     pack(g, f, n, Hp, Wp);
     for (let oy = 0; oy < g.OH; oy++) {
@@ -143,21 +144,7 @@ function dwPacked(g: Geom, f: Float64Array, acc: Int32Array, taps: Int32Array): 
           let a = 0;
           const pr = p0 + (M === 1 ? k : (k / M) >> 0);
           let wi = k;
-          if (KH === 3 && KW === 3) {
-            // the common 3x3 kernel, unrolled
-            const r1 = pr + g.dh * rs;
-            const r2 = r1 + g.dh * rs;
-            a =
-              (f[pr] as number) * (w[wi] as number) +
-              (f[pr + tx] as number) * (w[wi + OC] as number) +
-              (f[pr + 2 * tx] as number) * (w[wi + 2 * OC] as number) +
-              (f[r1] as number) * (w[wi + 3 * OC] as number) +
-              (f[r1 + tx] as number) * (w[wi + 4 * OC] as number) +
-              (f[r1 + 2 * tx] as number) * (w[wi + 5 * OC] as number) +
-              (f[r2] as number) * (w[wi + 6 * OC] as number) +
-              (f[r2 + tx] as number) * (w[wi + 7 * OC] as number) +
-              (f[r2 + 2 * tx] as number) * (w[wi + 8 * OC] as number);
-          } else if (M % 2 === 0) {
+          if (M % 2 === 0) {
             // even multiplier: channels k and k + 1 read the same input channel, share its loads
             let b = 0;
             for (let t = 0; t < T; t++) {
@@ -177,12 +164,72 @@ function dwPacked(g: Geom, f: Float64Array, acc: Int32Array, taps: Int32Array): 
           const hi = Math.floor(a / 67108864 + 0.5);
           acc[a0 + k] = a - hi * 67108864;
           if (ox + 1 < OW) acc[a0 + OC + k] = hi;
-          if (M % 2 === 0 && !(KH === 3 && KW === 3)) k++;
+          if (M % 2 === 0) k++;
         }
       }
     }
   }
   requantAll(g, acc, g.N * g.OH * OW, g.b);
+}
+
+/**
+ * DEPTHWISE_CONV_2D 3x3, multiplier 1: channel by channel (its 9 weights and quantization in
+ * registers) over the packed input, requantizing each pair of sums as it goes.
+ */
+function dw3(g: Geom, f: Float64Array): void {
+  const C = g.C;
+  const OH = g.OH;
+  const OW = g.OW;
+  const w = g.w;
+  const y = g.y;
+  const Hp = (OH - 1) * g.sh + 2 * g.dh + 1;
+  const Wp = (OW - 1) * g.sw + 2 * g.dw + 1;
+  const rs = Wp * C;
+  const tx = g.dw * C;
+  const ty = g.dh * rs;
+  const sy = g.sh * rs;
+  const sx = 2 * g.sw * C;
+  for (let n = 0; n < g.N; n++) {
+    pack(g, f, n, Hp, Wp);
+    for (let k = 0; k < C; k++) {
+      const w0 = w[k] as number;
+      const w1 = w[k + C] as number;
+      const w2 = w[k + 2 * C] as number;
+      const w3 = w[k + 3 * C] as number;
+      const w4 = w[k + 4 * C] as number;
+      const w5 = w[k + 5 * C] as number;
+      const w6 = w[k + 6 * C] as number;
+      const w7 = w[k + 7 * C] as number;
+      const w8 = w[k + 8 * C] as number;
+      const bk = g.b[k] as number;
+      const mk = g.m[k] as number;
+      const lk = g.l[k] as number;
+      const rk = g.r[k] as number;
+      for (let oy = 0; oy < OH; oy++) {
+        let p = oy * sy + k;
+        let o = (n * OH + oy) * OW * C + k;
+        for (let ox = 0; ox < OW; ox += 2) {
+          const q = p + ty;
+          const u = q + ty;
+          const a =
+            (f[p] as number) * w0 +
+            (f[p + tx] as number) * w1 +
+            (f[p + 2 * tx] as number) * w2 +
+            (f[q] as number) * w3 +
+            (f[q + tx] as number) * w4 +
+            (f[q + 2 * tx] as number) * w5 +
+            (f[u] as number) * w6 +
+            (f[u + tx] as number) * w7 +
+            (f[u + 2 * tx] as number) * w8;
+          const h = Math.floor(a / 67108864 + 0.5);
+          y[o] = rq(g, a - h * 67108864 + bk, mk, lk, rk);
+          if (ox + 1 < OW) y[o + C] = rq(g, h + bk, mk, lk, rk);
+          p += sx;
+          o += 2 * C;
+        }
+      }
+    }
+  }
 }
 
 /** Tap offsets in the packed input, in the weights' [KH, KW, C] order (C = 1 for depthwise: one channel). */
@@ -244,7 +291,6 @@ function mmHost(
   x: Int8Array,
   f: Float64Array,
   pr: Float64Array,
-  acc: Int32Array,
   w: Int8Array,
   P: number,
   Q: number,
@@ -259,7 +305,11 @@ function mmHost(
     else for (let i = 0; i < K; i++) f[q * K + i] = x[a + i] as number;
   }
   mm2(pr, f, w, Q, K, OC);
-  // unpack the pair sums: lane 1 = floor(a / 2^26 + 1/2), lane 0 = a - lane 1 * 2^26
+}
+
+/** Unpacks the pair sums pr[Q, OC] into acc[P, OC]: lane 1 = floor(a / 2^26 + 1/2), lane 0 = a - lane 1 * 2^26. */
+function unpack(pr: Float64Array, acc: Int32Array, P: number, OC: number): void {
+  const Q = (P + 1) >> 1;
   for (let q = 0; q < Q; q++) {
     const o = 2 * q * OC;
     const two = 2 * q + 1 < P;
@@ -351,38 +401,62 @@ function mm2(pr: Float64Array, f: Float64Array, w: Int8Array, Q: number, K: numb
   }
 }
 
+/** unpack and requantAll in one pass over the pair sums pr[Q, OC] (no acc round trip). */
+function unpackQ(g: Geom, pr: Float64Array, P: number, b: Int32Array): void {
+  const OC = g.OC;
+  const Q = (P + 1) >> 1;
+  const y = g.y;
+  const m = g.m;
+  const l = g.l;
+  const r = g.r;
+  for (let q = 0; q < Q; q++) {
+    const o = 2 * q * OC;
+    const two = 2 * q + 1 < P;
+    for (let k = 0; k < OC; k++) {
+      const a = pr[q * OC + k] as number;
+      const h = Math.floor(a / 67108864 + 0.5);
+      const bk = b[k] as number;
+      const mk = m[k] as number;
+      const lk = l[k] as number;
+      const rk = r[k] as number;
+      y[o + k] = rq(g, a - h * 67108864 + bk, mk, lk, rk);
+      if (two) y[o + OC + k] = rq(g, h + bk, mk, lk, rk);
+    }
+  }
+}
+
 /**
- * y[p, k] = clamp(MultiplyByQuantizedMultiplier(acc[p, k] + b[k]) + zp) over P rows: one tight
- * loop, with SaturatingRoundingDoublingHighMul inlined for |a| < 2^22 and a left shift of 0
- * (a * m < 2^53 exact; * 2^-31 is an exact scaling; floor gives the exact quotient).
+ * clamp(MultiplyByQuantizedMultiplier(acc, mk, lk, rk) + zp), bit for bit as the reference. Fast
+ * path (|a| < 2^22, no left shift, rk > 0): SaturatingRoundingDoublingHighMul truncates
+ * (a m + nudge) / 2^31, nudge 2^30 or 1 - 2^30 by the sign of a m; for a m < 0 that is
+ * ceil((a m + 1 - 2^30) / 2^31) = floor((a m + 2^30) / 2^31), the same formula as a m >= 0. a m
+ * (|a m| < 2^53), + 2^30 and * 2^-31 are exact in doubles, floor is the exact quotient, and
+ * |v| < 2^22. RoundingDivideByPOT (ties away from zero) is then floor((v + 2^(rk-1) - [v < 0]) / 2^rk).
  */
+function rq(g: Geom, acc: number, mk: number, lk: number, rk: number): number {
+  const a = acc | 0;
+  let v: number;
+  if (a < 4194304 && a > -4194304 && lk === 0 && rk > 0) {
+    v = Math.floor((a * mk + 1073741824) * 4.656612873077393e-10);
+    v = ((v + (1 << (rk - 1)) - (v < 0 ? 1 : 0)) >> rk) + g.yz;
+  } else {
+    v = srdhm(a << lk, mk);
+    const mask = (1 << rk) - 1;
+    v = (v >> rk) + ((v & mask) > (mask >> 1) + (v < 0 ? 1 : 0) ? 1 : 0) + g.yz;
+  }
+  return v < g.lo ? g.lo : v > g.hi ? g.hi : v;
+}
+
+/** y[p, k] = rq(acc[p, k] + b[k]) over P rows, channel by channel (its quantization in registers). */
 function requantAll(g: Geom, acc: Int32Array, P: number, b: Int32Array): void {
   const OC = g.OC;
   const n = P * OC;
-  const yz = g.yz;
-  const lo = g.lo;
-  const hi = g.hi;
   const y = g.y;
-  // channel by channel: the multiplier, shifts and rounding mask stay in registers
   for (let k = 0; k < OC; k++) {
     const mk = g.m[k] as number;
     const lk = g.l[k] as number;
     const rk = g.r[k] as number;
     const bk = b[k] as number;
-    const mask = (1 << rk) - 1;
-    const th = mask >> 1;
-    for (let i = k; i < n; i += OC) {
-      const a = ((acc[i] as number) + bk) | 0;
-      let v: number;
-      if (a < 4194304 && a > -4194304 && lk === 0) {
-        const t = a * mk;
-        v =
-          t >= 0
-            ? Math.floor((t + 1073741824) * 4.656612873077393e-10)
-            : 0 - Math.floor((1073741823 - t) * 4.656612873077393e-10);
-      } else v = srdhm(a << lk, mk);
-      v = (v >> rk) + ((v & mask) > th + (v < 0 ? 1 : 0) ? 1 : 0) + yz;
-      y[i] = v < lo ? lo : v > hi ? hi : v;
-    }
+    for (let i = k; i < n; i += OC) y[i] = rq(g, (acc[i] as number) + bk, mk, lk, rk);
   }
 }
