@@ -44,7 +44,7 @@ function roomFor(g: Geom, terms: number): boolean {
 export function conv(g: Geom): Eval | undefined {
   if (!roomFor(g, g.KH * g.KW * g.C)) return undefined;
   const tp = taps(g, g.C);
-  return () => convPacked(g, F, A, tp);
+  return () => convPacked(g, F, tp);
 }
 
 /** DEPTHWISE_CONV_2D: reads all of x (pack) before it writes y, so in-place safe as it is. */
@@ -153,7 +153,7 @@ function dwPacked(g: Geom, f: Float64Array, acc: Int32Array, taps: Int32Array): 
               b += v * (w[wi + 1] as number);
               wi += OC;
             }
-            const h = Math.floor(b / 67108864 + 0.5);
+            const h = Math.floor(b * 1.4901161193847656e-8 + 0.5);
             acc[a0 + k + 1] = b - h * 67108864;
             if (ox + 1 < OW) acc[a0 + OC + k + 1] = h;
           } else
@@ -161,7 +161,7 @@ function dwPacked(g: Geom, f: Float64Array, acc: Int32Array, taps: Int32Array): 
               a += (f[pr + (taps[t] as number)] as number) * (w[wi] as number);
               wi += OC;
             }
-          const hi = Math.floor(a / 67108864 + 0.5);
+          const hi = Math.floor(a * 1.4901161193847656e-8 + 0.5);
           acc[a0 + k] = a - hi * 67108864;
           if (ox + 1 < OW) acc[a0 + OC + k] = hi;
           if (M % 2 === 0) k++;
@@ -221,7 +221,7 @@ function dw3(g: Geom, f: Float64Array): void {
             (f[u] as number) * w6 +
             (f[u + tx] as number) * w7 +
             (f[u + 2 * tx] as number) * w8;
-          const h = Math.floor(a / 67108864 + 0.5);
+          const h = Math.floor(a * 1.4901161193847656e-8 + 0.5);
           y[o] = rq(g, a - h * 67108864 + bk, mk, lk, rk);
           if (ox + 1 < OW) y[o + C] = rq(g, h + bk, mk, lk, rk);
           p += sx;
@@ -243,8 +243,13 @@ function taps(g: Geom, C: number): Int32Array {
   return t;
 }
 
-/** CONV_2D on the packed input (w [OC, KH, KW, C]; taps(g, C)), raw sums into acc, then one requantization pass. */
-function convPacked(g: Geom, f: Float64Array, acc: Int32Array, tp: Int32Array): void {
+/** CONV_2D on the packed input (w [OC, KH, KW, C]; taps(g, C)), each pair of sums requantized as it is made. */
+function convPacked(g: Geom, f: Float64Array, tp: Int32Array): void {
+  const y = g.y;
+  const bs = g.b;
+  const m = g.m;
+  const l = g.l;
+  const r = g.r;
   const C = g.C;
   const OC = g.OC;
   const OW = g.OW;
@@ -273,17 +278,25 @@ function convPacked(g: Geom, f: Float64Array, acc: Int32Array, tp: Int32Array): 
             a += v * (w[w0 + t] as number);
             b += v * (w[w1 + t] as number);
           }
-          let h = Math.floor(a / 67108864 + 0.5);
-          acc[a0 + k] = a - h * 67108864;
-          if (two) acc[a0 + OC + k] = h;
-          h = Math.floor(b / 67108864 + 0.5);
-          acc[a0 + k1] = b - h * 67108864;
-          if (two) acc[a0 + OC + k1] = h;
+          // unpack (lane 1 = floor(a / 2^26 + 1/2)) and requantize both outputs of both channels
+          let bk = bs[k] as number;
+          let mk = m[k] as number;
+          let lk = l[k] as number;
+          let rk = r[k] as number;
+          let h = Math.floor(a * 1.4901161193847656e-8 + 0.5);
+          y[a0 + k] = rq(g, a - h * 67108864 + bk, mk, lk, rk);
+          if (two) y[a0 + OC + k] = rq(g, h + bk, mk, lk, rk);
+          bk = bs[k1] as number;
+          mk = m[k1] as number;
+          lk = l[k1] as number;
+          rk = r[k1] as number;
+          h = Math.floor(b * 1.4901161193847656e-8 + 0.5);
+          y[a0 + k1] = rq(g, b - h * 67108864 + bk, mk, lk, rk);
+          if (two) y[a0 + OC + k1] = rq(g, h + bk, mk, lk, rk);
         }
       }
     }
   }
-  requantAll(g, acc, g.N * g.OH * OW, g.b);
 }
 
 /** Host matmul: pack pixel pairs, mm2, unpack the pair sums into acc (top-level: monomorphic, no closure context). */
@@ -315,7 +328,7 @@ function unpack(pr: Float64Array, acc: Int32Array, P: number, OC: number): void 
     const two = 2 * q + 1 < P;
     for (let k = 0; k < OC; k++) {
       const a = pr[q * OC + k] as number;
-      const h = Math.floor(a / 67108864 + 0.5);
+      const h = Math.floor(a * 1.4901161193847656e-8 + 0.5);
       acc[o + k] = a - h * 67108864;
       if (two) acc[o + OC + k] = h;
     }
@@ -328,16 +341,37 @@ function unpack(pr: Float64Array, acc: Int32Array, P: number, OC: number): void 
  * = floor(a / 2^26 + 1/2) and lane 0 = a - lane1 * 2^26 recover both int32 sums exactly.
  */
 function mm2(pr: Float64Array, f: Float64Array, w: Int8Array, Q: number, K: number, OC: number): void {
-  for (let q = 0; q < Q; q += 4) {
+  // four rows at a time, then the rest one by one (no work on padding rows)
+  const Q4 = Q - (Q % 4);
+  for (let q = 0; q < Q; q += q < Q4 ? 4 : 1) {
     const x0 = q * K;
-    const x1 = q + 1 < Q ? x0 + 1 * K : x0;
-    const x2 = q + 2 < Q ? x0 + 2 * K : x0;
-    const x3 = q + 3 < Q ? x0 + 3 * K : x0;
+    const x1 = x0 + K;
+    const x2 = x1 + K;
+    const x3 = x2 + K;
     for (let k = 0; k < OC; k += 4) {
       const w0 = k * K;
       const w1 = k + 1 < OC ? w0 + 1 * K : w0;
       const w2 = k + 2 < OC ? w0 + 2 * K : w0;
       const w3 = k + 3 < OC ? w0 + 3 * K : w0;
+      const o = q * OC + k;
+      if (q >= Q4) {
+        let a0 = 0;
+        let a1 = 0;
+        let a2 = 0;
+        let a3 = 0;
+        for (let i = 0; i < K; i++) {
+          const u = f[x0 + i] as number;
+          a0 += u * (w[w0 + i] as number);
+          a1 += u * (w[w1 + i] as number);
+          a2 += u * (w[w2 + i] as number);
+          a3 += u * (w[w3 + i] as number);
+        }
+        pr[o] = a0;
+        if (w1 !== w0) pr[o + 1] = a1;
+        if (w2 !== w0) pr[o + 2] = a2;
+        if (w3 !== w0) pr[o + 3] = a3;
+        continue;
+      }
       let a00 = 0;
       let a01 = 0;
       let a02 = 0;
@@ -381,22 +415,28 @@ function mm2(pr: Float64Array, f: Float64Array, w: Int8Array, Q: number, K: numb
         a32 += u * e2;
         a33 += u * e3;
       }
-      pr[(q + 0) * OC + k + 0] = a00;
-      if (w1 !== w0) pr[(q + 0) * OC + k + 1] = a01;
-      if (w2 !== w0) pr[(q + 0) * OC + k + 2] = a02;
-      if (w3 !== w0) pr[(q + 0) * OC + k + 3] = a03;
-      if (x1 !== x0) pr[(q + 1) * OC + k + 0] = a10;
-      if (x1 !== x0 && w1 !== w0) pr[(q + 1) * OC + k + 1] = a11;
-      if (x1 !== x0 && w2 !== w0) pr[(q + 1) * OC + k + 2] = a12;
-      if (x1 !== x0 && w3 !== w0) pr[(q + 1) * OC + k + 3] = a13;
-      if (x2 !== x0) pr[(q + 2) * OC + k + 0] = a20;
-      if (x2 !== x0 && w1 !== w0) pr[(q + 2) * OC + k + 1] = a21;
-      if (x2 !== x0 && w2 !== w0) pr[(q + 2) * OC + k + 2] = a22;
-      if (x2 !== x0 && w3 !== w0) pr[(q + 2) * OC + k + 3] = a23;
-      if (x3 !== x0) pr[(q + 3) * OC + k + 0] = a30;
-      if (x3 !== x0 && w1 !== w0) pr[(q + 3) * OC + k + 1] = a31;
-      if (x3 !== x0 && w2 !== w0) pr[(q + 3) * OC + k + 2] = a32;
-      if (x3 !== x0 && w3 !== w0) pr[(q + 3) * OC + k + 3] = a33;
+      pr[o] = a00;
+      pr[o + OC] = a10;
+      pr[o + 2 * OC] = a20;
+      pr[o + 3 * OC] = a30;
+      if (w1 !== w0) {
+        pr[o + 1] = a01;
+        pr[o + OC + 1] = a11;
+        pr[o + 2 * OC + 1] = a21;
+        pr[o + 3 * OC + 1] = a31;
+      }
+      if (w2 !== w0) {
+        pr[o + 2] = a02;
+        pr[o + OC + 2] = a12;
+        pr[o + 2 * OC + 2] = a22;
+        pr[o + 3 * OC + 2] = a32;
+      }
+      if (w3 !== w0) {
+        pr[o + 3] = a03;
+        pr[o + OC + 3] = a13;
+        pr[o + 2 * OC + 3] = a23;
+        pr[o + 3 * OC + 3] = a33;
+      }
     }
   }
 }
@@ -414,7 +454,7 @@ function unpackQ(g: Geom, pr: Float64Array, P: number, b: Int32Array): void {
     const two = 2 * q + 1 < P;
     for (let k = 0; k < OC; k++) {
       const a = pr[q * OC + k] as number;
-      const h = Math.floor(a / 67108864 + 0.5);
+      const h = Math.floor(a * 1.4901161193847656e-8 + 0.5);
       const bk = b[k] as number;
       const mk = m[k] as number;
       const lk = l[k] as number;
@@ -439,12 +479,15 @@ function rq(g: Geom, acc: number, mk: number, lk: number, rk: number): number {
   if (a < 4194304 && a > -4194304 && lk === 0 && rk > 0) {
     v = Math.floor((a * mk + 1073741824) * 4.656612873077393e-10);
     v = ((v + (1 << (rk - 1)) - (v < 0 ? 1 : 0)) >> rk) + g.yz;
-  } else {
-    v = srdhm(a << lk, mk);
-    const mask = (1 << rk) - 1;
-    v = (v >> rk) + ((v & mask) > (mask >> 1) + (v < 0 ? 1 : 0) ? 1 : 0) + g.yz;
-  }
+  } else v = rqSlow(g, a, mk, lk, rk);
   return v < g.lo ? g.lo : v > g.hi ? g.hi : v;
+}
+
+/** rq's general case (kept out of line so rq stays small enough to inline). */
+function rqSlow(g: Geom, a: number, mk: number, lk: number, rk: number): number {
+  const v = srdhm(a << lk, mk);
+  const mask = (1 << rk) - 1;
+  return (v >> rk) + ((v & mask) > (mask >> 1) + (v < 0 ? 1 : 0) ? 1 : 0) + g.yz;
 }
 
 /** y[p, k] = rq(acc[p, k] + b[k]) over P rows, channel by channel (its quantization in registers). */
