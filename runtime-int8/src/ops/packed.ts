@@ -475,19 +475,23 @@ function unpackQ(g: Geom, pr: Float64Array, P: number, b: Int32Array): void {
  */
 function rq(g: Geom, acc: number, mk: number, lk: number, rk: number): number {
   const a = acc | 0;
-  let v: number;
   if (a < 4194304 && a > -4194304 && lk === 0 && rk > 0) {
-    v = Math.floor((a * mk + 1073741824) * 4.656612873077393e-10);
-    v = ((v + (1 << (rk - 1)) - (v < 0 ? 1 : 0)) >> rk) + g.yz;
-  } else v = rqSlow(g, a, mk, lk, rk);
-  return v < g.lo ? g.lo : v > g.hi ? g.hi : v;
+    const v = Math.floor((a * mk + 1073741824) * 4.656612873077393e-10) | 0;
+    // branch-free (the signs are data: branches on them mispredict): v >> 31 = -[v < 0]; then
+    // max(u, lo) and min(u, hi) by masks, exact as every value here is far inside int32
+    let u = ((v + (1 << (rk - 1)) + (v >> 31)) >> rk) + g.yz - g.lo;
+    u = (u & ~(u >> 31)) + g.lo - g.hi;
+    return (u & (u >> 31)) + g.hi;
+  }
+  return rqSlow(g, a, mk, lk, rk);
 }
 
-/** rq's general case (kept out of line so rq stays small enough to inline). */
+/** rq's general case: SaturatingRoundingDoublingHighMul by limbs, RoundingDivideByPOT, clamp. */
 function rqSlow(g: Geom, a: number, mk: number, lk: number, rk: number): number {
-  const v = srdhm(a << lk, mk);
+  let v = srdhm(a << lk, mk);
   const mask = (1 << rk) - 1;
-  return (v >> rk) + ((v & mask) > (mask >> 1) + (v < 0 ? 1 : 0) ? 1 : 0) + g.yz;
+  v = (v >> rk) + ((v & mask) > (mask >> 1) + (v < 0 ? 1 : 0) ? 1 : 0) + g.yz;
+  return v < g.lo ? g.lo : v > g.hi ? g.hi : v;
 }
 
 /** y[p, k] = rq(acc[p, k] + b[k]) over P rows, channel by channel (its quantization in registers). */
