@@ -109,10 +109,14 @@ function pack(g: Geom, f: Float64Array, n: number, Hp: number, Wp: number): void
       const p1 = (base + i1) * C;
       const ok0 = i0 >= 0 && i0 < g.IW;
       const ok1 = i1 >= 0 && i1 < g.IW;
-      if (ok0 && ok1)
-        for (let ch = 0; ch < C; ch++)
-          f[o++] = (x[p0 + ch] as number) + (x[p1 + ch] as number) * 67108864 + both;
-      else
+      if (ok0 && ok1) {
+        // the whole interior run of the row (both columns inside) in one flat loop
+        const jh = g.IW - g.sw + g.pw < Wp ? g.IW - g.sw + g.pw : Wp;
+        const d = p1 - p0;
+        for (let e = p0 + (jh - j) * C, q = p0; q < e; q++)
+          f[o++] = (x[q] as number) + (x[q + d] as number) * 67108864 + both;
+        j = jh - 1;
+      } else
         for (let ch = 0; ch < C; ch++)
           f[o++] =
             (ok0 ? (x[p0 + ch] as number) + off : 0) + (ok1 ? (x[p1 + ch] as number) + off : 0) * 67108864;
