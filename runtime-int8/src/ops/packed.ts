@@ -477,7 +477,7 @@ function unpackQ(g: Geom, pr: Float64Array, P: number, b: Int32Array): void {
  * (|a m| < 2^53), + 2^30 and * 2^-31 are exact in doubles, floor is the exact quotient, and
  * |v| < 2^22. RoundingDivideByPOT (ties away from zero) is then floor((v + 2^(rk-1) - [v < 0]) / 2^rk).
  */
-function rq(g: Geom, acc: number, mk: number, lk: number, rk: number): number {
+export function rq(g: Geom, acc: number, mk: number, lk: number, rk: number): number {
   const a = acc | 0;
   if (a < 4194304 && a > -4194304 && lk === 0 && rk > 0) {
     const v = Math.floor((a * mk + 1073741824) * 4.656612873077393e-10) | 0;
