@@ -16,6 +16,7 @@ import { loadNative, nativeAvailable } from "./native.js";
 import { loadCalibSet } from "./quantize/calibset.js";
 import { quantizeWithReport } from "./quantize/index.js";
 import { buildReport, writeReport } from "./report/index.js";
+import { quantizeInt8 } from "./report/metrics.js";
 import { writeTflite } from "./tflite/write.js";
 import { loadDataset } from "./train/data.js";
 import { trainModel } from "./train/index.js";
@@ -55,17 +56,6 @@ export interface DemoSummary {
   seconds: number;
 }
 
-/** Int8 input bytes for a float sample, with the model input's scale and zero point. */
-function quantizeInput(x: Float32Array, scale: number, zp: number): Int8Array {
-  const q = new Int8Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    const v = x[i]! / scale;
-    const r = v < 0 ? -Math.round(-v) : Math.round(v); // half away from zero, as TFLite
-    q[i] = Math.max(-128, Math.min(127, r + zp));
-  }
-  return q;
-}
-
 /** Runs edgeq's runtime and native TFLite on the same int8 inputs and compares output bytes. */
 export async function sideBySide(bytes: Uint8Array, g: Graph, data: string, n: number): Promise<SideBySide> {
   const ds = await loadDataset(data);
@@ -77,7 +67,7 @@ export async function sideBySide(bytes: Uint8Array, g: Graph, data: string, n: n
   const nat = loadNative(bytes);
   const r: SideBySide = { samples: Math.min(n, ds.test.n), identical: 0, differingValues: 0, maxAbsDiff: 0 };
   for (let i = 0; i < r.samples; i++) {
-    const q = quantizeInput(ds.test.x.subarray(i * per, (i + 1) * per), scale, zp);
+    const q = quantizeInt8(ds.test.x.subarray(i * per, (i + 1) * per), scale, zp);
     rt.input(0).set(q);
     rt.invoke();
     const ours = rt.output(0);

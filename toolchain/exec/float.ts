@@ -9,6 +9,7 @@
  */
 import { EdgeqError } from "../errors.js";
 import type { Graph, Op, Tensor } from "../ir/types.js";
+import { roundAway } from "../quantize/params.js";
 import { conv2d, depthwiseConv2d, fullyConnected } from "./conv.js";
 import { binary, concat, pad, relu, softmax } from "./elementwise.js";
 import { mean, pool2d } from "./pool.js";
@@ -55,7 +56,7 @@ export function fakeQuant(x: Float32Array, t: Tensor): Float32Array {
   const zp = q.zeroPoint[0] ?? 0;
   for (let i = 0; i < x.length; i++) {
     const u = x[i]! / s;
-    const v = Math.min(r[1], Math.max(r[0], (u < 0 ? -Math.round(-u) : Math.round(u)) + zp));
+    const v = Math.min(r[1], Math.max(r[0], roundAway(u) + zp));
     x[i] = s * (v - zp);
   }
   return x;

@@ -11,6 +11,7 @@
  *   clipped     in the int8 model some |w| / scale exceeds 127.5: the scale is too small and
  *               the weight saturates at +-127
  */
+import { roundAway } from "../quantize/params.js";
 
 export const NEAR_ZERO_REL = 1e-3;
 export const COLLAPSE_LEVELS = 8;
@@ -60,10 +61,6 @@ function channelOf(shape: readonly number[], axis: number): { count: number; at:
   let inner = 1;
   for (let d = axis + 1; d < shape.length; d++) inner *= shape[d]!;
   return { count, at: (i) => Math.floor(i / inner) % count };
-}
-
-function roundAway(v: number): number {
-  return v < 0 ? -Math.round(-v) : Math.round(v);
 }
 
 /** Symmetric int8 fake-quant of one value: scale * clamp(round(w / scale), -127, 127). */

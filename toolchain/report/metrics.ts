@@ -15,6 +15,7 @@
  *                  fused ReLU and zero point -128, -128 is a real 0 and sat_low is expected)
  * The sums run over all samples together (not a mean of per-sample ratios).
  */
+import { roundAway } from "../quantize/params.js";
 
 export interface LayerAcc {
   n: number;
@@ -149,9 +150,7 @@ export function dequantize(q: ArrayLike<number>, scale: number, zeroPoint: numbe
 export function quantizeInt8(x: ArrayLike<number>, scale: number, zeroPoint: number): Int8Array {
   const out = new Int8Array(x.length);
   for (let i = 0; i < x.length; i++) {
-    const v = x[i]! / scale;
-    const r = v < 0 ? -Math.round(-v) : Math.round(v);
-    out[i] = Math.max(-128, Math.min(127, r + zeroPoint));
+    out[i] = Math.max(-128, Math.min(127, roundAway(x[i]! / scale) + zeroPoint));
   }
   return out;
 }
