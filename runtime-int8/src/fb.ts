@@ -59,11 +59,12 @@ function vec(t: number, f: number, size: number): number[] {
   return [v + 4, n];
 }
 
-/** The items of a vector of 4-byte items: read(pos) for scalars, or the table it points to. */
-function list(t: number, f: number, read: (p: number) => number): number[] {
-  const v = vec(t, f, 4);
+/** The items of a vector of `size`-byte items (4 unless given): read(pos) for scalars, or the table it points to. */
+function list(t: number, f: number, read: (p: number) => number, size?: number): number[] {
+  const s = size || 4;
+  const v = vec(t, f, s);
   const out: number[] = [];
-  for (let i = 0; i < (v[1] as number); i++) out.push(read((v[0] as number) + 4 * i));
+  for (let i = 0; i < (v[1] as number); i++) out.push(read((v[0] as number) + s * i));
   return out;
 }
 
@@ -79,68 +80,56 @@ export const ESIZE: { [type: number]: number } = { 0: 4, 2: 4, 3: 1, 4: 8, 6: 1,
 
 /** Parses the first subgraph of a .tflite file. */
 export function parse(u8: Uint8Array): Parsed {
-  dv = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
-  len = u8.byteLength;
-  if (len < 8 || u8[4] !== 84 || u8[5] !== 70 || u8[6] !== 76 || u8[7] !== 51) fail("not a TFLite model");
+  dv = new DataView(u8.buffer, u8.byteOffset, (len = u8.byteLength));
+  // the file identifier "TFL3" at bytes 4..7
+  if (len < 8 || i32(4) !== 860636756) fail("not a TFLite model");
   const model = ref(0);
   const codes = list(model, 1, (p) => {
     const c = ref(p);
     return Math.max(num(c, 0, 0, 1), num(c, 3, 0, 4));
   });
-  const sg = list(model, 2, ref)[0];
-  if (!sg) fail("no subgraph");
+  const sg = list(model, 2, ref)[0] || fail("no subgraph");
   const bufs = list(model, 4, ref);
   const tensors: RtTensor[] = list(sg, 0, ref).map((t, i) => {
     const shape = list(t, 0, i32);
     const type = num(t, 1, 0, 1);
+    const es = ESIZE[type] as number;
     let size = 1;
     for (let k = 0; k < shape.length; k++) size *= (shape[k] as number) < 0 ? NaN : (shape[k] as number);
     const q = table(t, 4);
-    const zv = vec(q, 3, 8);
     const nm = vec(t, 3, 1);
+    const d = vec(bufs[num(t, 2, 0, 4)] || 0, 0, 1);
+    if (!(size >= 0 && es)) fail("tensor " + i + ": bad shape or type");
+    if (d[1] && d[1] !== size * es) fail("tensor " + i + ": bad data size");
     let name = "";
     for (let k = 0; k < (nm[1] as number); k++)
       name += String.fromCharCode(u8[(nm[0] as number) + k] as number);
-    const rt: RtTensor = {
+    return {
       name: name,
       shape: shape,
       type: type,
       scale: list(q, 2, (p) => dv.getFloat32(p, true)),
-      zeroPoint: [],
+      // int64 zero points: their low words
+      zeroPoint: list(q, 3, i32, 8),
       axis: num(q, 6, 0, 4),
       size: size,
+      data: d[1] ? u8.subarray(d[0] as number, (d[0] as number) + (d[1] as number)) : undefined,
       offset: -1,
     };
-    for (let k = 0; k < (zv[1] as number); k++) rt.zeroPoint.push(i32((zv[0] as number) + 8 * k));
-    const b = bufs[num(t, 2, 0, 4)];
-    const d = b ? vec(b, 0, 1) : [0, 0];
-    const es = ESIZE[type];
-    if (!(size >= 0) || es === undefined) fail("tensor " + i + ": bad shape or type");
-    if (d[1]) {
-      if (d[1] !== size * es) fail("tensor " + i + ": bad data size");
-      rt.data = u8.subarray(d[0] as number, (d[0] as number) + (d[1] as number));
-    }
-    return rt;
   });
-  const nt = tensors.length;
-  const idx = (list: number[]) => {
-    for (let k = 0; k < list.length; k++)
-      if (!((list[k] as number) < nt && (list[k] as number) >= -1)) fail("bad tensor index");
-    return list;
+  const idx = (ts: number[]) => {
+    for (let k = 0; k < ts.length; k++)
+      if (!((ts[k] as number) < tensors.length && (ts[k] as number) >= -1)) fail("bad tensor index");
+    return ts;
   };
-  const ops = list(sg, 3, ref).map((o) => {
-    const code = codes[num(o, 0, 0, 4)];
-    if (code === undefined) fail("bad opcode index");
-    return {
-      code: code,
+  return {
+    tensors: tensors,
+    ops: list(sg, 3, ref).map((o) => ({
+      code: codes[num(o, 0, 0, 4)] as number,
       inputs: idx(list(o, 1, i32)),
       outputs: idx(list(o, 2, i32)),
       opt: table(o, 4),
-    };
-  });
-  return {
-    tensors: tensors,
-    ops: ops,
+    })),
     inputs: idx(list(sg, 1, i32)),
     outputs: idx(list(sg, 2, i32)),
   };

@@ -79,11 +79,10 @@ function bytesOf(b: ArrayBuffer | Uint8Array | string): Uint8Array {
     for (let i = 0; i < b.length; i++) u[i] = b.charCodeAt(i);
     return u;
   }
-  // duck-typed, so arrays from another realm (vm contexts, iframes) and Node Buffers work too
+  // duck-typed, so arrays from another realm (vm contexts, iframes) and Node Buffers work too;
+  // anything else gives no bytes ("not a TFLite model")
   const v = b as Uint8Array;
-  if (v && v.buffer) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
-  if (b && (b as ArrayBuffer).byteLength >= 0) return new Uint8Array(b as ArrayBuffer);
-  return fail("load() needs bytes");
+  return v && v.buffer ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength) : new Uint8Array(b || 0);
 }
 
 /** A view of n elements of `type` at byte `off` of `buf` (little-endian, as TFLite files); a misaligned int32/float32 constant is copied, int64 gives its low words. */
@@ -122,74 +121,35 @@ export function load(bytes: ArrayBuffer | Uint8Array | string): Model {
   const n = ops.length;
   const NT = T.length;
   // per tensor: its buffer group (par: a RESHAPE output shares its input's buffer, and so does an
-  // in-place depthwise output, below; root follows the chain), the last op reading the group, and
-  // the group's lifetime [first, last] (op indices) and bytes
+  // in-place depthwise output, below; root follows the chain), and per group root its lifetime
+  // [first, last] (op indices; the graph's outputs live to n) and bytes
   const par: number[] = [];
-  const lastRead: number[] = [];
   const first: number[] = [];
   const last: number[] = [];
   const size: number[] = [];
   for (let i = 0; i < NT; i++) {
-    par.push(i);
-    lastRead.push(-1);
-    first.push(n + 1);
-    last.push(-1);
-    size.push(0);
+    par[i] = i;
+    first[i] = n;
+    last[i] = -1;
+    size[i] = 0;
   }
   const root = (t: number): number => {
     while (par[t] !== t) t = par[t] as number;
     return t;
   };
   const act = (t: number) => t >= 0 && !(T[t] as RtTensor).data;
-  const prep: number[] = [];
-  for (let k = 0; k < n; k++) {
-    const op = ops[k] as RtOp;
+  const prep = ops.map((op, k) => {
     const p = CODES.indexOf(op.code);
     if (p < 0) fail("operator " + k + ": unsupported builtin " + op.code);
-    prep.push(p);
     op.type = NAMES[p] as string;
     if (p === 11 && act(op.inputs[0] as number)) par[op.outputs[0] as number] = root(op.inputs[0] as number);
-  }
-  for (let k = 0; k < n; k++)
-    for (let j = 0; j < (ops[k] as RtOp).inputs.length; j++) {
-      const t = (ops[k] as RtOp).inputs[j] as number;
-      if (act(t)) lastRead[root(t)] = k;
-    }
-  // graph inputs and outputs are pinned (never overwritten in place)
-  const io = g.inputs.concat(g.outputs);
-  for (let j = 0; j < io.length; j++) lastRead[root(io[j] as number)] = n + 1;
-  // in-place DEPTHWISE_CONV_2D (MCUNet): multiplier 1, int8, the input's group read by no later
-  // op, the output no larger: each output channel is written only after that channel of the
-  // input has been read in full (see ops/window.ts), so the output can take the input's bytes
-  const tmps: number[] = [];
-  for (let k = 0; k < n; k++) {
-    const op = ops[k] as RtOp;
-    const x = op.inputs[0] as number;
-    const y = op.outputs[0] as number;
-    const X = T[x] as RtTensor;
-    const Y = T[y] as RtTensor;
-    const bx = act(x) ? root(x) : -1;
-    if (
-      prep[k] === 4 &&
-      bx >= 0 &&
-      lastRead[bx] === k &&
-      X.type === 9 &&
-      Y.type === 9 &&
-      Y.size <= X.size &&
-      (T[op.inputs[1] as number] as RtTensor).shape[3] === X.shape[3]
-    ) {
-      par[y] = bx;
-      lastRead[bx] = Math.max(k, lastRead[y] as number);
-      tmps.push(k);
-    }
-  }
-  // buffer lifetimes and sizes per group, then the extra per-channel planes of the in-place
-  // depthwise ops (live during their op only)
+    return p;
+  });
   const use = (ts: number[], k: number) => {
     for (let j = 0; j < ts.length; j++) {
-      if (!act(ts[j] as number)) continue;
       const t = T[ts[j] as number] as RtTensor;
       const b = root(ts[j] as number);
+      if (!act(b)) continue;
       if (k < (first[b] as number)) first[b] = k;
       if (k > (last[b] as number)) last[b] = k;
       const nb = (t.size * (ESIZE[t.type] as number) + 3) & ~3;
@@ -202,11 +162,37 @@ export function load(bytes: ArrayBuffer | Uint8Array | string): Model {
     use((ops[k] as RtOp).outputs, k);
   }
   use(g.outputs, n);
-  for (let j = 0; j < tmps.length; j++) {
-    const Y = T[(ops[tmps[j] as number] as RtOp).outputs[0] as number] as RtTensor;
-    first.push(tmps[j] as number);
-    last.push(tmps[j] as number);
-    size.push(((Y.shape[1] as number) * (Y.shape[2] as number) + 3) & ~3);
+  // in-place DEPTHWISE_CONV_2D (MCUNet): multiplier 1, int8, the input's group read by no later
+  // op and not a graph input or output, the output no larger: each output channel is written only
+  // after that channel of the input has been read in full (see ops/window.ts), so the output can
+  // take the input's bytes; its per-channel plane (OH*OW bytes) is live during the op only
+  const io = g.inputs.concat(g.outputs).map(root);
+  const tmps: number[] = [];
+  for (let k = 0; k < n; k++) {
+    const op = ops[k] as RtOp;
+    const X = T[op.inputs[0] as number] as RtTensor;
+    const y = op.outputs[0] as number;
+    const Y = T[y] as RtTensor;
+    const bx = root(op.inputs[0] as number);
+    if (
+      prep[k] === 4 &&
+      act(bx) &&
+      last[bx] === k &&
+      io.indexOf(bx) < 0 &&
+      X.type === 9 &&
+      Y.type === 9 &&
+      Y.size <= X.size &&
+      (T[op.inputs[1] as number] as RtTensor).shape[3] === X.shape[3]
+    ) {
+      par[y] = bx;
+      last[bx] = last[y] as number;
+      last[y] = -1;
+      size[y] = 0;
+      tmps.push(k);
+      first.push(k);
+      last.push(k);
+      size.push(((Y.shape[1] as number) * (Y.shape[2] as number) + 3) & ~3);
+    }
   }
   const plan = greedy(size, first, last, 4);
   const arena = new ArrayBuffer(plan.total);
@@ -220,11 +206,7 @@ export function load(bytes: ArrayBuffer | Uint8Array | string): Model {
     }
   }
   for (let j = 0; j < tmps.length; j++)
-    (ops[tmps[j] as number] as RtOp).tmp = new Int8Array(
-      arena,
-      plan.offsets[NT + j] as number,
-      size[NT + j] as number,
-    );
+    (ops[tmps[j] as number] as RtOp).tmp = new Int8Array(arena, plan.offsets[NT + j] as number, size[NT + j]);
   const c: Ctx = { t: T, h: fast };
   if (typeof E !== "undefined" && E && E.convolve && E.sum) {
     const ec = E.convolve;
