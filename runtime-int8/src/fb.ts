@@ -80,7 +80,8 @@ export const ESIZE: { [type: number]: number } = { 0: 4, 2: 4, 3: 1, 4: 8, 6: 1,
 
 /** Parses the first subgraph of a .tflite file. */
 export function parse(u8: Uint8Array): Parsed {
-  dv = new DataView(u8.buffer, u8.byteOffset, (len = u8.byteLength));
+  len = u8.byteLength;
+  dv = new DataView(u8.buffer, u8.byteOffset, len);
   // the file identifier "TFL3" at bytes 4..7
   if (len < 8 || i32(4) !== 860636756) fail("not a TFLite model");
   const model = ref(0);

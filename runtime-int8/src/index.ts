@@ -9,11 +9,11 @@
 import { ESIZE, fail, parse } from "./fb.js";
 import { elementwise } from "./ops/elementwise.js";
 import { mean } from "./ops/mean.js";
-import { concat, dequantize, pad, quantize, relu, reshape } from "./ops/misc.js";
+import { dequantize, pad, quantize, relu, reshape } from "./ops/misc.js";
 import { softmax } from "./ops/softmax.js";
 import { windowed } from "./ops/window.js";
 import { greedy } from "./plan.js";
-import type { Eval, RtOp, RtTensor, View } from "./types.js";
+import type { Eval, Prep, RtOp, RtTensor, View } from "./types.js";
 import type { Ctx, Fast } from "./util.js";
 
 export { greedy } from "./plan.js";
@@ -33,10 +33,10 @@ const NAMES =
   "ADD AVERAGE_POOL_2D CONCATENATION CONV_2D DEPTHWISE_CONV_2D DEQUANTIZE FULLY_CONNECTED MAX_POOL_2D MUL RELU RELU6 RESHAPE SOFTMAX PAD MEAN QUANTIZE".split(
     " ",
   );
-const PREP: ((c: Ctx, op: RtOp) => Eval)[] = [
+const PREP: Prep[] = [
   elementwise,
   windowed(2),
-  concat,
+  pad,
   windowed(0),
   windowed(1),
   dequantize,
@@ -215,7 +215,12 @@ export function load(bytes: ArrayBuffer | Uint8Array | string): Model {
   }
   const evals = ops.map((op, k) => {
     try {
-      return (PREP[prep[k] as number] as (c: Ctx, op: RtOp) => Eval)(c, op);
+      return (PREP[prep[k] as number] as Prep)(
+        c,
+        op,
+        op.inputs.map((i) => T[i] as RtTensor),
+        T[op.outputs[0] as number] as RtTensor,
+      );
     } catch (e) {
       return fail("operator " + k + " (" + NAMES[prep[k] as number] + "): " + (e as Error).message);
     }

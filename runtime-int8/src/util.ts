@@ -3,7 +3,7 @@
 import { fail } from "./fb.js";
 import { actRange, mbqm, quantizeMultiplier } from "./fixed.js";
 import type { Geom } from "./ops/window.js";
-import type { Eval, RtOp, RtTensor, View } from "./types.js";
+import type { Eval, RtTensor, View } from "./types.js";
 
 export interface Ctx {
   t: RtTensor[];
@@ -28,15 +28,6 @@ export interface Fast {
   mm(g: Geom): Eval | undefined;
 }
 
-export function tin(c: Ctx, op: RtOp, i: number): RtTensor {
-  return c.t[op.inputs[i] as number] as RtTensor;
-}
-export function tout(c: Ctx, op: RtOp, i: number): RtTensor {
-  return c.t[op.outputs[i] as number] as RtTensor;
-}
-export function i8(t: RtTensor): Int8Array {
-  return t.d as Int8Array;
-}
 export function zp(t: RtTensor): number {
   return t.zeroPoint[0] || 0;
 }
@@ -53,6 +44,25 @@ export function offs(i: number, shape: number[], st: number[]): number {
     o += k * (st[d] as number);
   }
   return o;
+}
+
+/** Per dim of `out`: the stride of t along it (t's dims aligned to the right), 0 where t broadcasts (or has size 1). */
+export function strides(t: RtTensor, out: number[]): number[] {
+  const s: number[] = [];
+  let k = 1;
+  for (let d = out.length - 1; d >= 0; d--) {
+    const j = d - out.length + t.shape.length;
+    const n = j >= 0 ? (t.shape[j] as number) : 1;
+    check(n === out[d] || n === 1);
+    s[d] = n === 1 ? 0 : k;
+    k *= n;
+  }
+  return s;
+}
+
+/** v clamped to int8. */
+export function clamp8(v: number): number {
+  return v < -128 ? -128 : v > 127 ? 127 : v;
 }
 
 /** Dimension i. */
@@ -118,10 +128,9 @@ export function convReals(x: RtTensor, w: RtTensor, y: RtTensor, n: number): num
   return reals;
 }
 
-/** Bias as an Int32Array of n (its view into the model; zeros when absent). */
-export function bias(c: Ctx, op: RtOp, i: number, n: number): Int32Array {
-  const b = (op.inputs[i] as number) >= 0 ? tin(c, op, i) : undefined;
-  if (!b || !b.d) return new Int32Array(n);
-  check(b.size === n);
-  return b.d as Int32Array;
+/** Bias B as an Int32Array of n (its view into the model; zeros when absent). */
+export function bias(B: RtTensor | undefined, n: number): Int32Array {
+  if (!B || !B.d) return new Int32Array(n);
+  check(B.size === n);
+  return B.d as Int32Array;
 }

@@ -9,35 +9,20 @@
 import { num } from "../fb.js";
 import { fround, mbqm } from "../fixed.js";
 import type { Eval, RtOp, RtTensor } from "../types.js";
-import { type Ctx, check, i8, offs, quant, rq, sc, tin, tout, zp } from "../util.js";
+import { type Ctx, offs, quant, rq, sc, strides, zp } from "../util.js";
 
-/** Per output dim: the stride of t along it (t's dims aligned to the right), 0 where t broadcasts. */
-function strides(t: RtTensor, out: number[]): number[] {
-  const s: number[] = [];
-  let k = 1;
-  for (let d = out.length - 1; d >= 0; d--) {
-    const j = d - out.length + t.shape.length;
-    const n = j >= 0 ? (t.shape[j] as number) : 1;
-    check(n === out[d] || n === 1);
-    s[d] = n === 1 ? 0 : k;
-    k *= n;
-  }
-  return s;
-}
-
-export function elementwise(c: Ctx, op: RtOp): Eval {
+export function elementwise(_c: Ctx, op: RtOp, t: RtTensor[], Y: RtTensor): Eval {
   const isMul = op.code === 18;
-  const A = tin(c, op, 0);
-  const B = tin(c, op, 1);
-  const Y = tout(c, op, 0);
+  const A = t[0] as RtTensor;
+  const B = t[1] as RtTensor;
   const os = Y.shape;
   const sa = strides(A, os);
   const sb = strides(B, os);
   const oa = -zp(A);
   const ob = -zp(B);
-  const a = i8(A);
-  const b = i8(B);
-  const y = i8(Y);
+  const a = A.d as Int8Array;
+  const b = B.d as Int8Array;
+  const y = Y.d as Int8Array;
   const twice = 2 * Math.max(sc(A), sc(B));
   const q = quant(
     isMul

@@ -11,13 +11,12 @@
  */
 import { num } from "../fb.js";
 import { mbqm } from "../fixed.js";
-import type { Eval, RtOp } from "../types.js";
-import { type Ctx, check, i8, offs, quant, sc, tin, tout, zp } from "../util.js";
+import type { Eval, RtOp, RtTensor } from "../types.js";
+import { type Ctx, check, clamp8, offs, quant, sc, zp } from "../util.js";
 
-export function mean(c: Ctx, op: RtOp): Eval {
-  const X = tin(c, op, 0);
-  const A = tin(c, op, 1);
-  const Y = tout(c, op, 0);
+export function mean(_c: Ctx, op: RtOp, t: RtTensor[], Y: RtTensor): Eval {
+  const X = t[0] as RtTensor;
+  const A = t[1] as RtTensor;
   const rank = X.shape.length;
   check(!!A.d);
   // reduced dims (true; undefined for kept ones)
@@ -45,8 +44,8 @@ export function mean(c: Ctx, op: RtOp): Eval {
   const r = q.r[0] as number;
   const xz = raw ? 0 : zp(X);
   const yz = zp(Y);
-  const x = i8(X);
-  const y = i8(Y);
+  const x = X.d as Int8Array;
+  const y = Y.d as Int8Array;
   const acc = new Int32Array(Y.size);
   const half = cnt >> 1;
   return () => {
@@ -63,7 +62,7 @@ export function mean(c: Ctx, op: RtOp): Eval {
         v = v > 0 ? v + half : v - half;
         v = (v - (v % cnt)) / cnt + yz;
       }
-      y[k] = v < -128 ? -128 : v > 127 ? 127 : v;
+      y[k] = clamp8(v);
     }
   };
 }

@@ -7,8 +7,8 @@
  */
 import { num } from "../fb.js";
 import { quantizeMultiplier, rdbpot, srdhm } from "../fixed.js";
-import type { Eval, RtOp } from "../types.js";
-import { type Ctx, check, dim, i8, sc, tin, tout } from "../util.js";
+import type { Eval, RtOp, RtTensor } from "../types.js";
+import { type Ctx, check, dim, sc } from "../util.js";
 
 /** SaturatingRoundingMultiplyByPOT with a positive exponent e: x * 2^e, saturated to int32. */
 function satShl(x: number, e: number): number {
@@ -48,9 +48,8 @@ function reciprocal(x: number): number[] {
   return [satShl(v, 1), 12 - lz];
 }
 
-export function softmax(c: Ctx, op: RtOp): Eval {
-  const X = tin(c, op, 0);
-  const Y = tout(c, op, 0);
+export function softmax(_c: Ctx, op: RtOp, t: RtTensor[], Y: RtTensor): Eval {
+  const X = t[0] as RtTensor;
   const D = dim(X, X.shape.length - 1);
   const rows = (X.size / D) >> 0;
   const beta = num(op.opt, 0, 1, 0);
@@ -65,8 +64,8 @@ export function softmax(c: Ctx, op: RtOp): Eval {
   let p2 = 1;
   for (let i = 0; i < ls; i++) p2 *= 2;
   const diffMin = -Math.floor((31 * 67108864) / p2);
-  const x = i8(X);
-  const y = i8(Y);
+  const x = X.d as Int8Array;
+  const y = Y.d as Int8Array;
   return () => {
     for (let rI = 0; rI < rows; rI++) {
       const o = rI * D;

@@ -13,22 +13,8 @@
  * (sum +- count/2) / count truncated toward zero, as C's integer division.
  */
 import { num } from "../fb.js";
-import type { Eval, RtOp } from "../types.js";
-import {
-  bias,
-  type Ctx,
-  check,
-  convReals,
-  dim,
-  i8,
-  padAxis,
-  type Q,
-  quant,
-  rq,
-  tin,
-  tout,
-  zp,
-} from "../util.js";
+import type { Eval, RtOp, RtTensor } from "../types.js";
+import { bias, type Ctx, check, convReals, dim, padAxis, type Q, quant, rq, zp } from "../util.js";
 
 /** Geometry and quantization of a conv-like op (field names are read by the add-on's kernels too). */
 export interface Geom extends Q {
@@ -62,15 +48,14 @@ export interface Geom extends Q {
  * 4 FULLY_CONNECTED (only OC, the quantization and the data count). One object literal, so every
  * conv-like op has the same hidden class (monomorphic loops in the add-on).
  */
-export function geom(c: Ctx, op: RtOp, kind: number): Geom {
+export function geom(op: RtOp, t: RtTensor[], Y: RtTensor, kind: number): Geom {
   const k = kind === 1 ? 1 : 0;
   const pool = kind === 2 || kind === 3;
   const fc = kind > 3;
   // FULLY_CONNECTED runs as a 1x1 conv over [B, 1, 1, K] (its options hold no window: all defaults)
   const o = fc ? 0 : op.opt;
-  const X = tin(c, op, 0);
-  const W = tin(c, op, pool ? 0 : 1);
-  const Y = tout(c, op, 0);
+  const X = t[0] as RtTensor;
+  const W = t[pool ? 0 : 1] as RtTensor;
   const K = dim(W, 1);
   const B = (X.size / K) >> 0;
   const OC = fc ? dim(W, 0) : dim(Y, 3);
@@ -120,12 +105,12 @@ export function geom(c: Ctx, op: RtOp, kind: number): Geom {
     lo: q.lo,
     hi: q.hi,
     yz: q.yz,
-    b: pool ? new Int32Array(OC) : bias(c, op, 2, OC),
+    b: bias(pool ? undefined : t[2], OC),
     off: pool ? 0 : -zp(X),
     wz: fc ? -zp(W) : 0,
-    x: i8(X),
-    w: i8(W),
-    y: i8(Y),
+    x: X.d as Int8Array,
+    w: W.d as Int8Array,
+    y: Y.d as Int8Array,
   };
 }
 
@@ -134,8 +119,8 @@ export function geom(c: Ctx, op: RtOp, kind: number): Geom {
  * and as a matrix multiply FULLY_CONNECTED and 1x1 stride-1 CONV_2D.
  */
 export function windowed(kind: number) {
-  return (c: Ctx, op: RtOp): Eval => {
-    const g = geom(c, op, kind);
+  return (c: Ctx, op: RtOp, t: RtTensor[], Y: RtTensor): Eval => {
+    const g = geom(op, t, Y, kind);
     const h = c.h;
     const mm = kind === 4 || (!kind && g.KH === 1 && g.KW === 1 && g.sh === 1 && g.sw === 1);
     const e = h && (kind === 1 ? h.dw(g) : mm ? h.mm(g) : kind ? undefined : h.conv(g));
