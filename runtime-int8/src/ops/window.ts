@@ -13,7 +13,7 @@
  * (sum +- count/2) / count truncated toward zero, as C's integer division.
  */
 import { num } from "../fb.js";
-import type { Eval, RtOp, RtTensor } from "../types.js";
+import type { Eval, RtOp, RtTensor, View } from "../types.js";
 import { bias, type Ctx, check, convReals, dim, padAxis, type Q, quant, rq, zp } from "../util.js";
 
 /** Geometry and quantization of a conv-like op (field names are read by the add-on's kernels too). */
@@ -45,14 +45,13 @@ export interface Geom extends Q {
 /**
  * kind: 0 CONV_2D, 1 DEPTHWISE_CONV_2D (its options carry depth_multiplier at field 3, shifting
  * the rest by one), 2 AVERAGE_POOL_2D, 3 MAX_POOL_2D (filter size at fields 3, 4; activation 5),
- * 4 FULLY_CONNECTED (only OC, the quantization and the data count). One object literal, so every
- * conv-like op has the same hidden class (monomorphic loops in the add-on).
+ * 4 FULLY_CONNECTED (activation at field 0; run as a 1x1 conv over x [B,1,1,K] with w [OC,1,1,K]).
+ * One object literal, so every conv-like op has the same hidden class (monomorphic loops in the add-on).
  */
 export function geom(op: RtOp, t: RtTensor[], Y: RtTensor, kind: number): Geom {
   const k = kind === 1 ? 1 : 0;
   const pool = kind === 2 || kind === 3;
   const fc = kind > 3;
-  // FULLY_CONNECTED runs as a 1x1 conv over [B, 1, 1, K] (its options hold no window: all defaults)
   const o = fc ? 0 : op.opt;
   const X = t[0] as RtTensor;
   const W = t[pool ? 0 : 1] as RtTensor;
@@ -61,27 +60,25 @@ export function geom(op: RtOp, t: RtTensor[], Y: RtTensor, kind: number): Geom {
   const OC = fc ? dim(W, 0) : dim(Y, 3);
   const xs = fc ? [B, 1, 1, K] : X.shape;
   const ys = fc ? [B, 1, 1, OC] : Y.shape;
+  const ws = fc ? [OC, 1, 1, K] : W.shape;
   const C = xs[3] as number;
   check(
-    fc
-      ? B * K === X.size && Y.size === B * OC
-      : pool
-        ? OC === C
-        : kind
-          ? OC % C === 0 && dim(W, 3) === OC
-          : dim(W, 0) === OC && dim(W, 3) === C,
+    pool
+      ? OC === C
+      : (kind === 1 ? OC % C === 0 && ws[3] === OC : ws[0] === OC && ws[3] === C) &&
+          (!fc || (B * K === X.size && Y.size === B * OC)),
   );
   const H = xs[1] as number;
   const IW = xs[2] as number;
-  const KH = pool ? num(o, 4, 1, 4) : fc ? 1 : K;
-  const KW = pool ? num(o, 3, 1, 4) : fc ? 1 : dim(W, 2);
+  const KH = pool ? num(o, 4, 1, 4) : (ws[1] as number);
+  const KW = pool ? num(o, 3, 1, 4) : (ws[2] as number);
   const OH = ys[1] as number;
   const OW = ys[2] as number;
   const sw = num(o, 1, 1, 4);
   const sh = num(o, 2, 1, 4);
   const dw = pool ? 1 : num(o, 4 + k, 1, 4);
   const dh = pool ? 1 : num(o, 5 + k, 1, 4);
-  const same = num(o, 0, 0, 1) === 0;
+  const same = !num(o, 0, 0, 1);
   const q = quant(pool ? [] : convReals(X, W, Y, OC), num(op.opt, fc ? 0 : pool ? 5 : 3 + k, 0, 1), Y);
   return {
     N: xs[0] as number,
@@ -117,39 +114,54 @@ export function geom(op: RtOp, t: RtTensor[], Y: RtTensor, kind: number): Geom {
 /**
  * The windowed ops and FULLY_CONNECTED (kind as geom). The add-on may take CONV_2D, DEPTHWISE_CONV_2D,
  * and as a matrix multiply FULLY_CONNECTED and 1x1 stride-1 CONV_2D.
+ *
+ * With E.convolve (Espruino), CONV_2D and FULLY_CONNECTED run one native dot product per output
+ * pixel and filter: the pixel's window in `patch` ([KH, KW, C] as the filter; a 1x1 stride-1 window
+ * is x's own pixel, no copy; taps outside the image hold -off, so they add 0), and
+ * sum((x + off)(w + wz)) = dot(w[k], patch) + off sum(w[k]) + wz sum(patch + off), with the rows
+ * of w and their sums (+ bias) taken once at load.
  */
 export function windowed(kind: number) {
   return (c: Ctx, op: RtOp, t: RtTensor[], Y: RtTensor): Eval => {
     const g = geom(op, t, Y, kind);
     const h = c.h;
-    const mm = kind === 4 || (!kind && g.KH === 1 && g.KW === 1 && g.sh === 1 && g.sw === 1);
+    const mm = kind > 3 || (!kind && g.KH === 1 && g.KW === 1 && g.sh === 1 && g.sw === 1);
     const e = h && (kind === 1 ? h.dw(g) : mm ? h.mm(g) : kind ? undefined : h.conv(g));
-    if (e) return e;
-    const tmp = op.tmp;
     const dot = c.dot;
-    const sum = c.sum;
-    if (dot && sum && mm) {
-      // E.convolve, a 1x1 filter at stride 1 (FULLY_CONNECTED, pointwise conv): a matrix multiply,
-      // y[p, k] = sum((x[p] + off)(w[k] + wz)) + b[k] = dot(w[k], x[p]) + off sum(w[k]) + wz (sum(x[p]) + C off) + b[k],
-      // with the weight rows and their sums taken once at load
-      const C = g.C;
-      const OC = g.OC;
-      const rows: Int8Array[] = [];
-      const ws: number[] = [];
-      for (let k = 0; k < OC; k++) {
-        rows.push(g.w.subarray(k * C, k * C + C));
-        ws.push((g.b[k] as number) + g.off * sum(rows[k] as Int8Array));
-      }
-      return () => {
-        for (let p = 0; p < g.N * g.H * g.IW; p++) {
-          const xs = g.x.subarray(p * C, p * C + C);
-          const s = g.wz ? g.wz * (sum(xs) + C * g.off) : 0;
-          for (let k = 0; k < OC; k++)
-            g.y[p * OC + k] = rq(g, k, dot(rows[k] as Int8Array, xs) + (ws[k] as number) + s);
-        }
-      };
+    if (e || !dot || (kind && kind < 4)) return e || (() => win(g, kind, op.tmp));
+    const sum = c.sum as (a: View) => number;
+    const C = g.C;
+    const OC = g.OC;
+    const n = g.KH * g.KW * C;
+    const x = g.x;
+    const patch = new Int8Array(n);
+    const rows: Int8Array[] = [];
+    const ws: number[] = [];
+    for (let k = 0; k < OC; k++) {
+      rows.push(g.w.subarray(k * n, k * n + n));
+      ws.push((g.b[k] as number) + g.off * sum(rows[k] as Int8Array));
     }
-    return () => win(g, kind, tmp, dot, sum);
+    return () => {
+      let p = 0;
+      for (let b = 0; b < g.N; b++)
+        for (let oy = 0; oy < g.OH; oy++)
+          for (let ox = 0; ox < g.OW; ox++, p++) {
+            let xs = patch;
+            if (mm) xs = x.subarray(p * C, p * C + C);
+            else
+              for (let ky = 0, j = 0; ky < g.KH; ky++)
+                for (let kx = 0; kx < g.KW; kx++) {
+                  const iy = oy * g.sh - g.ph + ky * g.dh;
+                  const ix = ox * g.sw - g.pw + kx * g.dw;
+                  const i = ((b * g.H + iy) * g.IW + ix) * C;
+                  const ok = iy >= 0 && iy < g.H && ix >= 0 && ix < g.IW;
+                  for (let q = 0; q < C; q++) patch[j++] = ok ? (x[i + q] as number) : -g.off;
+                }
+            const s = g.wz * (sum(xs) + n * g.off);
+            for (let k = 0; k < OC; k++)
+              g.y[p * OC + k] = rq(g, k, dot(rows[k] as Int8Array, xs) + (ws[k] as number) + s);
+          }
+    };
   };
 }
 
@@ -159,17 +171,8 @@ export function windowed(kind: number) {
  * In place (tmp given: a depthwise y sharing x's bytes, M = 1), the channel's OH*OW outputs go to
  * the plane `tmp` first and are copied to y after: output channel k overwrites only channel k of x,
  * whose last read is before the copy (NHWC: element (p, k) of x and y is byte p*C + k of both).
- * With E.convolve (dot), a conv's valid taps of one filter row are one contiguous run when the
- * dilation is 1, else one run of C per tap: sum((x + off)(w + wz)) over a run of n =
- * dot(w, x) + off sum(w) + wz (sum(x) + n off).
  */
-function win(
-  g: Geom,
-  kind: number,
-  tmp: Int8Array | undefined,
-  dot: ((a: Int8Array, b: Int8Array) => number) | undefined,
-  sum: ((a: Int8Array) => number) | undefined,
-): void {
+function win(g: Geom, kind: number, tmp: Int8Array | undefined): void {
   const C = g.C;
   const OC = g.OC;
   const OW = g.OW;
@@ -202,22 +205,7 @@ function win(
               cnt++;
               if (conv) {
                 const wi = ((k * KH + ky) * KW + kx) * C;
-                let len = C;
-                if (dot) {
-                  if (g.dw === 1) {
-                    // the rest of this row's valid taps, one run
-                    while (kx + 1 < KW && ix0 + kx + 1 < g.IW) {
-                      kx++;
-                      len += C;
-                    }
-                  }
-                  const s = sum as (a: Int8Array) => number;
-                  const wv = w.subarray(wi, wi + len);
-                  const xv = x.subarray(xi, xi + len);
-                  a += dot(wv, xv) + off * s(wv) + (wz ? wz * (s(xv) + len * off) : 0);
-                } else
-                  for (let i = 0; i < C; i++)
-                    a += ((x[xi + i] as number) + off) * ((w[wi + i] as number) + wz);
+                for (let i = 0; i < C; i++) a += ((x[xi + i] as number) + off) * ((w[wi + i] as number) + wz);
               } else {
                 const v = x[xi] as number;
                 if (kind === 1) a += (v + off) * (w[(ky * KW + kx) * OC + k] as number);
