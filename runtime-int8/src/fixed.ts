@@ -2,7 +2,7 @@
  * Fixed-point arithmetic exactly as TFLite's reference kernels (gemmlowp fixedpoint.h,
  * kernels/internal/common.h, quantization_util.cc).
  *
- * Load-time helpers (frexp, quantizeMultiplier, fround, roundAway, actRange) may use
+ * Load-time helpers (quantizeMultiplier, fround, roundAway) may use
  * floating point. Eval-time helpers (srdhm, rdbpot, mbqm) only ever hold integer values:
  * every intermediate below is an integer of at most 48 bits, which a JS number (53-bit
  * mantissa) holds exactly, and every division is by a power of two of a value that is a
@@ -24,35 +24,18 @@ export function roundAway(x: number): number {
   return x - f >= 0.5 ? f + 1 : f;
 }
 
-/** std::frexp for positive finite x: x = q * 2^e with q in [0.5, 1) (halving and doubling are exact here). */
-function frexp(x: number): number[] {
-  let e = 0;
-  while (x >= 1) {
-    x /= 2;
-    e++;
-  }
-  while (x < 0.5) {
-    x *= 2;
-    e--;
-  }
-  return [x, e];
-}
-
-/** QuantizeMultiplier: double -> [Q31 multiplier, shift] (shift > 0 is a left shift). */
+/**
+ * QuantizeMultiplier: double -> [Q31 multiplier, shift] (shift > 0 is a left shift). d = q * 2^e
+ * with q in [0.5, 1) as std::frexp (halving and doubling are exact), then q * 2^31 rounded half
+ * away from zero (exact: q * 2^31 + 1/2 is a double in [2^30, 2^31]).
+ */
 export function quantizeMultiplier(d: number): number[] {
-  if (!(d > 0) || d === Infinity) return [0, 0];
-  const fe = frexp(d);
-  let q = roundAway((fe[0] as number) * 2147483648);
-  let s = fe[1] as number;
-  if (q === 2147483648) {
-    q = 1073741824;
-    s++;
-  }
-  if (s < -31) {
-    s = 0;
-    q = 0;
-  }
-  return [q, s];
+  if (!(d > 0 && d < Infinity)) return [0, 0];
+  let s = 0;
+  for (; d >= 1; s++) d /= 2;
+  for (; d < 0.5; s--) d *= 2;
+  const q = Math.floor(d * 2147483648 + 0.5);
+  return s < -31 ? [0, 0] : q > 2147483647 ? [1073741824, s + 1] : [q, s];
 }
 
 /**
@@ -82,13 +65,4 @@ export function rdbpot(x: number, e: number): number {
 /** MultiplyByQuantizedMultiplier(x, m, shift) with shift split at load: l = max(shift, 0), r = max(-shift, 0). */
 export function mbqm(x: number, m: number, l: number, r: number): number {
   return rdbpot(srdhm(x << l, m), r);
-}
-
-/** Activation codes of TFLite: 0 NONE, 1 RELU, 2 RELU_N1_TO_1, 3 RELU6. Returns [min, max] in int8. */
-export function actRange(act: number, scale: number, zp: number): number[] {
-  const q = (f: number) => zp + roundAway(fround(f / scale));
-  return [
-    act === 2 ? Math.max(-128, q(-1)) : act & 1 ? Math.max(-128, q(0)) : -128,
-    act === 2 ? Math.min(127, q(1)) : act === 3 ? Math.min(127, q(6)) : 127,
-  ];
 }

@@ -1,7 +1,7 @@
 /** Small helpers shared by the ops (load-time only unless noted). */
 
 import { fail } from "./fb.js";
-import { actRange, mbqm, quantizeMultiplier } from "./fixed.js";
+import { fround, mbqm, quantizeMultiplier, roundAway } from "./fixed.js";
 import type { Geom } from "./ops/window.js";
 import type { Eval, RtTensor, View } from "./types.js";
 
@@ -97,7 +97,11 @@ export interface Q {
   yz: number;
 }
 
-/** Q of the real multipliers `reals` (done once at load), fused activation `act`, output Y. */
+/**
+ * Q of the real multipliers `reals` (done once at load), fused activation `act` (TFLite's codes:
+ * 0 NONE, 1 RELU, 2 RELU_N1_TO_1, 3 RELU6; its range as CalculateActivationRangeQuantized:
+ * zero point + round(float(f / scale)), within int8), output Y.
+ */
 export function quant(reals: number[], act: number, Y: RtTensor): Q {
   const n = reals.length;
   const m = new Int32Array(n);
@@ -108,10 +112,18 @@ export function quant(reals: number[], act: number, Y: RtTensor): Q {
     const s = qm[1] as number;
     m[i] = qm[0] as number;
     l[i] = s > 0 ? s : 0;
-    r[i] = s > 0 ? 0 : -s;
+    r[i] = (l[i] as number) - s;
   }
-  const a = actRange(act, sc(Y), zp(Y));
-  return { m: m, l: l, r: r, lo: a[0] as number, hi: a[1] as number, yz: zp(Y) };
+  const yz = zp(Y);
+  const q = (f: number) => clamp8(yz + roundAway(fround(f / sc(Y))));
+  return {
+    m: m,
+    l: l,
+    r: r,
+    lo: act === 2 ? q(-1) : act & 1 ? q(0) : -128,
+    hi: act === 2 ? q(1) : act === 3 ? q(6) : 127,
+    yz: yz,
+  };
 }
 
 /** Requantizes int32 acc of channel k: MultiplyByQuantizedMultiplier, + zero point, clamped (integer only). */

@@ -11,39 +11,34 @@
  */
 import { num } from "../fb.js";
 import { mbqm } from "../fixed.js";
-import type { Eval, RtOp, RtTensor } from "../types.js";
-import { type Ctx, check, clamp8, offs, quant, sc, zp } from "../util.js";
+import type { Eval, RtOp, RtTensor, View } from "../types.js";
+import { type Ctx, check, clamp8, offs, quant, sc, strides, zp } from "../util.js";
 
 export function mean(_c: Ctx, op: RtOp, t: RtTensor[], Y: RtTensor): Eval {
   const X = t[0] as RtTensor;
-  const A = t[1] as RtTensor;
-  const rank = X.shape.length;
-  check(!!A.d);
-  // reduced dims (true; undefined for kept ones)
-  const red: boolean[] = [];
-  for (let i = 0; i < A.size; i++) {
-    const ax = A.d![i] as number;
-    red[ax < 0 ? ax + rank : ax] = true;
-  }
-  // output index of every input element: strides over the kept dims
-  const ostr: number[] = [];
-  let s = 1;
+  const ax = (t[1] as RtTensor).d as View;
+  const xs = X.shape;
+  // the kept shape (reduced dims 1) and the count of values per output
+  const kept = xs.slice();
   let cnt = 1;
-  for (let i = rank - 1; i >= 0; i--) {
-    ostr[i] = red[i] ? 0 : s;
-    if (red[i]) cnt *= X.shape[i] as number;
-    else s *= X.shape[i] as number;
+  for (let i = 0; i < ax.length; i++) {
+    const a = (ax[i] as number) + ((ax[i] as number) < 0 ? xs.length : 0);
+    cnt *= kept[a] as number;
+    kept[a] = 1;
   }
-  check(s === Y.size);
+  check(cnt * Y.size === X.size);
+  // output index of every input element: strides over the kept dims
+  const ostr = strides({ shape: kept } as RtTensor, xs);
   // TFLite's special case: keep_dims, 4-D, axes exactly {1, 2}
-  const spatial = num(op.opt, 0, 0, 1) !== 0 && rank === 4 && red[1] && red[2] && !red[0] && !red[3];
+  const spatial =
+    num(op.opt, 0, 0, 1) !== 0 &&
+    xs.length === 4 &&
+    ax.length === 2 &&
+    (ax[0] as number) * (ax[1] as number) === 2 &&
+    (ax[0] as number) + (ax[1] as number) === 3;
   const raw = !spatial && zp(X) === zp(Y) && sc(X) === sc(Y);
   const q = quant([sc(X) / sc(Y)], 0, Y);
-  const m = q.m[0] as number;
-  const l = q.l[0] as number;
-  const r = q.r[0] as number;
   const xz = raw ? 0 : zp(X);
-  const yz = zp(Y);
   const x = X.d as Int8Array;
   const y = Y.d as Int8Array;
   const acc = new Int32Array(Y.size);
@@ -51,18 +46,17 @@ export function mean(_c: Ctx, op: RtOp, t: RtTensor[], Y: RtTensor): Eval {
   return () => {
     for (let k = 0; k < Y.size; k++) acc[k] = 0;
     for (let i = 0; i < X.size; i++) {
-      const o = offs(i, X.shape, ostr);
+      const o = offs(i, xs, ostr);
       acc[o] = (acc[o] as number) + (x[i] as number) - xz;
     }
     for (let k = 0; k < Y.size; k++) {
       let v = acc[k] as number;
-      if (raw) v = (v - (v % cnt)) / cnt;
-      else {
-        v = mbqm(v, m, l, r);
+      if (!raw) {
+        v = mbqm(v, q.m[0] as number, q.l[0] as number, q.r[0] as number);
         v = v > 0 ? v + half : v - half;
-        v = (v - (v % cnt)) / cnt + yz;
       }
-      y[k] = clamp8(v);
+      v = (v - (v % cnt)) / cnt;
+      y[k] = clamp8(raw ? v : v + q.yz);
     }
   };
 }
