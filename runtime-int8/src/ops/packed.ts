@@ -40,8 +40,47 @@ function roomFor(g: Geom, terms: number): boolean {
   return terms < 1028 && room(n, g.N * g.OH * g.OW * g.OC, 0);
 }
 
+/**
+ * g with every number an int32, in a fresh object: the core's numbers may be heap doubles (a
+ * flatbuffer field read, -0), which makes V8 store those fields as doubles for every object of
+ * Geom's shape; kernels reading them would run their loops and indices on float64 (MobileNet ~1.5x slower).
+ */
+function ints(g: Geom): Geom {
+  // (arrays first: a key order of its own, so not Geom's shape)
+  return {
+    x: g.x,
+    w: g.w,
+    y: g.y,
+    b: g.b,
+    m: g.m,
+    l: g.l,
+    r: g.r,
+    N: g.N | 0,
+    H: g.H | 0,
+    IW: g.IW | 0,
+    C: g.C | 0,
+    KH: g.KH | 0,
+    KW: g.KW | 0,
+    OC: g.OC | 0,
+    OH: g.OH | 0,
+    OW: g.OW | 0,
+    sh: g.sh | 0,
+    sw: g.sw | 0,
+    dh: g.dh | 0,
+    dw: g.dw | 0,
+    ph: g.ph | 0,
+    pw: g.pw | 0,
+    lo: g.lo | 0,
+    hi: g.hi | 0,
+    yz: g.yz | 0,
+    off: g.off | 0,
+    wz: g.wz | 0,
+  };
+}
+
 /** CONV_2D (windowed; 1x1 stride 1 goes through mm). */
 export function conv(g: Geom): Eval | undefined {
+  g = ints(g);
   if (!roomFor(g, g.KH * g.KW * g.C)) return undefined;
   const tp = taps(g, g.C);
   return () => convPacked(g, F, tp);
@@ -49,6 +88,7 @@ export function conv(g: Geom): Eval | undefined {
 
 /** DEPTHWISE_CONV_2D: reads all of x (pack) before it writes y, so in-place safe as it is. */
 export function dw(g: Geom): Eval | undefined {
+  g = ints(g);
   if (!roomFor(g, g.KH * g.KW)) return undefined;
   const tp = taps(g, 1);
   if (g.KH === 3 && g.KW === 3 && g.OC === g.C) return () => dw3(g, F);
@@ -61,6 +101,7 @@ export function dw(g: Geom): Eval | undefined {
  * double multiply-add; each lane sum has |sum| <= K * 2^14 < 2^25 for K < 2048, so both lanes stay exact.
  */
 export function mm(g: Geom): Eval | undefined {
+  g = ints(g);
   const OC = g.OC;
   const P = g.N * g.H * g.IW;
   const K = g.C;
