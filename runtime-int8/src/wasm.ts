@@ -1,0 +1,232 @@
+/**
+ * Optional WebAssembly-SIMD host kernels (src/wasm/kernels.wat, assembled at build time by
+ * build-wasm.ts and shipped as dist/edgeq-rt-wasm.min.js, apart from the core): CONV_2D,
+ * DEPTHWISE_CONV_2D, and FULLY_CONNECTED / 1x1 stride-1 CONV_2D as a matrix multiply, with the
+ * integer arithmetic of TFLite's reference kernels: same bytes as the core's loops.
+ *
+ * Each op gets its own instance of the module (its own memory, freed with the model): the
+ * requantization parameters and the weights (+ weights offset, as int16) are written once at
+ * load; each invoke copies x in, runs, copies y out (all of x is read before y is written, so
+ * an in-place depthwise is safe). Declines (the core runs the op) where there is no WebAssembly
+ * or the module does not validate (no SIMD), on Espruino, or if instantiating fails.
+ */
+import type { Geom } from "./ops/window.js";
+import type { Eval } from "./types.js";
+import type { Fast } from "./util.js";
+
+interface Mem {
+  buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface Inst {
+  exports: { memory: Mem };
+}
+interface WasmApi {
+  validate(b: Uint8Array): boolean;
+  Module: new (b: Uint8Array) => object;
+  Instance: new (m: object, imports: object) => Inst;
+}
+declare const WebAssembly: WasmApi;
+declare const E: unknown;
+
+type Fn = (...a: number[]) => void;
+
+const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/** Base64 (no padding) -> bytes. */
+export function unb64(s: string): Uint8Array {
+  const out = new Uint8Array((s.length * 3) >> 2);
+  let acc = 0;
+  let bits = 0;
+  let j = 0;
+  for (let i = 0; i < s.length; i++) {
+    acc = ((acc << 6) | B64.indexOf(s.charAt(i))) & 0xffffff;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[j++] = (acc >> bits) & 255;
+    }
+  }
+  return out;
+}
+
+/** Requantization parameters (layout in kernels.wat) of g at byte q; false if a multiplier is outside the reference's domain. */
+function putQ(i32: Int32Array, q: number, g: Geom): boolean {
+  const o = q >> 2;
+  for (let j = 0; j < 4; j++) {
+    i32[o + j] = g.yz;
+    i32[o + 4 + j] = g.lo;
+    i32[o + 8 + j] = g.hi;
+  }
+  for (let k = 0; k < g.OC; k++) {
+    const m = g.m[k] as number;
+    const l = g.l[k] as number;
+    const r = g.r[k] as number;
+    if (m < 0 || l < 0 || l > 31 || r < 0 || r > 31) return false;
+    const mask = ((1 << r) - 1) | 0;
+    const p = o + 12 + (k >> 2) * 40 + (k & 3);
+    i32[p] = g.b[k] as number;
+    i32[p + 4] = 1 << l;
+    i32[p + 8] = m;
+    i32[p + 12] = mask;
+    i32[p + 16] = mask >> 1;
+    for (let b = 0; b < 5; b++) i32[p + 20 + 4 * b] = (r >> b) & 1 ? -1 : 0;
+  }
+  return true;
+}
+
+const al = (n: number) => (n + 15) & ~15;
+
+/**
+ * The kernel set over the module's bytes (base64). The module is validated and compiled at the
+ * first op offered, once.
+ */
+export function wasmKernels(src: string): Fast {
+  // undefined: not tried yet; null: no WebAssembly / SIMD here
+  let mod: object | null | undefined;
+  // the export names, out of the minifier's reach (it renames properties)
+  const names = "pack,conv,dw".split(",");
+
+  /** An instance with at least `bytes` of memory and its exports [pack, conv, dw], or undefined. */
+  function inst(bytes: number): { i8: Int8Array; i16: Int16Array; i32: Int32Array; f: Fn[] } | undefined {
+    if (mod === undefined) {
+      mod = null;
+      if (typeof WebAssembly !== "undefined" && typeof E === "undefined") {
+        try {
+          const b = unb64(src);
+          if (WebAssembly.validate(b)) mod = new WebAssembly.Module(b);
+        } catch (_) {
+          mod = null;
+        }
+      }
+    }
+    if (!mod) return undefined;
+    try {
+      const ins = new WebAssembly.Instance(mod, {});
+      const mem = ins.exports.memory;
+      const more = bytes - mem.buffer.byteLength;
+      if (more > 0) mem.grow((more + 65535) >>> 16);
+      const ex = ins.exports as unknown as Record<string, Fn>;
+      const f: Fn[] = [];
+      for (let i = 0; i < names.length; i++) f.push(ex[names[i] as string] as Fn);
+      // the memory does not grow after this: the views stay valid
+      const buf = mem.buffer;
+      return { i8: new Int8Array(buf), i16: new Int16Array(buf), i32: new Int32Array(buf), f: f };
+    } catch (_) {
+      return undefined;
+    }
+  }
+
+  /**
+   * CONV_2D, or (mm) FULLY_CONNECTED / 1x1 stride-1 CONV_2D as KH = KW = 1 over one row of
+   * N*H*IW pixels. Input channels padded to an even Cp, output channels to OC8 (multiple of 8).
+   */
+  function conv(g: Geom, mm: boolean): Eval | undefined {
+    const C = g.C;
+    const OC = g.OC;
+    const KH = g.KH;
+    const KW = g.KW;
+    const N = mm ? 1 : g.N;
+    const H = mm ? 1 : g.H;
+    const W = mm ? g.N * g.H * g.IW : g.IW;
+    const OH = mm ? 1 : g.OH;
+    const OW = mm ? W : g.OW;
+    const ph = mm ? 0 : g.ph;
+    const pw = mm ? 0 : g.pw;
+    const Cp = C + (C & 1);
+    const pixB = 2 * Cp;
+    const OC8 = (OC + 7) & ~7;
+    const Hp = Math.max(H + ph, (OH - 1) * g.sh + (KH - 1) * g.dh + 1);
+    const Wp = Math.max(W + pw, (OW - 1) * g.sw + (KW - 1) * g.dw + 1);
+    const rowB = Wp * pixB;
+    const imgB = Hp * rowB;
+    const wblk = KH * KW * Cp * 16;
+    const q = 0;
+    const w = q + 48 + OC8 * 40;
+    const xr = w + (OC8 >> 3) * wblk;
+    const xp = al(xr + g.x.length + 16);
+    const y = al(xp + N * imgB);
+    const ny = N * OH * OW * OC;
+    const I = inst(y + ny + 16);
+    if (!I || !putQ(I.i32, q, g)) return undefined;
+    const i16 = I.i16;
+    const wt = g.w;
+    const wz = g.wz;
+    const C2 = Cp >> 1;
+    for (let k = 0; k < OC; k++)
+      for (let ky = 0; ky < KH; ky++)
+        for (let kx = 0; kx < KW; kx++)
+          for (let c = 0; c < C; c++)
+            i16[(w >> 1) + ((((k >> 3) * KH + ky) * KW + kx) * C2 + (c >> 1)) * 16 + (k & 7) * 2 + (c & 1)] =
+              (wt[((k * KH + ky) * KW + kx) * C + c] as number) + wz;
+    const pack = I.f[0] as Fn;
+    const run = I.f[1] as Fn;
+    const i8 = I.i8;
+    const x = g.x;
+    const out = g.y;
+    const off = g.off;
+    const pad = (ph * Wp + pw) * pixB;
+    // a filter row: one run over KW*Cp values (dilation 1), else KW runs of Cp
+    const one = g.dw === 1;
+    const runB = one ? KW * pixB : pixB;
+    const nr = one ? 1 : KW;
+    const rs = one ? 0 : g.dw * pixB;
+    const rowStep = g.sh * rowB;
+    const colB = g.sw * pixB;
+    const dhB = g.dh * rowB;
+    return () => {
+      i8.set(x, xr);
+      pack(xr, xp, N, H, W, C, 1, off, pad, rowB, imgB, pixB);
+      run(xp, rowStep, colB, runB, nr, rs, dhB, KH, N, imgB, OH, OW, w, wblk, q, OC8, OC, y);
+      out.set(i8.subarray(y, y + ny));
+    };
+  }
+
+  return {
+    conv: (g: Geom) => conv(g, false),
+    mm: (g: Geom) => conv(g, true),
+    /** DEPTHWISE_CONV_2D: the input padded to OC8 channels, each input channel repeated M times. */
+    dw: (g: Geom): Eval | undefined => {
+      const C = g.C;
+      const OC = g.OC;
+      const KH = g.KH;
+      const KW = g.KW;
+      const N = g.N;
+      const OC8 = (OC + 7) & ~7;
+      const pixB = 2 * OC8;
+      const Hp = Math.max(g.H + g.ph, (g.OH - 1) * g.sh + (KH - 1) * g.dh + 1);
+      const Wp = Math.max(g.IW + g.pw, (g.OW - 1) * g.sw + (KW - 1) * g.dw + 1);
+      const rowB = Wp * pixB;
+      const imgB = Hp * rowB;
+      const q = 0;
+      const w = q + 48 + OC8 * 40;
+      const xr = w + al(KH * KW * pixB);
+      const xp = al(xr + g.x.length + 16);
+      const y = al(xp + N * imgB);
+      const ny = N * g.OH * g.OW * OC;
+      const I = inst(y + ny + 16);
+      if (!I || !putQ(I.i32, q, g)) return undefined;
+      const i16 = I.i16;
+      const wt = g.w;
+      for (let t = 0; t < KH * KW; t++)
+        for (let k = 0; k < OC; k++) i16[(w >> 1) + t * OC8 + k] = wt[t * OC + k] as number;
+      const pack = I.f[0] as Fn;
+      const run = I.f[2] as Fn;
+      const i8 = I.i8;
+      const x = g.x;
+      const out = g.y;
+      const M = (OC / C) >> 0;
+      const pad = (g.ph * Wp + g.pw) * pixB;
+      const rowStep = g.sh * rowB;
+      const colB = g.sw * pixB;
+      const dhB = g.dh * rowB;
+      const dwB = g.dw * pixB;
+      return () => {
+        i8.set(x, xr);
+        pack(xr, xp, N, g.H, g.IW, C, M, g.off, pad, rowB, imgB, pixB);
+        run(xp, rowStep, colB, dhB, dwB, KH, KW, N, imgB, g.OH, g.OW, w, pixB, q, OC8, OC, y);
+        out.set(i8.subarray(y, y + ny));
+      };
+    },
+  };
+}
