@@ -12,6 +12,7 @@ import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 import { minify } from "terser";
 import ts from "typescript";
+import { buildWasmAddon, type WasmAddon } from "./build-wasm.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -27,6 +28,8 @@ export interface RuntimeBundle {
    * set for `edgeqrt.use(...)`. Minified with the core's property names: use the pair built together.
    */
   fast: { code: string; min: string; gzipBytes: number };
+  /** The optional WebAssembly-SIMD kernels (build-wasm.ts): dist/edgeq-rt-wasm.js / .min.js, installed like `fast`. */
+  wasm: WasmAddon;
 }
 
 /** Property names the bundle's users see (API, tensor and op info) or that Espruino defines. */
@@ -94,7 +97,8 @@ export async function buildRuntime(): Promise<RuntimeBundle> {
   const cache = {};
   const m = await min(code, cache);
   const fm = await min(fcode, cache);
-  return { code, min: m, gzipBytes: gz(m), fast: { code: fcode, min: fm, gzipBytes: gz(fm) } };
+  const wasm = await buildWasmAddon(es5, (c) => min(c, cache), gz);
+  return { code, min: m, gzipBytes: gz(m), fast: { code: fcode, min: fm, gzipBytes: gz(fm) }, wasm };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
@@ -105,10 +109,13 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   writeFileSync(join(out, "edgeq-rt.min.js"), b.min);
   writeFileSync(join(out, "edgeq-rt-fast.js"), b.fast.code);
   writeFileSync(join(out, "edgeq-rt-fast.min.js"), b.fast.min);
+  writeFileSync(join(out, "edgeq-rt-wasm.js"), b.wasm.code);
+  writeFileSync(join(out, "edgeq-rt-wasm.min.js"), b.wasm.min);
   // the repo is "type": "module"; the bundle is a plain script / CommonJS file
   writeFileSync(join(out, "package.json"), '{ "type": "commonjs" }\n');
   process.stdout.write(
     `runtime-int8/dist: edgeq-rt.js ${b.code.length} B, edgeq-rt.min.js ${b.min.length} B, gzip ${b.gzipBytes} B; ` +
-      `add-on edgeq-rt-fast.js ${b.fast.code.length} B, edgeq-rt-fast.min.js ${b.fast.min.length} B, gzip ${b.fast.gzipBytes} B\n`,
+      `add-on edgeq-rt-fast.js ${b.fast.code.length} B, edgeq-rt-fast.min.js ${b.fast.min.length} B, gzip ${b.fast.gzipBytes} B; ` +
+      `wasm add-on edgeq-rt-wasm.js ${b.wasm.code.length} B, edgeq-rt-wasm.min.js ${b.wasm.min.length} B, gzip ${b.wasm.gzipBytes} B (module ${b.wasm.wasmBytes} B)\n`,
   );
 }
