@@ -1,0 +1,105 @@
+/**
+ * The WebAssembly add-on where it cannot run: with no WebAssembly at all, and with a WebAssembly
+ * whose validate() rejects the module (a host without SIMD), every kernel declines (returns
+ * undefined), so the core runs every op with its own loops: same bytes as the core alone.
+ * Also the CommonJS form: require()-style evaluation exports the kernel set without installing it.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { buildRuntime, type RuntimeBundle } from "../../runtime-int8/build.js";
+import { writeTflite } from "../../toolchain/tflite/write.js";
+import { randomCase } from "./gen.js";
+import { mobilenetInput, mobilenetV1 } from "./mobilenet.js";
+
+type Model = {
+  input(i: number): Int8Array;
+  output(i: number): Int8Array;
+  invoke(): void;
+  outputs: number[];
+};
+type Rt = { load(b: Uint8Array): Model; use(f: unknown): void };
+type Hook = (...a: unknown[]) => unknown;
+
+let b: RuntimeBundle;
+
+/** Evaluates the scripts in one function scope after `prelude` (which may shadow WebAssembly); returns edgeqrt. */
+function evalScripts(prelude: string, ...scripts: string[]): Rt {
+  // biome-ignore lint/security/noGlobalEval: running the bundles under test as scripts is the point
+  const globalEval = eval;
+  return globalEval(`(function(){var module;${prelude}\n${scripts.join("\n")}\nreturn edgeqrt;})()`) as Rt;
+}
+
+/** Core + wasm add-on under `prelude`, kernels wrapped to count offers and ops taken. */
+function withAddon(prelude: string): { rt: Rt; offered: () => number; taken: () => number } {
+  const rt = evalScripts(prelude, b.min, b.wasm.min, "edgeqrt.wasm = edgeqrtWasm;") as Rt & {
+    wasm: Record<string, Hook>;
+  };
+  let offered = 0;
+  let taken = 0;
+  const counted: Record<string, Hook> = {};
+  for (const k of Object.keys(rt.wasm))
+    counted[k] = (...a: unknown[]) => {
+      offered++;
+      const e = (rt.wasm[k] as Hook)(...a);
+      if (e) taken++;
+      return e;
+    };
+  rt.use(counted);
+  return { rt, offered: () => offered, taken: () => taken };
+}
+
+function outputs(rt: Rt, bytes: Uint8Array, inputs: ArrayLike<number>[]): number[][] {
+  const m = rt.load(bytes);
+  inputs.forEach((x, i) => {
+    m.input(i).set(x as Int8Array);
+  });
+  m.invoke();
+  return m.outputs.map((_, k) => Array.from(m.output(k)));
+}
+
+beforeAll(async () => {
+  b = await buildRuntime();
+});
+
+const NO_SIMD =
+  "var WebAssembly = { validate: function () { return false; }, " +
+  'Module: function () { throw new Error("compiled"); }, Instance: function () { throw new Error("instantiated"); } };';
+
+const cases = [
+  { name: "mobilenet-v1 0.25 96x96x1", graph: mobilenetV1(), inputs: [mobilenetInput()] },
+  ...(["conv", "conv1x1", "dwconv", "fc", "chain"] as const).map((k) => randomCase(3, k)),
+];
+
+for (const [what, prelude] of [
+  ["no WebAssembly (WebAssembly undefined)", "var WebAssembly;"],
+  ["WebAssembly without SIMD (validate rejects the module)", NO_SIMD],
+] as const)
+  describe(`wasm add-on fallback: ${what}`, () => {
+    for (const c of cases)
+      it(`${c.name}: every kernel declines, same bytes as the core alone`, () => {
+        const a = withAddon(prelude);
+        const core = evalScripts("", b.min);
+        const bytes = writeTflite(c.graph);
+        expect(outputs(a.rt, bytes, c.inputs)).toEqual(outputs(core, bytes, c.inputs));
+        expect(a.offered()).toBeGreaterThan(0);
+        expect(a.taken()).toBe(0);
+      });
+  });
+
+describe("wasm add-on as CommonJS", () => {
+  it("module.exports is the kernel set (conv, dw, mm under the core's property names), nothing installed", () => {
+    // biome-ignore lint/security/noGlobalEval: evaluating the shipped file as CommonJS is the point
+    const globalEval = eval;
+    const exported = globalEval(
+      `(function(){var module = { exports: {} }; var edgeqrt; ${b.wasm.min}\nreturn module.exports;})()`,
+    ) as Record<string, unknown>;
+    const keys = Object.keys(exported);
+    expect(keys.length).toBe(3);
+    for (const k of keys) expect(typeof exported[k]).toBe("function");
+    // installed by hand, it takes MobileNet's conv-like ops and gives the core's bytes
+    const rt = evalScripts("", b.min);
+    const core = evalScripts("", b.min);
+    rt.use(exported);
+    const bytes = writeTflite(mobilenetV1());
+    expect(outputs(rt, bytes, [mobilenetInput()])).toEqual(outputs(core, bytes, [mobilenetInput()]));
+  });
+});
