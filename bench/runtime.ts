@@ -6,6 +6,7 @@
  * activations) and a TFLite-Micro-style greedy plan (16-byte aligned, no in-place); bundle
  * bytes; and the Espruino path (E.convolve + E.sum) vs plain loops, with a JS stand-in for
  * E.convolve (Node has no Espruino natives, so this measures the code path, not the speed-up).
+ * And the core with the WebAssembly-SIMD add-on edgeq-rt-wasm.min.js instead of the JS one.
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -75,6 +76,10 @@ export default async function bench(): Promise<BenchResult> {
     `(function(){var module;${bundle.min}\n${bundle.fast.min}\nreturn edgeqrt;})()`,
   ) as Rt;
   const core = globalEval(`(function(){var module;${bundle.min}\nreturn edgeqrt;})()`) as Rt;
+  // the core with the WebAssembly-SIMD add-on (edgeq-rt-wasm.min.js) instead
+  const rtw = globalEval(
+    `(function(){var module;${bundle.min}\n${bundle.wasm.min}\nreturn edgeqrt;})()`,
+  ) as Rt;
   const ref = (f: string) => new Uint8Array(readFileSync(resolve(refDir, f)));
   const models = [
     {
@@ -110,6 +115,14 @@ export default async function bench(): Promise<BenchResult> {
     const w = await loadWasm(bytes);
     const wasmT = timeBoth(() => w.run([input]));
     w.dispose();
+    const mw = rtw.load(bytes);
+    const simdT = timeBoth(() => {
+      mw.input(0).set(input);
+      mw.invoke();
+    });
+    const simdOut = JSON.stringify(Array.from(mw.output(0)));
+    const simdNative = simdOut === JSON.stringify(Array.from(nat.run([input])[0]!));
+    const simdSame = simdOut === JSON.stringify(out);
     const p = plans(m);
     // the Espruino path: E.convolve / E.sum stand-ins (plain JS) picked up at load
     const g = globalThis as { E?: unknown };
@@ -140,6 +153,10 @@ export default async function bench(): Promise<BenchResult> {
         `TFLite-WASM ${wasmT.best.toFixed(3)} ms (${(oursT.best / wasmT.best).toFixed(2)}x)`,
       `${name}: core alone (plain loops, no add-on) ${coreT.mean.toFixed(3)} ms (core/native ${(coreT.mean / native).toFixed(2)}x, ` +
         `core/(core + add-on) ${(coreT.mean / ours).toFixed(2)}x); same output: ${coreSame}`,
+      `${name}: core + wasm add-on ${simdT.mean.toFixed(3)} ms (wasm-add-on/native ${(simdT.mean / native).toFixed(2)}x, ` +
+        `wasm-add-on/TFLite-WASM ${(simdT.mean / wasm).toFixed(2)}x, wasm-add-on/(core + JS add-on) ${(simdT.mean / ours).toFixed(2)}x; ` +
+        `best ${simdT.best.toFixed(3)} ms: ${(simdT.best / nativeT.best).toFixed(2)}x native, ${(simdT.best / wasmT.best).toFixed(2)}x TFLite-WASM); ` +
+        `output equals native: ${simdNative}, equals core + JS add-on: ${simdSame}; add-on ${bundle.wasm.min.length} B (gzip ${bundle.wasm.gzipBytes} B, module ${bundle.wasm.wasmBytes} B)`,
       `${name}: arena ${m.arenaBytes} B vs naive ${p.naive} B (${((100 * m.arenaBytes) / p.naive).toFixed(0)}%) vs TFLM-style greedy ${p.tflm} B`,
       `${name}: Espruino path with a JS stand-in for E.convolve/E.sum ${econv.toFixed(3)} ms vs host kernels ${ours.toFixed(3)} ms ` +
         `(a stand-in measures the code path, not Espruino's native speed-up); same output: ${esame}`,
@@ -163,11 +180,18 @@ export default async function bench(): Promise<BenchResult> {
       coreSame: coreSame,
       econvStandInMs: econv,
       econvSame: esame,
+      wasmAddonMs: simdT.mean,
+      wasmAddonBestMs: simdT.best,
+      wasmAddonRatioNative: simdT.mean / native,
+      wasmAddonRatioWasm: simdT.mean / wasm,
+      wasmAddonSameAsNative: simdNative,
+      wasmAddonSame: simdSame,
     };
   }
   lines.push(
     `bundle: edgeq-rt.js ${bundle.code.length} B, edgeq-rt.min.js ${bundle.min.length} B, gzip ${bundle.gzipBytes} B; ` +
-      `add-on edgeq-rt-fast.min.js ${bundle.fast.min.length} B, gzip ${bundle.fast.gzipBytes} B`,
+      `add-on edgeq-rt-fast.min.js ${bundle.fast.min.length} B, gzip ${bundle.fast.gzipBytes} B; ` +
+      `wasm add-on edgeq-rt-wasm.min.js ${bundle.wasm.min.length} B, gzip ${bundle.wasm.gzipBytes} B (module ${bundle.wasm.wasmBytes} B)`,
   );
   data.bundle = {
     raw: bundle.code.length,
@@ -175,6 +199,9 @@ export default async function bench(): Promise<BenchResult> {
     gzip: bundle.gzipBytes,
     fastMin: bundle.fast.min.length,
     fastGzip: bundle.fast.gzipBytes,
+    wasmMin: bundle.wasm.min.length,
+    wasmGzip: bundle.wasm.gzipBytes,
+    wasmModule: bundle.wasm.wasmBytes,
   };
   return { name: "runtime", lines, data };
 }
