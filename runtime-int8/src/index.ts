@@ -20,13 +20,17 @@ export { greedy } from "./plan.js";
 export type { RtOp, RtTensor, View } from "./types.js";
 export type { Fast } from "./util.js";
 
-declare const E:
-  | {
-      convolve?: (a: View, b: View, o: number) => number;
-      sum?: (a: View) => number;
-      toArrayBuffer?: (s: string) => ArrayBuffer;
-    }
-  | undefined;
+type Natives = {
+  convolve?: (a: View, b: View, o: number) => number;
+  sum?: (a: View) => number;
+  toArrayBuffer?: (s: string) => ArrayBuffer;
+};
+declare const E: Natives | undefined;
+
+/** Espruino's `E` (with convolve, sum, toArrayBuffer), or {} elsewhere; read at each load. */
+function natives(): Natives {
+  return (typeof E !== "undefined" && E) || {};
+}
 
 const CODES = [0, 1, 2, 3, 4, 6, 9, 17, 18, 19, 21, 22, 25, 34, 40, 114];
 const NAMES =
@@ -74,7 +78,8 @@ export interface Model {
 
 function bytesOf(b: ArrayBuffer | Uint8Array | string): Uint8Array {
   if (typeof b === "string") {
-    if (typeof E !== "undefined" && E && E.toArrayBuffer) return new Uint8Array(E.toArrayBuffer(b));
+    const N = natives();
+    if (N.toArrayBuffer) return new Uint8Array(N.toArrayBuffer(b));
     const u = new Uint8Array(b.length);
     for (let i = 0; i < b.length; i++) u[i] = b.charCodeAt(i);
     return u;
@@ -92,19 +97,14 @@ function view(type: number, buf: ArrayBuffer, off: number, n: number): View {
     buf = new Uint8Array(new Uint8Array(buf, off, n * es)).buffer as ArrayBuffer;
     off = 0;
   }
-  if (type === 4) {
-    const w = new Int32Array(buf, off, 2 * n);
-    const lo = new Int32Array(n);
-    for (let i = 0; i < n; i++) lo[i] = w[2 * i] as number;
-    return lo;
-  }
-  return type === 9
-    ? new Int8Array(buf, off, n)
-    : es === 1
-      ? new Uint8Array(buf, off, n)
-      : type
-        ? new Int32Array(buf, off, n)
-        : new Float32Array(buf, off, n);
+  const A = (
+    type === 9 ? Int8Array : es < 2 ? Uint8Array : type ? Int32Array : Float32Array
+  ) as typeof Int32Array;
+  const v = new A(buf, off, type === 4 ? 2 * n : n);
+  if (type !== 4) return v;
+  const lo = new Int32Array(n);
+  for (let i = 0; i < n; i++) lo[i] = v[2 * i] as number;
+  return lo;
 }
 
 let fast: Fast | undefined;
@@ -157,43 +157,32 @@ export function load(bytes: ArrayBuffer | Uint8Array | string): Model {
     }
   };
   use(g.inputs, 0);
-  for (let k = 0; k < n; k++) {
-    use((ops[k] as RtOp).inputs, k);
-    use((ops[k] as RtOp).outputs, k);
-  }
+  ops.forEach((op, k) => {
+    use(op.inputs.concat(op.outputs), k);
+  });
   use(g.outputs, n);
-  // in-place DEPTHWISE_CONV_2D (MCUNet): multiplier 1, int8, the input's group read by no later
-  // op and not a graph input or output, the output no larger: each output channel is written only
+  // in-place DEPTHWISE_CONV_2D (MCUNet): multiplier 1 (so the output is no larger), the input's
+  // group read by no later op and not a graph input or output: each output channel is written only
   // after that channel of the input has been read in full (see ops/window.ts), so the output can
   // take the input's bytes; its per-channel plane (OH*OW bytes) is live during the op only
   const io = g.inputs.concat(g.outputs).map(root);
-  const tmps: number[] = [];
-  for (let k = 0; k < n; k++) {
-    const op = ops[k] as RtOp;
+  const tmps: RtOp[] = [];
+  ops.forEach((op, k) => {
     const X = T[op.inputs[0] as number] as RtTensor;
     const y = op.outputs[0] as number;
     const Y = T[y] as RtTensor;
     const bx = root(op.inputs[0] as number);
-    if (
-      prep[k] === 4 &&
-      act(bx) &&
-      last[bx] === k &&
-      io.indexOf(bx) < 0 &&
-      X.type === 9 &&
-      Y.type === 9 &&
-      Y.size <= X.size &&
-      (T[op.inputs[1] as number] as RtTensor).shape[3] === X.shape[3]
-    ) {
+    if (prep[k] === 4 && act(bx) && last[bx] === k && io.indexOf(bx) < 0 && Y.shape[3] === X.shape[3]) {
       par[y] = bx;
       last[bx] = last[y] as number;
       last[y] = -1;
       size[y] = 0;
-      tmps.push(k);
+      tmps.push(op);
       first.push(k);
       last.push(k);
       size.push(((Y.shape[1] as number) * (Y.shape[2] as number) + 3) & ~3);
     }
-  }
+  });
   const plan = greedy(size, first, last, 4);
   const arena = new ArrayBuffer(plan.total);
   for (let i = 0; i < NT; i++) {
@@ -205,13 +194,15 @@ export function load(bytes: ArrayBuffer | Uint8Array | string): Model {
       t.d = view(t.type, arena, t.offset, t.size);
     }
   }
-  for (let j = 0; j < tmps.length; j++)
-    (ops[tmps[j] as number] as RtOp).tmp = new Int8Array(arena, plan.offsets[NT + j] as number, size[NT + j]);
-  const c: Ctx = { t: T, h: fast };
-  if (typeof E !== "undefined" && E && E.convolve && E.sum) {
-    const ec = E.convolve;
+  tmps.forEach((op, j) => {
+    op.tmp = new Int8Array(arena, plan.offsets[NT + j] as number, size[NT + j]);
+  });
+  const c: Ctx = { h: fast };
+  const N = natives();
+  const ec = N.convolve;
+  if (ec && N.sum) {
     c.dot = (a, b) => ec(a, b, 0);
-    c.sum = E.sum;
+    c.sum = N.sum;
   }
   const evals = ops.map((op, k) => {
     try {

@@ -6,7 +6,6 @@ import type { Geom } from "./ops/window.js";
 import type { Eval, RtTensor, View } from "./types.js";
 
 export interface Ctx {
-  t: RtTensor[];
   /** Native dot product of two equal-length views (Espruino E.convolve), or undefined. */
   dot?: (a: View, b: View) => number;
   /** Native sum of a view (Espruino E.sum), present with dot. */
@@ -135,8 +134,7 @@ export function rq(q: Q, k: number, acc: number): number {
 /** Multipliers of a conv-like op: inputScale * filterScale[c] / outputScale (doubles, as PopulateConvolutionQuantizationParams). */
 export function convReals(x: RtTensor, w: RtTensor, y: RtTensor, n: number): number[] {
   const reals: number[] = [];
-  for (let c = 0; c < n; c++)
-    reals.push((sc(x) * (w.scale.length > 1 ? (w.scale[c] as number) : sc(w))) / sc(y));
+  for (let c = 0; c < n; c++) reals.push((sc(x) * (w.scale[c] || sc(w))) / sc(y));
   return reals;
 }
 
