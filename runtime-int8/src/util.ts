@@ -1,6 +1,5 @@
 /** Small helpers shared by the ops (load-time only unless noted). */
 
-import { fail } from "./fb.js";
 import { fround, mbqm, quantizeMultiplier, roundAway } from "./fixed.js";
 import type { Geom } from "./ops/window.js";
 import type { Eval, RtTensor, View } from "./types.js";
@@ -81,9 +80,10 @@ export function padAxis(same: boolean, s: number, d: number, n: number, k: numbe
   return same && total > 0 ? total >> 1 : 0;
 }
 
-/** Throws "edgeqrt: bad shapes" (or msg) unless cond. */
+/** Throws "bad shapes" (or msg) unless cond. */
 export function check(cond: boolean, msg?: string): void {
-  if (!cond) fail(msg || "bad shapes");
+  // (prepare only: load() prefixes "edgeqrt: operator k (TYPE): ")
+  if (!cond) throw new Error(msg || "bad shapes");
 }
 
 /** Requantization of an op's output: per-channel multipliers and shifts, activation range, output zero point. */

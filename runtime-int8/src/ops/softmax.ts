@@ -8,7 +8,7 @@
 import { num } from "../fb.js";
 import { quantizeMultiplier, rdbpot, srdhm } from "../fixed.js";
 import type { Eval, RtOp, RtTensor } from "../types.js";
-import { type Ctx, check, dim, sc } from "../util.js";
+import { type Ctx, check, clamp8, sc } from "../util.js";
 
 /** SaturatingRoundingMultiplyByPOT with a positive exponent e: x * 2^e, saturated to int32. */
 function satShl(x: number, e: number): number {
@@ -16,76 +16,63 @@ function satShl(x: number, e: number): number {
   return x > t ? 2147483647 : x < -t ? -2147483648 : x << e;
 }
 
-/** exp(a) for a <= 0, a in Q5.26 -> Q0.31. */
+/** exp(a) for a <= 0, a in Q5.26 -> Q0.31 (exp_on_negative_values). */
 function expNeg(a: number): number {
-  // exp_on_interval_between_negative_one_quarter_and_0_excl on (a mod 1/4) - 1/4
+  // exp_on_interval_between_negative_one_quarter_and_0_excl on (a mod 1/4) - 1/4, rescaled to
+  // Q0.31 (|aq| <= 2^24, so * 2^5 cannot saturate), + 1/8
   const aq = (a & 16777215) - 16777216;
-  const x = satShl(aq, 5) + 268435456;
+  const x = aq * 32 + 268435456;
   const x2 = srdhm(x, x);
   const x3 = srdhm(x2, x);
   const x4 = rdbpot(srdhm(x2, x2), 2);
-  const p = rdbpot(srdhm(x4 + x3, 715827883) + x2, 1);
-  let res = 1895147668 + srdhm(1895147668, x + p);
-  const rem = aq - a;
+  let res = 1895147668 + srdhm(1895147668, x + rdbpot(srdhm(x4 + x3, 715827883) + x2, 1));
+  // times exp(-2^(i-2)) for each bit i of the remainder
   const mul = [1672461947, 1302514674, 790015084, 290630308, 39332535, 720401, 242];
-  for (let i = 0; i < 7; i++) if (rem & (1 << (24 + i))) res = srdhm(res, mul[i] as number);
-  return a === 0 ? 2147483647 : res;
+  for (let i = 0; i < 7; i++) if ((aq - a) & (1 << (24 + i))) res = srdhm(res, mul[i] as number);
+  return a ? res : 2147483647;
 }
 
-/** GetReciprocal: 1 / x for x in Q12.19 -> [Q0.31 scale, num_bits_over_unit]. */
+/** GetReciprocal: 1 / x for x > 0 in Q12.19 -> [Q0.31 scale, num_bits_over_unit]. */
 function reciprocal(x: number): number[] {
+  // leading zeros of x (> 0): shift until bit 31 is set
   let lz = 0;
-  while (lz < 32 && !(x & (-2147483648 >>> lz))) lz++;
-  const a = ((x << lz) - -2147483648) | 0;
-  // one_over_one_plus_x_for_x_in_0_1
-  const s = a + 2147483647;
-  const half = (s + (s >= 0 ? 1 : -1) - ((s + (s >= 0 ? 1 : -1)) % 2)) / 2;
+  while (x << lz > 0) lz++;
+  // one_over_one_plus_x_for_x_in_0_1 of (x << lz) - 2^31, via RoundingHalfSum with One (the sum is positive)
+  const half = (((x << lz) + 2147483648) >> 1) + 1073741824;
   let v = 1515870810 + srdhm(half, -1010580540);
-  for (let i = 0; i < 3; i++) {
-    const one = 536870912 - srdhm(half, v);
-    v = v + satShl(srdhm(v, one), 2);
-  }
+  for (let i = 0; i < 3; i++) v += satShl(srdhm(v, 536870912 - srdhm(half, v)), 2);
   return [satShl(v, 1), 12 - lz];
 }
 
 export function softmax(_c: Ctx, op: RtOp, t: RtTensor[], Y: RtTensor): Eval {
   const X = t[0] as RtTensor;
-  const D = dim(X, X.shape.length - 1);
-  const rows = (X.size / D) >> 0;
-  const beta = num(op.opt, 0, 1, 0);
+  const D = X.shape[X.shape.length - 1] as number;
   // PreprocessSoftmaxScaling with 5 integer bits
-  const real = Math.min(beta * sc(X) * 67108864, 2147483647);
+  const real = Math.min(num(op.opt, 0, 1, 0) * sc(X) * 67108864, 2147483647);
   // QuantizeMultiplierGreaterThanOne: the reference kernel is only defined for beta * scale > 2^-26
-  check(real > 1, "beta * input scale < 2^-26 (outside the reference kernel)");
+  check(real > 1, "beta * input scale < 2^-26");
   const q = quantizeMultiplier(real);
   const mult = q[0] as number;
   const ls = q[1] as number;
   // CalculateInputRadius(5, ls): floor(31 * 2^26 / 2^ls)
-  let p2 = 1;
-  for (let i = 0; i < ls; i++) p2 *= 2;
-  const diffMin = -Math.floor((31 * 67108864) / p2);
+  const diffMin = -Math.floor(2080374784 / 2 ** ls);
   const x = X.d as Int8Array;
   const y = Y.d as Int8Array;
   return () => {
-    for (let rI = 0; rI < rows; rI++) {
-      const o = rI * D;
+    for (let o = 0; o < x.length; o += D) {
       let mx = -128;
-      for (let j = 0; j < D; j++) if ((x[o + j] as number) > mx) mx = x[o + j] as number;
+      for (let j = o; j < o + D; j++) if ((x[j] as number) > mx) mx = x[j] as number;
+      // pass 0 sums the exps in Q12.19, pass 1 scales each by 1 / sum (values below diffMin: exp 0, output -128)
       let sum = 0;
-      for (let j = 0; j < D; j++) {
-        const d = (x[o + j] as number) - mx;
-        if (d >= diffMin) sum += rdbpot(expNeg(srdhm(d << ls, mult)), 12);
-      }
-      const rc = reciprocal(sum);
-      const sh = (rc[1] as number) + 23;
-      for (let j = 0; j < D; j++) {
-        const d = (x[o + j] as number) - mx;
-        let v = -128;
-        if (d >= diffMin) {
-          v = rdbpot(srdhm(rc[0] as number, expNeg(srdhm(d << ls, mult))), sh) - 128;
-          v = v > 127 ? 127 : v;
+      let rc = [0, 0];
+      for (let pass = 0; pass < 2; pass++) {
+        for (let j = o; j < o + D; j++) {
+          const d = (x[j] as number) - mx;
+          const e = d < diffMin ? 0 : expNeg(srdhm(d << ls, mult));
+          if (pass) y[j] = clamp8(rdbpot(srdhm(rc[0] as number, e), (rc[1] as number) + 23) - 128);
+          else sum += rdbpot(e, 12);
         }
-        y[o + j] = v;
+        rc = reciprocal(sum);
       }
     }
   };
