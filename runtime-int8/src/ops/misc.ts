@@ -21,40 +21,37 @@ export function reshape(_c: Ctx, _op: RtOp, a: RtTensor[], Y: RtTensor): Eval {
 /**
  * PAD (x [d0..dk] -> y [d0+p0a+p0b, ..], padding value = output zero point) and CONCATENATION
  * (along any axis; inputs must share the output's quantization): each input is copied to its place
- * in y, element i of x to base + sum over d of index_d * ystride_d.
+ * in y, element i of x to base + sum over d of index_d * ystride_d (base: the padding before, or
+ * the inputs before along the axis).
  */
 export function pad(_c: Ctx, op: RtOp, a: RtTensor[], Y: RtTensor): Eval {
   const cat = op.code === 2;
   const r = Y.shape.length;
   const ys = strides(Y, Y.shape);
+  const p = (cat ? Y : (a[1] as RtTensor)).d as View;
   const xs = cat ? a : [a[0] as RtTensor];
-  const bases: number[] = [];
-  const P = a[1];
-  const p = P && P.d;
   let axis = num(op.opt, 0, 0, 4);
   if (axis < 0) axis += r;
-  let base = 0;
-  if (!cat) {
-    check(!!p && p.length === 2 * r);
-    for (let d = 0; d < r; d++) base += (ys[d] as number) * ((p as View)[2 * d] as number);
-  }
+  check(cat || (!!p && p.length === 2 * r));
   for (let k = 0; k < xs.length; k++) {
     const X = xs[k] as RtTensor;
-    check(X.shape.length === r);
-    bases.push(base);
-    if (cat) {
-      check(zp(X) === zp(Y) && sc(X) === sc(Y), "inputs must share the output's quantization");
-      base += (X.shape[axis] as number) * (ys[axis] as number);
-    }
+    check(
+      X.shape.length === r && (!cat || (zp(X) === zp(Y) && sc(X) === sc(Y))),
+      "inputs must share y's rank, scale and zero point",
+    );
   }
   const y = Y.d as Int8Array;
-  const v = zp(Y);
   return () => {
-    if (!cat) for (let i = 0; i < y.length; i++) y[i] = v;
+    let base = 0;
+    if (!cat) {
+      for (let i = 0; i < y.length; i++) y[i] = zp(Y);
+      for (let d = 0; d < r; d++) base += (ys[d] as number) * (p[2 * d] as number);
+    }
     for (let k = 0; k < xs.length; k++) {
       const X = xs[k] as RtTensor;
       const x = X.d as Int8Array;
-      for (let i = 0; i < x.length; i++) y[(bases[k] as number) + offs(i, X.shape, ys)] = x[i] as number;
+      for (let i = 0; i < x.length; i++) y[base + offs(i, X.shape, ys)] = x[i] as number;
+      base += (X.shape[axis] as number) * (ys[axis] as number);
     }
   };
 }

@@ -55,7 +55,7 @@ export function softmax(_c: Ctx, op: RtOp, t: RtTensor[], Y: RtTensor): Eval {
   const mult = q[0] as number;
   const ls = q[1] as number;
   // CalculateInputRadius(5, ls): floor(31 * 2^26 / 2^ls)
-  const diffMin = -Math.floor(2080374784 / 2 ** ls);
+  const diffMin = -Math.floor(2080374784 / Math.pow(2, ls));
   const x = X.d as Int8Array;
   const y = Y.d as Int8Array;
   return () => {
