@@ -50,19 +50,27 @@ export function unb64(s: string): Uint8Array {
   return out;
 }
 
-/** Requantization parameters (layout in kernels.wat) of g at byte q; false if a multiplier is outside the reference's domain. */
-function putQ(i32: Int32Array, q: number, g: Geom): boolean {
+/**
+ * Requantization parameters (layout in kernels.wat) of g at byte q; returns the op's flags
+ * (rmin << 8 | 32 if any left shift | the bits any r - rmin has), or -1 if a multiplier is
+ * outside the reference's domain.
+ */
+function putQ(i32: Int32Array, q: number, g: Geom): number {
   const o = q >> 2;
+  // int16 splats: two lanes a word
   for (let j = 0; j < 4; j++) {
-    i32[o + j] = g.yz;
-    i32[o + 4 + j] = g.lo;
-    i32[o + 8 + j] = g.hi;
+    i32[o + j] = (g.yz & 0xffff) | (g.yz << 16);
+    i32[o + 4 + j] = (g.lo & 0xffff) | (g.lo << 16);
+    i32[o + 8 + j] = (g.hi & 0xffff) | (g.hi << 16);
   }
+  let rmin = 31;
+  for (let k = 0; k < g.OC; k++) if ((g.r[k] as number) < rmin) rmin = g.r[k] as number;
+  let f = 0;
   for (let k = 0; k < g.OC; k++) {
     const m = g.m[k] as number;
     const l = g.l[k] as number;
     const r = g.r[k] as number;
-    if (m < 0 || l < 0 || l > 31 || r < 0 || r > 31) return false;
+    if (m < 0 || l < 0 || l > 31 || r < 0 || r > 31) return -1;
     const mask = ((1 << r) - 1) | 0;
     const p = o + 12 + (k >> 2) * 40 + (k & 3);
     i32[p] = g.b[k] as number;
@@ -70,9 +78,10 @@ function putQ(i32: Int32Array, q: number, g: Geom): boolean {
     i32[p + 8] = m;
     i32[p + 12] = mask;
     i32[p + 16] = mask >> 1;
-    for (let b = 0; b < 5; b++) i32[p + 20 + 4 * b] = (r >> b) & 1 ? -1 : 0;
+    for (let b = 0; b < 5; b++) i32[p + 20 + 4 * b] = ((r - rmin) >> b) & 1 ? -1 : 0;
+    f |= (r - rmin) | (l ? 32 : 0);
   }
-  return true;
+  return f | (rmin << 8);
 }
 
 const al = (n: number) => (n + 15) & ~15;
@@ -148,7 +157,8 @@ export function wasmKernels(src: string): Fast {
     const y = al(xp + N * imgB);
     const ny = N * OH * OW * OC;
     const I = inst(y + ny + 16);
-    if (!I || !putQ(I.i32, q, g)) return undefined;
+    const f = I ? putQ(I.i32, q, g) : -1;
+    if (!I || f < 0) return undefined;
     const i16 = I.i16;
     const wt = g.w;
     const wz = g.wz;
@@ -177,7 +187,7 @@ export function wasmKernels(src: string): Fast {
     return () => {
       i8.set(x, xr);
       pack(xr, xp, N, H, W, C, 1, off, pad, rowB, imgB, pixB);
-      run(xp, rowStep, colB, runB, nr, rs, dhB, KH, N, imgB, OH, OW, w, wblk, q, OC8, OC, y);
+      run(xp, rowStep, colB, runB, nr, rs, dhB, KH, N, imgB, OH, OW, w, wblk, q, OC8, OC, y, f);
       out.set(i8.subarray(y, y + ny));
     };
   }
@@ -205,7 +215,8 @@ export function wasmKernels(src: string): Fast {
       const y = al(xp + N * imgB);
       const ny = N * g.OH * g.OW * OC;
       const I = inst(y + ny + 16);
-      if (!I || !putQ(I.i32, q, g)) return undefined;
+      const f = I ? putQ(I.i32, q, g) : -1;
+      if (!I || f < 0) return undefined;
       const i16 = I.i16;
       const wt = g.w;
       for (let t = 0; t < KH * KW; t++)
@@ -224,7 +235,7 @@ export function wasmKernels(src: string): Fast {
       return () => {
         i8.set(x, xr);
         pack(xr, xp, N, g.H, g.IW, C, M, g.off, pad, rowB, imgB, pixB);
-        run(xp, rowStep, colB, dhB, dwB, KH, KW, N, imgB, g.OH, g.OW, w, pixB, q, OC8, OC, y);
+        run(xp, rowStep, colB, dhB, dwB, KH, KW, N, imgB, g.OH, g.OW, w, pixB, q, OC8, OC, y, f);
         out.set(i8.subarray(y, y + ny));
       };
     },

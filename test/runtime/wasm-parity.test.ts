@@ -125,6 +125,10 @@ interface Spec {
   pad?: Padding;
   mult?: number;
   act?: Activation;
+  /** Output scale factor (< 1: multipliers above 1, a left shift; with small inputs, weights and bias so outputs stay inside the clamp). */
+  ys?: number;
+  /** Per-channel weight scales spread over 1e-6..1e-1 (per-channel right shifts far apart). */
+  wide?: boolean;
 }
 
 /** One explicit op with seeded weights, per-channel scales, random zero points and bias. */
@@ -151,9 +155,13 @@ function single(sp: Spec, seed: number): Case {
   const oc = sp.op === "dwconv" ? sp.c * mult : (sp.oc as number);
   const terms = sp.op === "dwconv" ? kh * kw : kh * kw * sp.c;
   const inS = 0.02;
-  const x = t(sp.op === "fc" ? [n, sp.c] : [n, sp.h, sp.w, sp.c], "int8", q([inS], [int(-128, 127)]));
+  const small = sp.ys !== undefined;
+  const xz = small ? int(-100, 100) : int(-128, 127);
+  const x = t(sp.op === "fc" ? [n, sp.c] : [n, sp.h, sp.w, sp.c], "int8", q([inS], [xz]));
   g.inputs.push(x);
-  const ws = Array.from({ length: sp.op === "fc" ? 1 : oc }, () => (3 + 3 * r()) / (127 * Math.sqrt(terms)));
+  const ws = Array.from({ length: sp.op === "fc" ? 1 : oc }, () =>
+    sp.wide ? 10 ** (-6 + 5 * r()) : (3 + 3 * r()) / (127 * Math.sqrt(terms)),
+  );
   const wshape = sp.op === "dwconv" ? [1, kh, kw, oc] : sp.op === "fc" ? [oc, sp.c] : [oc, kh, kw, sp.c];
   const nw = wshape.reduce((a, v) => a * v, 1);
   const W = t(
@@ -164,7 +172,7 @@ function single(sp: Spec, seed: number): Case {
       ws.map(() => 0),
       sp.op === "dwconv" ? 3 : 0,
     ),
-    Int8Array.from({ length: nw }, () => int(-127, 127)),
+    Int8Array.from({ length: nw }, () => (small ? int(-3, 3) : int(-127, 127))),
   );
   const B = t(
     [oc],
@@ -173,11 +181,12 @@ function single(sp: Spec, seed: number): Case {
       ws.map((s) => inS * s),
       ws.map(() => 0),
     ),
-    Int32Array.from({ length: oc }, () => int(-3000, 3000)),
+    Int32Array.from({ length: oc }, () => (small ? int(-20, 20) : int(-3000, 3000))),
   );
   const out = (size: number, k: number, s: number, d: number) =>
     pad === "SAME" ? Math.ceil(size / s) : Math.floor((size - (k - 1) * d - 1 + s) / s);
-  const yq = q([inS * (ws[0] as number) * 70 * Math.sqrt(terms) * (0.5 + r())], [int(-128, 127)]);
+  const wmid = sp.wide ? 1e-3 : (ws[0] as number);
+  const yq = q([inS * wmid * 70 * Math.sqrt(terms) * (0.5 + r()) * (sp.ys ?? 1)], [int(-128, 127)]);
   if (sp.op === "fc") {
     const y = t([n, oc], "int8", yq);
     g.ops.push({
@@ -201,7 +210,8 @@ function single(sp: Spec, seed: number): Case {
     g.outputs.push(y);
   }
   const size = g.tensors[x]?.shape.reduce((a, v) => a * v, 1) as number;
-  return { name: "", graph: g, inputs: [Int8Array.from({ length: size }, () => int(-128, 127))] };
+  const input = Int8Array.from({ length: size }, () => (small ? xz + int(-2, 2) : int(-128, 127)));
+  return { name: "", graph: g, inputs: [input] };
 }
 
 const SPECS: Spec[] = [
@@ -222,15 +232,24 @@ const SPECS: Spec[] = [
   { op: "fc", n: 3, h: 1, w: 1, c: 1000, oc: 37, act: "NONE" },
   { op: "fc", n: 1, h: 1, w: 1, c: 2048, oc: 10, act: "NONE" },
   { op: "fc", n: 5, h: 1, w: 1, c: 7, oc: 64 },
+  { op: "conv", h: 8, w: 8, c: 9, oc: 12, k: [3, 3], s: [1, 1], pad: "SAME", act: "NONE", ys: 1 / 3000 },
+  { op: "dwconv", h: 8, w: 9, c: 12, k: [3, 3], s: [1, 1], pad: "SAME", act: "NONE", ys: 1 / 800 },
+  { op: "fc", n: 2, h: 1, w: 1, c: 40, oc: 12, act: "NONE", ys: 1 / 3000 },
+  { op: "conv", h: 8, w: 8, c: 5, oc: 24, k: [3, 3], s: [1, 1], pad: "SAME", act: "NONE", wide: true },
+  { op: "dwconv", h: 7, w: 7, c: 24, k: [3, 3], s: [1, 1], pad: "VALID", act: "NONE", wide: true },
+  { op: "conv", h: 6, w: 6, c: 40, oc: 19, k: [1, 1], s: [1, 1], pad: "SAME", act: "NONE", wide: true },
 ];
 
 const label = (sp: Spec): string =>
   sp.op === "fc"
-    ? `wasm fc batch=${sp.n} in=${sp.c} out=${sp.oc} act=${sp.act ?? "RELU6"}`
+    ? `wasm fc batch=${sp.n} in=${sp.c} out=${sp.oc} act=${sp.act ?? "RELU6"}` +
+      (sp.ys ? ` out-scale x${sp.ys.toPrecision(2)} (multipliers > 1)` : "")
     : `wasm ${sp.op} k=${(sp.k ?? [1, 1]).join("x")} s=${(sp.s ?? [1, 1]).join(",")} d=${(sp.d ?? [1, 1]).join(",")} ` +
       `pad=${(sp.pad ?? "SAME").toLowerCase()} n=${sp.n ?? 1} in=${sp.h}x${sp.w} ch=${sp.c}` +
       (sp.op === "dwconv" ? ` mult=${sp.mult ?? 1}` : ` oc=${sp.oc}`) +
-      ` act=${sp.act ?? "RELU6"}`;
+      ` act=${sp.act ?? "RELU6"}` +
+      (sp.ys ? ` out-scale x${sp.ys.toPrecision(2)} (multipliers > 1)` : "") +
+      (sp.wide ? " weight scales 1e-6..1e-1" : "");
 
 describe("wasm add-on on explicit shapes vs native TFLite 2.9 and the core", () => {
   SPECS.forEach((sp, i) => {

@@ -7,9 +7,10 @@
 ;; MultiplyByQuantizedMultiplier, + output zero point, clamped.
 ;;
 ;; Memory of one instance (one op; laid out by src/wasm.ts, all offsets 16-byte aligned):
-;;   q  requantization: 3 splat vectors (output zero point, lo, hi), then per group of 4
+;;   q  requantization: 3 int16 splat vectors (output zero point, lo, hi), then per group of 4
 ;;      channels 10 vectors of i32x4: bias, 2^l, m, 2^r - 1, (2^r - 1) >> 1, and the masks
-;;      -(bit i of r) for i = 0..4 (160 bytes a group)
+;;      -(bit i of r - rmin) for i = 0..4 (160 bytes a group); with the op's flags f:
+;;      rmin << 8 | 32 if any l > 0 | bit i if any lane's r - rmin has bit i
 ;;   w  weights + weights offset as i16 (conv: [OC/8][KH][KW][Cp/2][8][2]; depthwise: [KH][KW][OC8])
 ;;   xr the op's raw int8 input, copied in per invoke
 ;;   xp the input + input offset as i16, zero-padded: [N][Hp][Wp][Cp] (pads stay 0: only the
@@ -19,47 +20,121 @@
   (memory (export "memory") 1)
 
   ;; MultiplyByQuantizedMultiplier(acc << l, m, r) + zero point, clamped, for 4 channels at once
-  ;; (acc includes the bias; g = the channels' 2^l vector, u = the 3 splat vectors).
+  ;; (acc includes the bias; g = the channels' 2^l vector, u = the 3 splat vectors, f the flags).
   ;; SaturatingRoundingDoublingHighMul: (a*m + nudge) / 2^31 truncated equals
   ;; floor((a*m + 2^30) / 2^31) for every int64 a*m (nudge = 2^30, or 1 - 2^30 when a*m < 0);
   ;; m >= 0 (checked at load), so the INT32_MIN * INT32_MIN saturation never applies, and
   ;; 2 (a*m + 2^30) fits int64; its high 32 bits are the result.
   ;; RoundingDivideByPOT(v, r): (v >> r) + ((v & mask) > (mask >> 1) + (v < 0)), the per-lane
   ;; shift done as conditional shifts by 1, 2, 4, 8, 16.
-  (func $rq (param $a v128) (param $g i32) (param $u i32) (result v128)
-    (local $v v128) (local $t v128)
-    (local.set $a (i32x4.mul (local.get $a) (v128.load (local.get $g))))
-    (local.set $t (v128.load offset=16 (local.get $g)))
-    (local.set $v
+  (func $rq4 (param $a0 v128) (param $a1 v128) (param $a2 v128) (param $a3 v128) (param $g i32) (param $f i32)
+    (result v128 v128 v128 v128)
+    (local $m v128) (local $mk v128) (local $hf v128) (local $c v128) (local $sh i32)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    (if (i32.and (local.get $f) (i32.const 32))
+      (then (local.set $c (v128.load (local.get $g)))
+        (local.set $a0 (i32x4.mul (local.get $a0) (local.get $c)))
+        (local.set $a1 (i32x4.mul (local.get $a1) (local.get $c)))
+        (local.set $a2 (i32x4.mul (local.get $a2) (local.get $c)))
+        (local.set $a3 (i32x4.mul (local.get $a3) (local.get $c)))))
+    (local.set $m (v128.load offset=16 (local.get $g)))
+    (local.set $mk (v128.load offset=32 (local.get $g)))
+    (local.set $hf (v128.load offset=48 (local.get $g)))
+    (local.set $c (v128.const i64x2 0x40000000 0x40000000))
+    (local.set $sh (i32.shr_u (local.get $f) (i32.const 8)))
+    (local.set $a0
       (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31
-        (i64x2.shl
-          (i64x2.add (i64x2.extmul_low_i32x4_s (local.get $a) (local.get $t))
-            (v128.const i64x2 0x40000000 0x40000000))
-          (i32.const 1))
-        (i64x2.shl
-          (i64x2.add (i64x2.extmul_high_i32x4_s (local.get $a) (local.get $t))
-            (v128.const i64x2 0x40000000 0x40000000))
-          (i32.const 1))))
-    ;; -1 in the lanes where the reference rounds up
-    (local.set $t
-      (i32x4.gt_s
-        (v128.and (local.get $v) (v128.load offset=32 (local.get $g)))
-        (i32x4.sub (v128.load offset=48 (local.get $g)) (i32x4.shr_s (local.get $v) (i32.const 31)))))
-    (local.set $v (v128.bitselect (i32x4.shr_s (local.get $v) (i32.const 1)) (local.get $v)
-      (v128.load offset=64 (local.get $g))))
-    (local.set $v (v128.bitselect (i32x4.shr_s (local.get $v) (i32.const 2)) (local.get $v)
-      (v128.load offset=80 (local.get $g))))
-    (local.set $v (v128.bitselect (i32x4.shr_s (local.get $v) (i32.const 4)) (local.get $v)
-      (v128.load offset=96 (local.get $g))))
-    (local.set $v (v128.bitselect (i32x4.shr_s (local.get $v) (i32.const 8)) (local.get $v)
-      (v128.load offset=112 (local.get $g))))
-    (local.set $v (v128.bitselect (i32x4.shr_s (local.get $v) (i32.const 16)) (local.get $v)
-      (v128.load offset=128 (local.get $g))))
-    (i32x4.min_s
-      (i32x4.max_s
-        (i32x4.add (i32x4.sub (local.get $v) (local.get $t)) (v128.load (local.get $u)))
-        (v128.load offset=16 (local.get $u)))
-      (v128.load offset=32 (local.get $u))))
+        (i64x2.shl (i64x2.add (i64x2.extmul_low_i32x4_s (local.get $a0) (local.get $m)) (local.get $c)) (i32.const 1))
+        (i64x2.shl (i64x2.add (i64x2.extmul_high_i32x4_s (local.get $a0) (local.get $m)) (local.get $c)) (i32.const 1))))
+    (local.set $t0 (i32x4.gt_s (v128.and (local.get $a0) (local.get $mk))
+      (i32x4.sub (local.get $hf) (i32x4.shr_s (local.get $a0) (i32.const 31)))))
+    (local.set $a0 (i32x4.shr_s (local.get $a0) (local.get $sh)))
+    (local.set $a1
+      (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31
+        (i64x2.shl (i64x2.add (i64x2.extmul_low_i32x4_s (local.get $a1) (local.get $m)) (local.get $c)) (i32.const 1))
+        (i64x2.shl (i64x2.add (i64x2.extmul_high_i32x4_s (local.get $a1) (local.get $m)) (local.get $c)) (i32.const 1))))
+    (local.set $t1 (i32x4.gt_s (v128.and (local.get $a1) (local.get $mk))
+      (i32x4.sub (local.get $hf) (i32x4.shr_s (local.get $a1) (i32.const 31)))))
+    (local.set $a1 (i32x4.shr_s (local.get $a1) (local.get $sh)))
+    (local.set $a2
+      (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31
+        (i64x2.shl (i64x2.add (i64x2.extmul_low_i32x4_s (local.get $a2) (local.get $m)) (local.get $c)) (i32.const 1))
+        (i64x2.shl (i64x2.add (i64x2.extmul_high_i32x4_s (local.get $a2) (local.get $m)) (local.get $c)) (i32.const 1))))
+    (local.set $t2 (i32x4.gt_s (v128.and (local.get $a2) (local.get $mk))
+      (i32x4.sub (local.get $hf) (i32x4.shr_s (local.get $a2) (i32.const 31)))))
+    (local.set $a2 (i32x4.shr_s (local.get $a2) (local.get $sh)))
+    (local.set $a3
+      (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31
+        (i64x2.shl (i64x2.add (i64x2.extmul_low_i32x4_s (local.get $a3) (local.get $m)) (local.get $c)) (i32.const 1))
+        (i64x2.shl (i64x2.add (i64x2.extmul_high_i32x4_s (local.get $a3) (local.get $m)) (local.get $c)) (i32.const 1))))
+    (local.set $t3 (i32x4.gt_s (v128.and (local.get $a3) (local.get $mk))
+      (i32x4.sub (local.get $hf) (i32x4.shr_s (local.get $a3) (i32.const 31)))))
+    (local.set $a3 (i32x4.shr_s (local.get $a3) (local.get $sh)))
+    (if (i32.and (local.get $f) (i32.const 1))
+      (then (local.set $c (v128.load offset=64 (local.get $g)))
+        (local.set $a0 (v128.bitselect (i32x4.shr_s (local.get $a0) (i32.const 1)) (local.get $a0) (local.get $c)))
+        (local.set $a1 (v128.bitselect (i32x4.shr_s (local.get $a1) (i32.const 1)) (local.get $a1) (local.get $c)))
+        (local.set $a2 (v128.bitselect (i32x4.shr_s (local.get $a2) (i32.const 1)) (local.get $a2) (local.get $c)))
+        (local.set $a3 (v128.bitselect (i32x4.shr_s (local.get $a3) (i32.const 1)) (local.get $a3) (local.get $c)))))
+    (if (i32.and (local.get $f) (i32.const 2))
+      (then (local.set $c (v128.load offset=80 (local.get $g)))
+        (local.set $a0 (v128.bitselect (i32x4.shr_s (local.get $a0) (i32.const 2)) (local.get $a0) (local.get $c)))
+        (local.set $a1 (v128.bitselect (i32x4.shr_s (local.get $a1) (i32.const 2)) (local.get $a1) (local.get $c)))
+        (local.set $a2 (v128.bitselect (i32x4.shr_s (local.get $a2) (i32.const 2)) (local.get $a2) (local.get $c)))
+        (local.set $a3 (v128.bitselect (i32x4.shr_s (local.get $a3) (i32.const 2)) (local.get $a3) (local.get $c)))))
+    (if (i32.and (local.get $f) (i32.const 4))
+      (then (local.set $c (v128.load offset=96 (local.get $g)))
+        (local.set $a0 (v128.bitselect (i32x4.shr_s (local.get $a0) (i32.const 4)) (local.get $a0) (local.get $c)))
+        (local.set $a1 (v128.bitselect (i32x4.shr_s (local.get $a1) (i32.const 4)) (local.get $a1) (local.get $c)))
+        (local.set $a2 (v128.bitselect (i32x4.shr_s (local.get $a2) (i32.const 4)) (local.get $a2) (local.get $c)))
+        (local.set $a3 (v128.bitselect (i32x4.shr_s (local.get $a3) (i32.const 4)) (local.get $a3) (local.get $c)))))
+    (if (i32.and (local.get $f) (i32.const 8))
+      (then (local.set $c (v128.load offset=112 (local.get $g)))
+        (local.set $a0 (v128.bitselect (i32x4.shr_s (local.get $a0) (i32.const 8)) (local.get $a0) (local.get $c)))
+        (local.set $a1 (v128.bitselect (i32x4.shr_s (local.get $a1) (i32.const 8)) (local.get $a1) (local.get $c)))
+        (local.set $a2 (v128.bitselect (i32x4.shr_s (local.get $a2) (i32.const 8)) (local.get $a2) (local.get $c)))
+        (local.set $a3 (v128.bitselect (i32x4.shr_s (local.get $a3) (i32.const 8)) (local.get $a3) (local.get $c)))))
+    (if (i32.and (local.get $f) (i32.const 16))
+      (then (local.set $c (v128.load offset=128 (local.get $g)))
+        (local.set $a0 (v128.bitselect (i32x4.shr_s (local.get $a0) (i32.const 16)) (local.get $a0) (local.get $c)))
+        (local.set $a1 (v128.bitselect (i32x4.shr_s (local.get $a1) (i32.const 16)) (local.get $a1) (local.get $c)))
+        (local.set $a2 (v128.bitselect (i32x4.shr_s (local.get $a2) (i32.const 16)) (local.get $a2) (local.get $c)))
+        (local.set $a3 (v128.bitselect (i32x4.shr_s (local.get $a3) (i32.const 16)) (local.get $a3) (local.get $c)))))
+    (i32x4.sub (local.get $a0) (local.get $t0)) (i32x4.sub (local.get $a1) (local.get $t1))
+    (i32x4.sub (local.get $a2) (local.get $t2)) (i32x4.sub (local.get $a3) (local.get $t3)))
+
+  ;; The 4 pixels x 8 channels of a tile (accumulators c0..c3 channels kb..kb+3 of pixels
+  ;; 0..3, c4..c7 channels kb+4..kb+7; g their groups' 2^l vector): requantized, narrowed to
+  ;; int16 (saturating: a value past int16 stays past the clamp), + zero point, clamped (int16
+  ;; splats at q), narrowed to int8 and stored at y0..y3 + kb, in pixel order.
+  (func $out
+    (param $c0 v128) (param $c1 v128) (param $c2 v128) (param $c3 v128)
+    (param $c4 v128) (param $c5 v128) (param $c6 v128) (param $c7 v128)
+    (param $g i32) (param $q i32) (param $f i32)
+    (param $y0 i32) (param $y1 i32) (param $y2 i32) (param $y3 i32) (param $kb i32)
+    (local $z v128) (local $lo v128) (local $hi v128) (local $h0 v128) (local $h1 v128)
+    (call $rq4 (local.get $c0) (local.get $c1) (local.get $c2) (local.get $c3) (local.get $g) (local.get $f))
+    (local.set $c3) (local.set $c2) (local.set $c1) (local.set $c0)
+    (call $rq4 (local.get $c4) (local.get $c5) (local.get $c6) (local.get $c7)
+      (i32.add (local.get $g) (i32.const 160)) (local.get $f))
+    (local.set $c7) (local.set $c6) (local.set $c5) (local.set $c4)
+    (local.set $z (v128.load (local.get $q)))
+    (local.set $lo (v128.load offset=16 (local.get $q)))
+    (local.set $hi (v128.load offset=32 (local.get $q)))
+    (local.set $h0 (i16x8.min_s (i16x8.max_s (i16x8.add_sat_s (local.get $z)
+      (i16x8.narrow_i32x4_s (local.get $c0) (local.get $c4))) (local.get $lo)) (local.get $hi)))
+    (local.set $h1 (i16x8.min_s (i16x8.max_s (i16x8.add_sat_s (local.get $z)
+      (i16x8.narrow_i32x4_s (local.get $c1) (local.get $c5))) (local.get $lo)) (local.get $hi)))
+    (local.set $h0 (i8x16.narrow_i16x8_s (local.get $h0) (local.get $h1)))
+    (v128.store64_lane 0 (i32.add (local.get $y0) (local.get $kb)) (local.get $h0))
+    (v128.store64_lane 1 (i32.add (local.get $y1) (local.get $kb)) (local.get $h0))
+    (local.set $h0 (i16x8.min_s (i16x8.max_s (i16x8.add_sat_s (local.get $z)
+      (i16x8.narrow_i32x4_s (local.get $c2) (local.get $c6))) (local.get $lo)) (local.get $hi)))
+    (local.set $h1 (i16x8.min_s (i16x8.max_s (i16x8.add_sat_s (local.get $z)
+      (i16x8.narrow_i32x4_s (local.get $c3) (local.get $c7))) (local.get $lo)) (local.get $hi)))
+    (local.set $h0 (i8x16.narrow_i16x8_s (local.get $h0) (local.get $h1)))
+    (v128.store64_lane 0 (i32.add (local.get $y2) (local.get $kb)) (local.get $h0))
+    (v128.store64_lane 1 (i32.add (local.get $y3) (local.get $kb)) (local.get $h0)))
 
   ;; xr (int8 [rows][W][C], rows = N*H) -> xp interior: xp[n][iy + padT][ix + padL][c*M + j] =
   ;; xr[n][iy][ix][c] + off (M > 1: a depthwise input with each channel repeated M times).
@@ -147,7 +222,7 @@
     (param $x i32) (param $rowStep i32) (param $colB i32) (param $runB i32) (param $nr i32)
     (param $rs i32) (param $dhB i32) (param $KH i32) (param $N i32) (param $imgB i32)
     (param $OH i32) (param $OW i32) (param $w i32) (param $wblk i32) (param $q i32)
-    (param $OC8 i32) (param $OC i32) (param $y i32)
+    (param $OC8 i32) (param $OC i32) (param $y i32) (param $f i32)
     (local $n i32) (local $P i32) (local $p0 i32) (local $ox i32) (local $rowA i32) (local $xa i32)
     (local $a0 i32) (local $a1 i32) (local $a2 i32) (local $a3 i32)
     (local $y0 i32) (local $y1 i32) (local $y2 i32) (local $y3 i32)
@@ -155,7 +230,7 @@
     (local $c i32) (local $ce i32) (local $off i32)
     (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128)
     (local $c4 v128) (local $c5 v128) (local $c6 v128) (local $c7 v128)
-    (local $wl v128) (local $wh v128) (local $s v128) (local $h0 v128) (local $h1 v128)
+    (local $wl v128) (local $wh v128) (local $s v128)
     (local.set $P (i32.mul (local.get $OH) (local.get $OW)))
     (block $done
       (loop $img
@@ -257,30 +332,10 @@
                 (local.set $off (i32.add (local.get $off) (local.get $dhB)))
                 (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
                 (br_if $rows (i32.lt_u (local.get $ky) (local.get $KH))))
-              ;; requantize, narrow, store the 4 pixels in order
-              (local.set $gb (i32.add (local.get $gb) (i32.const 16)))
-              (local.set $h0
-                (i16x8.narrow_i32x4_s
-                  (call $rq (local.get $c0) (local.get $gb) (local.get $q))
-                  (call $rq (local.get $c4) (i32.add (local.get $gb) (i32.const 160)) (local.get $q))))
-              (local.set $h1
-                (i16x8.narrow_i32x4_s
-                  (call $rq (local.get $c1) (local.get $gb) (local.get $q))
-                  (call $rq (local.get $c5) (i32.add (local.get $gb) (i32.const 160)) (local.get $q))))
-              (local.set $s (i8x16.narrow_i16x8_s (local.get $h0) (local.get $h1)))
-              (v128.store64_lane 0 (i32.add (local.get $y0) (local.get $kb)) (local.get $s))
-              (v128.store64_lane 1 (i32.add (local.get $y1) (local.get $kb)) (local.get $s))
-              (local.set $h0
-                (i16x8.narrow_i32x4_s
-                  (call $rq (local.get $c2) (local.get $gb) (local.get $q))
-                  (call $rq (local.get $c6) (i32.add (local.get $gb) (i32.const 160)) (local.get $q))))
-              (local.set $h1
-                (i16x8.narrow_i32x4_s
-                  (call $rq (local.get $c3) (local.get $gb) (local.get $q))
-                  (call $rq (local.get $c7) (i32.add (local.get $gb) (i32.const 160)) (local.get $q))))
-              (local.set $s (i8x16.narrow_i16x8_s (local.get $h0) (local.get $h1)))
-              (v128.store64_lane 0 (i32.add (local.get $y2) (local.get $kb)) (local.get $s))
-              (v128.store64_lane 1 (i32.add (local.get $y3) (local.get $kb)) (local.get $s))
+              (call $out (local.get $c0) (local.get $c1) (local.get $c2) (local.get $c3)
+                (local.get $c4) (local.get $c5) (local.get $c6) (local.get $c7)
+                (i32.add (local.get $gb) (i32.const 16)) (local.get $q) (local.get $f)
+                (local.get $y0) (local.get $y1) (local.get $y2) (local.get $y3) (local.get $kb))
               (local.set $kb (i32.sub (local.get $kb) (i32.const 8)))
               (br_if $blocks (i32.ge_s (local.get $kb) (i32.const 0))))
             (local.set $p0 (i32.add (local.get $p0) (i32.const 4)))
@@ -290,64 +345,126 @@
         (local.set $n (i32.add (local.get $n) (i32.const 1)))
         (br $img))))
 
-  ;; DEPTHWISE_CONV_2D: per output pixel, 8 channels at a time (the input has each channel
-  ;; repeated M times, so output channel k reads lane k); i32x4.extmul of i16x8.
-  ;; Blocks last to first, pixels in order (as conv).
+  ;; DEPTHWISE_CONV_2D: tiles of 4 output pixels x 8 channels (the input has each channel
+  ;; repeated M times, so output channel k reads lane k); i32x4.extmul of i16x8, one weight
+  ;; load per tap for the 4 pixels. Blocks last to first, pixels in order (as conv).
   (func (export "dw")
     (param $x i32) (param $rowStep i32) (param $colB i32) (param $dhB i32) (param $dwB i32)
     (param $KH i32) (param $KW i32) (param $N i32) (param $imgB i32) (param $OH i32) (param $OW i32)
     (param $w i32) (param $tapB i32) (param $q i32) (param $OC8 i32) (param $OC i32) (param $y i32)
-    (local $n i32) (local $oy i32) (local $ox i32) (local $rowA i32) (local $xa i32) (local $kb i32)
-    (local $gb i32) (local $wp i32) (local $xr i32) (local $xt i32) (local $ky i32) (local $kx i32)
-    (local $lo v128) (local $hi v128) (local $xv v128) (local $wv v128) (local $h v128)
+    (param $f i32)
+    (local $n i32) (local $P i32) (local $p0 i32) (local $ox i32) (local $rowA i32) (local $xa i32)
+    (local $a0 i32) (local $a1 i32) (local $a2 i32) (local $a3 i32)
+    (local $y0 i32) (local $y1 i32) (local $y2 i32) (local $y3 i32)
+    (local $kb i32) (local $gb i32) (local $wp i32) (local $ky i32) (local $kx i32) (local $xo i32)
+    (local $xt i32)
+    (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128)
+    (local $c4 v128) (local $c5 v128) (local $c6 v128) (local $c7 v128)
+    (local $wv v128) (local $xv v128)
+    (local.set $P (i32.mul (local.get $OH) (local.get $OW)))
     (block $done
       (loop $img
         (br_if $done (i32.ge_u (local.get $n) (local.get $N)))
+        (local.set $p0 (i32.const 0))
+        (local.set $ox (i32.const 0))
         (local.set $rowA (local.get $x))
-        (local.set $oy (i32.const 0))
-        (loop $orows
-          (local.set $xa (local.get $rowA))
-          (local.set $ox (i32.const 0))
-          (loop $ocols
+        (local.set $xa (local.get $x))
+        (block $tiles_done
+          (loop $tiles
+            (br_if $tiles_done (i32.ge_u (local.get $p0) (local.get $P)))
+            ;; the tile's 4 pixels (past the end: the last one again)
+            (local.set $a0 (local.get $xa))
+            (local.set $y0 (i32.add (local.get $y) (i32.mul (local.get $p0) (local.get $OC))))
+            (local.set $xa (i32.add (local.get $xa) (local.get $colB)))
+            (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+            (if (i32.eq (local.get $ox) (local.get $OW))
+              (then (local.set $ox (i32.const 0))
+                (local.set $rowA (i32.add (local.get $rowA) (local.get $rowStep)))
+                (local.set $xa (local.get $rowA))))
+            (local.set $a1 (local.get $a0))
+            (local.set $y1 (local.get $y0))
+            (if (i32.lt_u (i32.add (local.get $p0) (i32.const 1)) (local.get $P))
+              (then
+                (local.set $a1 (local.get $xa))
+                (local.set $y1 (i32.add (local.get $y0) (local.get $OC)))
+                (local.set $xa (i32.add (local.get $xa) (local.get $colB)))
+                (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+                (if (i32.eq (local.get $ox) (local.get $OW))
+                  (then (local.set $ox (i32.const 0))
+                    (local.set $rowA (i32.add (local.get $rowA) (local.get $rowStep)))
+                    (local.set $xa (local.get $rowA))))))
+            (local.set $a2 (local.get $a1))
+            (local.set $y2 (local.get $y1))
+            (if (i32.lt_u (i32.add (local.get $p0) (i32.const 2)) (local.get $P))
+              (then
+                (local.set $a2 (local.get $xa))
+                (local.set $y2 (i32.add (local.get $y1) (local.get $OC)))
+                (local.set $xa (i32.add (local.get $xa) (local.get $colB)))
+                (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+                (if (i32.eq (local.get $ox) (local.get $OW))
+                  (then (local.set $ox (i32.const 0))
+                    (local.set $rowA (i32.add (local.get $rowA) (local.get $rowStep)))
+                    (local.set $xa (local.get $rowA))))))
+            (local.set $a3 (local.get $a2))
+            (local.set $y3 (local.get $y2))
+            (if (i32.lt_u (i32.add (local.get $p0) (i32.const 3)) (local.get $P))
+              (then
+                (local.set $a3 (local.get $xa))
+                (local.set $y3 (i32.add (local.get $y2) (local.get $OC)))
+                (local.set $xa (i32.add (local.get $xa) (local.get $colB)))
+                (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+                (if (i32.eq (local.get $ox) (local.get $OW))
+                  (then (local.set $ox (i32.const 0))
+                    (local.set $rowA (i32.add (local.get $rowA) (local.get $rowStep)))
+                    (local.set $xa (local.get $rowA))))))
             (local.set $kb (i32.sub (local.get $OC8) (i32.const 8)))
             (loop $blocks
               (local.set $gb (i32.add (local.get $q) (i32.add (i32.const 48) (i32.mul (local.get $kb) (i32.const 40)))))
-              (local.set $lo (v128.load (local.get $gb)))
-              (local.set $hi (v128.load offset=160 (local.get $gb)))
+              (local.set $c0 (v128.load (local.get $gb)))
+              (local.set $c1 (local.get $c0))
+              (local.set $c2 (local.get $c0))
+              (local.set $c3 (local.get $c0))
+              (local.set $c4 (v128.load offset=160 (local.get $gb)))
+              (local.set $c5 (local.get $c4))
+              (local.set $c6 (local.get $c4))
+              (local.set $c7 (local.get $c4))
               (local.set $wp (i32.add (local.get $w) (i32.shl (local.get $kb) (i32.const 1))))
-              (local.set $xr (i32.add (local.get $xa) (i32.shl (local.get $kb) (i32.const 1))))
+              (local.set $xo (i32.shl (local.get $kb) (i32.const 1)))
               (local.set $ky (i32.const 0))
               (loop $krows
-                (local.set $xt (local.get $xr))
+                (local.set $xt (local.get $xo))
                 (local.set $kx (i32.const 0))
                 (loop $kcols
-                  (local.set $xv (v128.load (local.get $xt)))
                   (local.set $wv (v128.load (local.get $wp)))
-                  (local.set $lo (i32x4.add (local.get $lo) (i32x4.extmul_low_i16x8_s (local.get $xv) (local.get $wv))))
-                  (local.set $hi (i32x4.add (local.get $hi) (i32x4.extmul_high_i16x8_s (local.get $xv) (local.get $wv))))
+                  (local.set $xv (v128.load (i32.add (local.get $a0) (local.get $xt))))
+                  (local.set $c0 (i32x4.add (local.get $c0) (i32x4.extmul_low_i16x8_s (local.get $xv) (local.get $wv))))
+                  (local.set $c4 (i32x4.add (local.get $c4) (i32x4.extmul_high_i16x8_s (local.get $xv) (local.get $wv))))
+                  (local.set $xv (v128.load (i32.add (local.get $a1) (local.get $xt))))
+                  (local.set $c1 (i32x4.add (local.get $c1) (i32x4.extmul_low_i16x8_s (local.get $xv) (local.get $wv))))
+                  (local.set $c5 (i32x4.add (local.get $c5) (i32x4.extmul_high_i16x8_s (local.get $xv) (local.get $wv))))
+                  (local.set $xv (v128.load (i32.add (local.get $a2) (local.get $xt))))
+                  (local.set $c2 (i32x4.add (local.get $c2) (i32x4.extmul_low_i16x8_s (local.get $xv) (local.get $wv))))
+                  (local.set $c6 (i32x4.add (local.get $c6) (i32x4.extmul_high_i16x8_s (local.get $xv) (local.get $wv))))
+                  (local.set $xv (v128.load (i32.add (local.get $a3) (local.get $xt))))
+                  (local.set $c3 (i32x4.add (local.get $c3) (i32x4.extmul_low_i16x8_s (local.get $xv) (local.get $wv))))
+                  (local.set $c7 (i32x4.add (local.get $c7) (i32x4.extmul_high_i16x8_s (local.get $xv) (local.get $wv))))
                   (local.set $xt (i32.add (local.get $xt) (local.get $dwB)))
                   (local.set $wp (i32.add (local.get $wp) (local.get $tapB)))
                   (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
                   (br_if $kcols (i32.lt_u (local.get $kx) (local.get $KW))))
-                (local.set $xr (i32.add (local.get $xr) (local.get $dhB)))
+                (local.set $xo (i32.add (local.get $xo) (local.get $dhB)))
                 (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
                 (br_if $krows (i32.lt_u (local.get $ky) (local.get $KH))))
-              (local.set $h
-                (i16x8.narrow_i32x4_s
-                  (call $rq (local.get $lo) (i32.add (local.get $gb) (i32.const 16)) (local.get $q))
-                  (call $rq (local.get $hi) (i32.add (local.get $gb) (i32.const 176)) (local.get $q))))
-              (v128.store64_lane 0 (i32.add (local.get $y) (local.get $kb))
-                (i8x16.narrow_i16x8_s (local.get $h) (local.get $h)))
+              (call $out (local.get $c0) (local.get $c1) (local.get $c2) (local.get $c3)
+                (local.get $c4) (local.get $c5) (local.get $c6) (local.get $c7)
+                (i32.add (local.get $gb) (i32.const 16)) (local.get $q) (local.get $f)
+                (local.get $y0) (local.get $y1) (local.get $y2) (local.get $y3) (local.get $kb))
               (local.set $kb (i32.sub (local.get $kb) (i32.const 8)))
               (br_if $blocks (i32.ge_s (local.get $kb) (i32.const 0))))
-            (local.set $y (i32.add (local.get $y) (local.get $OC)))
-            (local.set $xa (i32.add (local.get $xa) (local.get $colB)))
-            (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
-            (br_if $ocols (i32.lt_u (local.get $ox) (local.get $OW))))
-          (local.set $rowA (i32.add (local.get $rowA) (local.get $rowStep)))
-          (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
-          (br_if $orows (i32.lt_u (local.get $oy) (local.get $OH))))
+            (local.set $p0 (i32.add (local.get $p0) (i32.const 4)))
+            (br $tiles)))
         (local.set $x (i32.add (local.get $x) (local.get $imgB)))
+        (local.set $y (i32.add (local.get $y) (i32.mul (local.get $P) (local.get $OC))))
         (local.set $n (i32.add (local.get $n) (i32.const 1)))
         (br $img))))
 )
