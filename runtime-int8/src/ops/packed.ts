@@ -96,9 +96,11 @@ export function dw(g: Geom): Eval | undefined {
 }
 
 /**
- * FULLY_CONNECTED / 1x1 CONV_2D: y[P,OC] = requant(x[P,K] . w[OC,K]^T + bias) with the offsets folded
- * once: sum((x + off)(w + wz)) = sum(x w) + wz sum(x) + off sum(w + wz). Two int8 dot products per
- * double multiply-add; each lane sum has |sum| <= K * 2^14 < 2^25 for K < 2048, so both lanes stay exact.
+ * FULLY_CONNECTED / 1x1 CONV_2D: y[P,OC] = requant(x[P,K] . (w + wz)[OC,K]^T + bias) with the input
+ * offset folded once: sum((x + off)(w + wz)) = sum(x (w + wz)) + off sum(w + wz). A weights offset
+ * (FULLY_CONNECTED only) is added to a copy of the weights at load. Two int8 dot products per double
+ * multiply-add; each lane sum has |sum| <= K * 128 * 128 < 2^25 for K < 2048 (K * 128 * 255 < 2^25
+ * for K < 1028 with a weights offset), so both lanes stay exact.
  */
 export function mm(g: Geom): Eval | undefined {
   g = ints(g);
@@ -107,25 +109,22 @@ export function mm(g: Geom): Eval | undefined {
   const K = g.C;
   const Q = (P + 1) >> 1;
   const x = g.x;
-  const w = g.w;
   const wz = g.wz;
-  if (K >= 2048 || !room(Q * K, P * OC, Q * OC)) return undefined;
+  let w: Int8Array | Int16Array = g.w;
+  if (K >= (wz ? 1028 : 2048) || !room(Q * K, 0, Q * OC)) return undefined;
+  if (wz) {
+    w = new Int16Array(OC * K);
+    for (let i = 0; i < OC * K; i++) w[i] = (g.w[i] as number) + wz;
+  }
   const b = new Int32Array(OC);
   for (let k = 0; k < OC; k++) {
     let s = 0;
-    for (let i = 0; i < K; i++) s += (w[k * K + i] as number) + wz;
+    for (let i = 0; i < K; i++) s += w[k * K + i] as number;
     b[k] = (g.b[k] as number) + g.off * s;
   }
   return () => {
     mmHost(x, F, PR, w, P, Q, K, OC);
-    if (!wz) return unpackQ(g, PR, P, b);
-    unpack(PR, A, P, OC);
-    for (let p = 0; p < P; p++) {
-      let s = 0;
-      for (let i = 0; i < K; i++) s += x[p * K + i] as number;
-      for (let k = p * OC; k < p * OC + OC; k++) A[k] = (A[k] as number) + wz * s;
-    }
-    requantAll(g, A, P, b);
+    unpackQ(g, PR, P, b);
   };
 }
 
@@ -344,12 +343,12 @@ function convPacked(g: Geom, f: Float64Array, tp: Int32Array): void {
   }
 }
 
-/** Host matmul: pack pixel pairs, mm2, unpack the pair sums into acc (top-level: monomorphic, no closure context). */
+/** Host matmul: pack pixel pairs, mm2 into pr (top-level: monomorphic, no closure context). */
 function mmHost(
   x: Int8Array,
   f: Float64Array,
   pr: Float64Array,
-  w: Int8Array,
+  w: Int8Array | Int16Array,
   P: number,
   Q: number,
   K: number,
@@ -365,27 +364,19 @@ function mmHost(
   mm2(pr, f, w, Q, K, OC);
 }
 
-/** Unpacks the pair sums pr[Q, OC] into acc[P, OC]: lane 1 = floor(a / 2^26 + 1/2), lane 0 = a - lane 1 * 2^26. */
-function unpack(pr: Float64Array, acc: Int32Array, P: number, OC: number): void {
-  const Q = (P + 1) >> 1;
-  for (let q = 0; q < Q; q++) {
-    const o = 2 * q * OC;
-    const two = 2 * q + 1 < P;
-    for (let k = 0; k < OC; k++) {
-      const a = pr[q * OC + k] as number;
-      const h = Math.floor(a * 1.4901161193847656e-8 + 0.5);
-      acc[o + k] = a - h * 67108864;
-      if (two) acc[o + OC + k] = h;
-    }
-  }
-}
-
 /**
  * The host kernel: like mm, on pixel pairs packed two to a double (lane 0 the even pixel, lane 1
  * the odd one times 2^26). Sums of products of integers below 2^51 are exact in doubles; lane 1
  * = floor(a / 2^26 + 1/2) and lane 0 = a - lane1 * 2^26 recover both int32 sums exactly.
  */
-function mm2(pr: Float64Array, f: Float64Array, w: Int8Array, Q: number, K: number, OC: number): void {
+function mm2(
+  pr: Float64Array,
+  f: Float64Array,
+  w: Int8Array | Int16Array,
+  Q: number,
+  K: number,
+  OC: number,
+): void {
   // four rows at a time, then the rest one by one (no work on padding rows)
   const Q4 = Q - (Q % 4);
   for (let q = 0; q < Q; q += q < Q4 ? 4 : 1) {
@@ -486,7 +477,10 @@ function mm2(pr: Float64Array, f: Float64Array, w: Int8Array, Q: number, K: numb
   }
 }
 
-/** unpack and requantAll in one pass over the pair sums pr[Q, OC] (no acc round trip). */
+/**
+ * Unpacks the pair sums pr[Q, OC] (lane 1 = floor(a / 2^26 + 1/2), lane 0 = a - lane 1 * 2^26)
+ * and requantizes both outputs with the bias b, in one pass.
+ */
 function unpackQ(g: Geom, pr: Float64Array, P: number, b: Int32Array): void {
   const OC = g.OC;
   const Q = (P + 1) >> 1;
