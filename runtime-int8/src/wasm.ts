@@ -128,7 +128,8 @@ export function wasmKernels(src: string): Fast {
 
   /**
    * CONV_2D, or (mm) FULLY_CONNECTED / 1x1 stride-1 CONV_2D as KH = KW = 1 over one row of
-   * N*H*IW pixels. Input channels padded to an even Cp, output channels to OC8 (multiple of 8).
+   * N*H*IW pixels. Output channels padded to OC8 (a multiple of 8); each filter row is nr runs of
+   * n input values (dilation 1: one run of KW*C, else KW runs of C), P2 pairs a run (even).
    */
   function conv(g: Geom, mm: boolean): Eval | undefined {
     const C = g.C;
@@ -142,18 +143,22 @@ export function wasmKernels(src: string): Fast {
     const OW = mm ? W : g.OW;
     const ph = mm ? 0 : g.ph;
     const pw = mm ? 0 : g.pw;
-    const Cp = C + (C & 1);
-    const pixB = 2 * Cp;
+    const pixB = 2 * C;
     const OC8 = (OC + 7) & ~7;
     const Hp = Math.max(H + ph, (OH - 1) * g.sh + (KH - 1) * g.dh + 1);
     const Wp = Math.max(W + pw, (OW - 1) * g.sw + (KW - 1) * g.dw + 1);
     const rowB = Wp * pixB;
     const imgB = Hp * rowB;
-    const wblk = KH * KW * Cp * 16;
+    const one = g.dw === 1;
+    const n = one ? KW * C : C;
+    const nr = one ? 1 : KW;
+    const P2 = ((n + 3) >> 2) << 1;
+    const wblk = KH * nr * P2 * 32;
     const q = 0;
     const w = q + 48 + OC8 * 40;
     const xr = w + (OC8 >> 3) * wblk;
     const xp = al(xr + g.x.length + 16);
+    // y follows xp: the up to 3 values read past a run's end stay inside the memory
     const y = al(xp + N * imgB);
     const ny = N * OH * OW * OC;
     const I = inst(y + ny + 16);
@@ -162,13 +167,18 @@ export function wasmKernels(src: string): Fast {
     const i16 = I.i16;
     const wt = g.w;
     const wz = g.wz;
-    const C2 = Cp >> 1;
     for (let k = 0; k < OC; k++)
       for (let ky = 0; ky < KH; ky++)
         for (let kx = 0; kx < KW; kx++)
-          for (let c = 0; c < C; c++)
-            i16[(w >> 1) + ((((k >> 3) * KH + ky) * KW + kx) * C2 + (c >> 1)) * 16 + (k & 7) * 2 + (c & 1)] =
-              (wt[((k * KH + ky) * KW + kx) * C + c] as number) + wz;
+          for (let c = 0; c < C; c++) {
+            const e = one ? kx * C + c : c;
+            i16[
+              (w >> 1) +
+                ((((k >> 3) * KH + ky) * nr + (one ? 0 : kx)) * P2 + (e >> 1)) * 16 +
+                (k & 7) * 2 +
+                (e & 1)
+            ] = (wt[((k * KH + ky) * KW + kx) * C + c] as number) + wz;
+          }
     const pack = I.f[0] as Fn;
     const run = I.f[1] as Fn;
     const i8 = I.i8;
@@ -176,10 +186,7 @@ export function wasmKernels(src: string): Fast {
     const out = g.y;
     const off = g.off;
     const pad = (ph * Wp + pw) * pixB;
-    // a filter row: one run over KW*Cp values (dilation 1), else KW runs of Cp
-    const one = g.dw === 1;
-    const runB = one ? KW * pixB : pixB;
-    const nr = one ? 1 : KW;
+    const runB = P2 * 4;
     const rs = one ? 0 : g.dw * pixB;
     const rowStep = g.sh * rowB;
     const colB = g.sw * pixB;

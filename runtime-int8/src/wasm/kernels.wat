@@ -11,10 +11,11 @@
 ;;      channels 10 vectors of i32x4: bias, 2^l, m, 2^r - 1, (2^r - 1) >> 1, and the masks
 ;;      -(bit i of r - rmin) for i = 0..4 (160 bytes a group); with the op's flags f:
 ;;      rmin << 8 | 32 if any l > 0 | bit i if any lane's r - rmin has bit i
-;;   w  weights + weights offset as i16 (conv: [OC/8][KH][KW][Cp/2][8][2]; depthwise: [KH][KW][OC8])
+;;   w  weights + weights offset as i16 (conv: [OC8/8][KH][runs][pairs][8][2], see conv;
+;;      depthwise: [KH][KW][OC8])
 ;;   xr the op's raw int8 input, copied in per invoke
-;;   xp the input + input offset as i16, zero-padded: [N][Hp][Wp][Cp] (pads stay 0: only the
-;;      interior is ever written)
+;;   xp the input + input offset as i16, zero-padded: [N][Hp][Wp][Cp] (conv Cp = C; depthwise
+;;      Cp = OC8, each channel repeated M times); pads stay 0: only the interior is ever written
 ;;   y  the int8 output [N][OH][OW][OC] (+ 16 bytes of slack)
 (module
   (memory (export "memory") 1)
@@ -215,7 +216,9 @@
   ;; CONV_2D (and as KH = KW = 1 over one row of pixels, FULLY_CONNECTED / 1x1 CONV_2D):
   ;; tiles of 4 output pixels x 8 output channels, the input broadcast a pair of channels at a
   ;; time (i32x4.dot_i16x8_s against the weights of 4 channels x 2 inputs).
-  ;; A filter row is nr runs of runB bytes, rs apart (dilation 1: one run over KW*Cp).
+  ;; A filter row is nr runs of runB bytes (a multiple of 8: two pairs a step), rs apart
+  ;; (dilation 1: one run over the row's KW*C values; else one per tap over C): the weights past
+  ;; a run's values are 0, so the (up to 3) values read past its end do not count.
   ;; Channel blocks are written last to first, pixels in order, each as 8 bytes: the bytes a
   ;; block writes past the pixel's OC channels belong to later pixels' first block, written after.
   (func (export "conv")
@@ -309,22 +312,36 @@
                   (local.set $c (local.get $ro))
                   (local.set $ce (i32.add (local.get $ro) (local.get $runB)))
                   (loop $pairs
-                    (local.set $wl (v128.load (local.get $wp)))
+                    (local.set $wl (v128.load offset=0 (local.get $wp)))
                     (local.set $wh (v128.load offset=16 (local.get $wp)))
-                    (local.set $wp (i32.add (local.get $wp) (i32.const 32)))
-                    (local.set $s (v128.load32_splat (i32.add (local.get $a0) (local.get $c))))
+                    (local.set $s (v128.load32_splat offset=0 (i32.add (local.get $a0) (local.get $c))))
                     (local.set $c0 (i32x4.add (local.get $c0) (i32x4.dot_i16x8_s (local.get $s) (local.get $wl))))
                     (local.set $c4 (i32x4.add (local.get $c4) (i32x4.dot_i16x8_s (local.get $s) (local.get $wh))))
-                    (local.set $s (v128.load32_splat (i32.add (local.get $a1) (local.get $c))))
+                    (local.set $s (v128.load32_splat offset=0 (i32.add (local.get $a1) (local.get $c))))
                     (local.set $c1 (i32x4.add (local.get $c1) (i32x4.dot_i16x8_s (local.get $s) (local.get $wl))))
                     (local.set $c5 (i32x4.add (local.get $c5) (i32x4.dot_i16x8_s (local.get $s) (local.get $wh))))
-                    (local.set $s (v128.load32_splat (i32.add (local.get $a2) (local.get $c))))
+                    (local.set $s (v128.load32_splat offset=0 (i32.add (local.get $a2) (local.get $c))))
                     (local.set $c2 (i32x4.add (local.get $c2) (i32x4.dot_i16x8_s (local.get $s) (local.get $wl))))
                     (local.set $c6 (i32x4.add (local.get $c6) (i32x4.dot_i16x8_s (local.get $s) (local.get $wh))))
-                    (local.set $s (v128.load32_splat (i32.add (local.get $a3) (local.get $c))))
+                    (local.set $s (v128.load32_splat offset=0 (i32.add (local.get $a3) (local.get $c))))
                     (local.set $c3 (i32x4.add (local.get $c3) (i32x4.dot_i16x8_s (local.get $s) (local.get $wl))))
                     (local.set $c7 (i32x4.add (local.get $c7) (i32x4.dot_i16x8_s (local.get $s) (local.get $wh))))
-                    (local.set $c (i32.add (local.get $c) (i32.const 4)))
+                    (local.set $wl (v128.load offset=32 (local.get $wp)))
+                    (local.set $wh (v128.load offset=48 (local.get $wp)))
+                    (local.set $s (v128.load32_splat offset=4 (i32.add (local.get $a0) (local.get $c))))
+                    (local.set $c0 (i32x4.add (local.get $c0) (i32x4.dot_i16x8_s (local.get $s) (local.get $wl))))
+                    (local.set $c4 (i32x4.add (local.get $c4) (i32x4.dot_i16x8_s (local.get $s) (local.get $wh))))
+                    (local.set $s (v128.load32_splat offset=4 (i32.add (local.get $a1) (local.get $c))))
+                    (local.set $c1 (i32x4.add (local.get $c1) (i32x4.dot_i16x8_s (local.get $s) (local.get $wl))))
+                    (local.set $c5 (i32x4.add (local.get $c5) (i32x4.dot_i16x8_s (local.get $s) (local.get $wh))))
+                    (local.set $s (v128.load32_splat offset=4 (i32.add (local.get $a2) (local.get $c))))
+                    (local.set $c2 (i32x4.add (local.get $c2) (i32x4.dot_i16x8_s (local.get $s) (local.get $wl))))
+                    (local.set $c6 (i32x4.add (local.get $c6) (i32x4.dot_i16x8_s (local.get $s) (local.get $wh))))
+                    (local.set $s (v128.load32_splat offset=4 (i32.add (local.get $a3) (local.get $c))))
+                    (local.set $c3 (i32x4.add (local.get $c3) (i32x4.dot_i16x8_s (local.get $s) (local.get $wl))))
+                    (local.set $c7 (i32x4.add (local.get $c7) (i32x4.dot_i16x8_s (local.get $s) (local.get $wh))))
+                    (local.set $wp (i32.add (local.get $wp) (i32.const 64)))
+                    (local.set $c (i32.add (local.get $c) (i32.const 8)))
                     (br_if $pairs (i32.lt_u (local.get $c) (local.get $ce))))
                   (local.set $ro (i32.add (local.get $ro) (local.get $rs)))
                   (local.set $r (i32.add (local.get $r) (i32.const 1)))
