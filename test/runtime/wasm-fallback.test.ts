@@ -2,8 +2,11 @@
  * The WebAssembly add-on where it cannot run: with no WebAssembly at all, and with a WebAssembly
  * whose validate() rejects the module (a host without SIMD), every kernel declines (returns
  * undefined), so the core runs every op with its own loops: same bytes as the core alone.
- * Also the CommonJS form: require()-style evaluation exports the kernel set without installing it.
+ * Also the CommonJS form: require()-style evaluation exports the kernel set without installing it;
+ * and the file itself: ECMAScript 5, no Math.imul / round / clz32 / fround, the module inside, none
+ * of it in the core bundle.
  */
+import { parse } from "acorn";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildRuntime, type RuntimeBundle } from "../../runtime-int8/build.js";
 import { writeTflite } from "../../toolchain/tflite/write.js";
@@ -98,8 +101,33 @@ describe("wasm add-on as CommonJS", () => {
     // installed by hand, it takes MobileNet's conv-like ops and gives the core's bytes
     const rt = evalScripts("", b.min);
     const core = evalScripts("", b.min);
-    rt.use(exported);
+    let taken = 0;
+    const counted: Record<string, Hook> = {};
+    for (const k of keys)
+      counted[k] = (...a: unknown[]) => {
+        const e = (exported[k] as Hook)(...a);
+        if (e) taken++;
+        return e;
+      };
+    rt.use(counted);
     const bytes = writeTflite(mobilenetV1());
     expect(outputs(rt, bytes, [mobilenetInput()])).toEqual(outputs(core, bytes, [mobilenetInput()]));
+    expect(taken).toBe(28);
+  });
+});
+
+describe("wasm add-on file", () => {
+  it("edgeq-rt-wasm.js / .min.js parse as ECMAScript 5, name no Math.imul / round / clz32 / fround; the core carries none of it", () => {
+    for (const code of [b.wasm.code, b.wasm.min]) {
+      parse(code, { ecmaVersion: 5 });
+      expect(code).not.toMatch(/Math\s*\.\s*(imul|round|clz32|fround)\b|\*\*/);
+      // the module's bytes, base64 ("\0asm" + version 1)
+      expect(code).toContain("AGFzbQEAAAA");
+    }
+    expect(b.wasm.wasmBytes).toBeGreaterThan(1000);
+    for (const code of [b.code, b.min]) {
+      expect(code).not.toContain("AGFzbQ");
+      expect(code).not.toContain("WebAssembly");
+    }
   });
 });
