@@ -4,9 +4,10 @@
  * DEPTHWISE_CONV_2D, and FULLY_CONNECTED / 1x1 stride-1 CONV_2D as a matrix multiply, with the
  * integer arithmetic of TFLite's reference kernels: same bytes as the core's loops.
  *
- * Each op gets its own instance of the module (its own memory, freed with the model): the
- * requantization parameters and the weights (+ weights offset, as int16) are written once at
- * load; each invoke copies x in, runs, copies y out (all of x is read before y is written, so
+ * Ops share an instance of the module (a new one when its memory would pass 16 MB; memory is
+ * never freed while an op placed in it lives): each op's requantization parameters and weights
+ * (+ weights offset, as int16) are written into its own bytes once at load; each invoke copies x
+ * in, runs, copies y out (all of x is read before y is written, so
  * an in-place depthwise is safe). Declines (the core runs the op) where there is no WebAssembly
  * or the module does not validate (no SIMD), on Espruino, or if instantiating fails.
  */
@@ -86,6 +87,35 @@ function putQ(i32: Int32Array, q: number, g: Geom): number {
 
 const al = (n: number) => (n + 15) & ~15;
 
+/** One instance and its memory, shared by the ops placed in it (never freed before all their Evals are). */
+interface Rec {
+  mem: Mem;
+  /** Exports [pack, conv, dw]. */
+  f: Fn[];
+  /** First free byte. */
+  top: number;
+  /** The buffer the views are over (memory.grow replaces it). */
+  buf?: ArrayBuffer;
+  i8: Int8Array;
+  i16: Int16Array;
+  i32: Int32Array;
+}
+
+/** r with its views over the memory's current buffer. */
+function views(r: Rec): Rec {
+  if (r.buf !== r.mem.buffer) {
+    const b = r.mem.buffer;
+    r.buf = b;
+    r.i8 = new Int8Array(b);
+    r.i16 = new Int16Array(b);
+    r.i32 = new Int32Array(b);
+  }
+  return r;
+}
+
+/** Ops share an instance until its memory passes this (bytes); an op larger than that gets its own. */
+const SHARE = 1 << 24;
+
 /**
  * The kernel set over the module's bytes (base64). The module is validated and compiled at the
  * first op offered, once.
@@ -95,9 +125,10 @@ export function wasmKernels(src: string): Fast {
   let mod: object | null | undefined;
   // the export names, out of the minifier's reach (it renames properties)
   const names = "pack,conv,dw".split(",");
+  let cur: Rec | undefined;
 
-  /** An instance with at least `bytes` of memory and its exports [pack, conv, dw], or undefined. */
-  function inst(bytes: number): { i8: Int8Array; i16: Int16Array; i32: Int32Array; f: Fn[] } | undefined {
+  /** `bytes` of memory for one op (at a 16-byte aligned offset `at` of instance r), or undefined. */
+  function place(bytes: number): { r: Rec; at: number } | undefined {
     if (mod === undefined) {
       mod = null;
       if (typeof WebAssembly !== "undefined" && typeof E === "undefined") {
@@ -111,16 +142,27 @@ export function wasmKernels(src: string): Fast {
     }
     if (!mod) return undefined;
     try {
-      const ins = new WebAssembly.Instance(mod, {});
-      const mem = ins.exports.memory;
-      const more = bytes - mem.buffer.byteLength;
-      if (more > 0) mem.grow((more + 65535) >>> 16);
-      const ex = ins.exports as unknown as Record<string, Fn>;
-      const f: Fn[] = [];
-      for (let i = 0; i < names.length; i++) f.push(ex[names[i] as string] as Fn);
-      // the memory does not grow after this: the views stay valid
-      const buf = mem.buffer;
-      return { i8: new Int8Array(buf), i16: new Int16Array(buf), i32: new Int32Array(buf), f: f };
+      if (!cur || (cur.top > 0 && cur.top + bytes > SHARE)) {
+        const ins = new WebAssembly.Instance(mod, {});
+        const ex = ins.exports as unknown as Record<string, Fn>;
+        const f: Fn[] = [];
+        for (let i = 0; i < names.length; i++) f.push(ex[names[i] as string] as Fn);
+        const e8 = new Int8Array(0);
+        cur = {
+          mem: ins.exports.memory,
+          f: f,
+          top: 0,
+          i8: e8,
+          i16: new Int16Array(0),
+          i32: new Int32Array(0),
+        };
+      }
+      const at = cur.top;
+      const end = al(at + bytes);
+      const more = end - cur.mem.buffer.byteLength;
+      if (more > 0) cur.mem.grow((more + 65535) >>> 16);
+      cur.top = end;
+      return { r: views(cur), at: at };
     } catch (_) {
       return undefined;
     }
@@ -154,17 +196,23 @@ export function wasmKernels(src: string): Fast {
     const nr = one ? 1 : KW;
     const P2 = ((n + 3) >> 2) << 1;
     const wblk = KH * nr * P2 * 32;
-    const q = 0;
-    const w = q + 48 + OC8 * 40;
-    const xr = w + (OC8 >> 3) * wblk;
-    const xp = al(xr + g.x.length + 16);
+    // the op's bytes: q, w, xr, xp, y (offsets from the op's first byte)
+    const w0 = 48 + OC8 * 40;
+    const xr0 = w0 + (OC8 >> 3) * wblk;
+    const xp0 = al(xr0 + g.x.length + 16);
     // y follows xp: the up to 3 values read past a run's end stay inside the memory
-    const y = al(xp + N * imgB);
+    const y0 = al(xp0 + N * imgB);
     const ny = N * OH * OW * OC;
-    const I = inst(y + ny + 16);
-    const f = I ? putQ(I.i32, q, g) : -1;
-    if (!I || f < 0) return undefined;
-    const i16 = I.i16;
+    const P = place(y0 + ny + 16);
+    const f = P ? putQ(P.r.i32, P.at, g) : -1;
+    if (!P || f < 0) return undefined;
+    const R = P.r;
+    const q = P.at;
+    const w = q + w0;
+    const xr = q + xr0;
+    const xp = q + xp0;
+    const y = q + y0;
+    const i16 = R.i16;
     const wt = g.w;
     const wz = g.wz;
     for (let k = 0; k < OC; k++)
@@ -179,9 +227,8 @@ export function wasmKernels(src: string): Fast {
                 (e & 1)
             ] = (wt[((k * KH + ky) * KW + kx) * C + c] as number) + wz;
           }
-    const pack = I.f[0] as Fn;
-    const run = I.f[1] as Fn;
-    const i8 = I.i8;
+    const pack = R.f[0] as Fn;
+    const run = R.f[1] as Fn;
     const x = g.x;
     const out = g.y;
     const off = g.off;
@@ -192,6 +239,7 @@ export function wasmKernels(src: string): Fast {
     const colB = g.sw * pixB;
     const dhB = g.dh * rowB;
     return () => {
+      const i8 = views(R).i8;
       i8.set(x, xr);
       pack(xr, xp, N, H, W, C, 1, off, pad, rowB, imgB, pixB);
       run(xp, rowStep, colB, runB, nr, rs, dhB, KH, N, imgB, OH, OW, w, wblk, q, OC8, OC, y, f);
@@ -215,22 +263,26 @@ export function wasmKernels(src: string): Fast {
       const Wp = Math.max(g.IW + g.pw, (g.OW - 1) * g.sw + (KW - 1) * g.dw + 1);
       const rowB = Wp * pixB;
       const imgB = Hp * rowB;
-      const q = 0;
-      const w = q + 48 + OC8 * 40;
-      const xr = w + al(KH * KW * pixB);
-      const xp = al(xr + g.x.length + 16);
-      const y = al(xp + N * imgB);
+      const w0 = 48 + OC8 * 40;
+      const xr0 = w0 + al(KH * KW * pixB);
+      const xp0 = al(xr0 + g.x.length + 16);
+      const y0 = al(xp0 + N * imgB);
       const ny = N * g.OH * g.OW * OC;
-      const I = inst(y + ny + 16);
-      const f = I ? putQ(I.i32, q, g) : -1;
-      if (!I || f < 0) return undefined;
-      const i16 = I.i16;
+      const P = place(y0 + ny + 16);
+      const f = P ? putQ(P.r.i32, P.at, g) : -1;
+      if (!P || f < 0) return undefined;
+      const R = P.r;
+      const q = P.at;
+      const w = q + w0;
+      const xr = q + xr0;
+      const xp = q + xp0;
+      const y = q + y0;
+      const i16 = R.i16;
       const wt = g.w;
       for (let t = 0; t < KH * KW; t++)
         for (let k = 0; k < OC; k++) i16[(w >> 1) + t * OC8 + k] = wt[t * OC + k] as number;
-      const pack = I.f[0] as Fn;
-      const run = I.f[2] as Fn;
-      const i8 = I.i8;
+      const pack = R.f[0] as Fn;
+      const run = R.f[2] as Fn;
       const x = g.x;
       const out = g.y;
       const M = (OC / C) >> 0;
@@ -240,6 +292,7 @@ export function wasmKernels(src: string): Fast {
       const dhB = g.dh * rowB;
       const dwB = g.dw * pixB;
       return () => {
+        const i8 = views(R).i8;
         i8.set(x, xr);
         pack(xr, xp, N, g.H, g.IW, C, M, g.off, pad, rowB, imgB, pixB);
         run(xp, rowStep, colB, dhB, dwB, KH, KW, N, imgB, g.OH, g.OW, w, pixB, q, OC8, OC, y, f);

@@ -260,3 +260,23 @@ describe("wasm add-on on explicit shapes vs native TFLite 2.9 and the core", () 
     });
   });
 });
+
+describe("wasm add-on: ops of many models share instances", () => {
+  it("mobilenet loaded first, 30 random models loaded after it (the shared memory grows), mobilenet and the first of them run again: same bytes as the core", () => {
+    const mb = writeTflite(mobilenetV1());
+    const input = mobilenetInput();
+    const first = wasm.load(mb) as ReturnType<Load> & { output(i: number): ArrayLike<number> };
+    const later = Array.from({ length: 30 }, (_, i) => randomCase(200 + i, i % 2 ? "conv" : "dwconv"));
+    const loaded = later.map((c) => wasm.load(writeTflite(c.graph)) as typeof first);
+    for (const run of [0, 1]) {
+      first.input(0).set(input);
+      first.invoke();
+      expect(Array.from(first.output(0))).toEqual(outputs(core, mb, [input])[0]);
+      const c = later[run] as Case;
+      const m = loaded[run] as typeof first;
+      m.input(0).set(c.inputs[0] as Int8Array);
+      m.invoke();
+      expect(Array.from(m.output(0))).toEqual(outputs(core, writeTflite(c.graph), c.inputs)[0]);
+    }
+  });
+});
