@@ -30,31 +30,28 @@ function ref(p: number): number {
 
 /** Position of field f of the table at t, or 0 when absent (or t is 0). */
 function field(t: number, f: number): number {
-  if (!t) return 0;
-  const vt = at(t - i32(t), 4);
+  const vt = t && t - i32(t);
   const o = 4 + 2 * f;
-  const fo = o + 2 > dv.getUint16(vt, true) ? 0 : dv.getUint16(at(vt + o, 2), true);
-  return fo ? at(t + fo, 1) : 0;
+  const fo = t && o < dv.getUint16(at(vt, 2), true) ? dv.getUint16(at(vt + o, 2), true) : 0;
+  return fo && at(t + fo, 1);
 }
 
-/** Scalar field f of table t (of the model being loaded): k = 1 int8, 4 int32, 0 float32; def when absent. */
-export function num(t: number, f: number, def: number, k: number): number {
+/** Scalar field f of table t (of the model being loaded): k = 1 int8, 0 float32, else int32; def (or 0) when absent. */
+export function num(t: number, f: number, def?: number, k?: number): number {
   const p = field(t, f);
-  return !p ? def : k === 1 ? dv.getInt8(p) : k ? i32(p) : dv.getFloat32(at(p, 4), true);
+  return !p ? def || 0 : k === 1 ? dv.getInt8(p) : k === 0 ? dv.getFloat32(at(p, 4), true) : i32(p);
 }
 
 /** Sub-table of field f (0 when absent). */
 function table(t: number, f: number): number {
   const p = field(t, f);
-  return p ? ref(p) : 0;
+  return p && ref(p);
 }
 
-/** Vector field f with elements of `size` bytes: [first element position, length] ([0, 0] when absent). */
+/** Vector field f with elements of `size` bytes: [first element position, length] (length 0 when absent). */
 function vec(t: number, f: number, size: number): number[] {
-  const p = field(t, f);
-  if (!p) return [0, 0];
-  const v = ref(p);
-  const n = i32(v);
+  const v = table(t, f);
+  const n = v && i32(v);
   at(v + 4, n * size);
   return [v + 4, n];
 }
@@ -87,7 +84,7 @@ export function parse(u8: Uint8Array): Parsed {
   const model = ref(0);
   const codes = list(model, 1, (p) => {
     const c = ref(p);
-    return Math.max(num(c, 0, 0, 1), num(c, 3, 0, 4));
+    return Math.max(num(c, 0, 0, 1), num(c, 3));
   });
   const sg = list(model, 2, ref)[0] || fail("no subgraph");
   const bufs = list(model, 4, ref);
@@ -99,7 +96,7 @@ export function parse(u8: Uint8Array): Parsed {
     for (let k = 0; k < shape.length; k++) size *= (shape[k] as number) < 0 ? NaN : (shape[k] as number);
     const q = table(t, 4);
     const nm = vec(t, 3, 1);
-    const d = vec(bufs[num(t, 2, 0, 4)] || 0, 0, 1);
+    const d = vec(bufs[num(t, 2)] || 0, 0, 1);
     if (!(size >= 0 && es)) fail("tensor " + i + ": bad shape or type");
     if (d[1] && d[1] !== size * es) fail("tensor " + i + ": bad data size");
     let name = "";
@@ -112,13 +109,15 @@ export function parse(u8: Uint8Array): Parsed {
       scale: list(q, 2, (p) => dv.getFloat32(p, true)),
       // int64 zero points: their low words
       zeroPoint: list(q, 3, i32, 8),
-      axis: num(q, 6, 0, 4),
+      axis: num(q, 6),
       size: size,
       data: d[1] ? u8.subarray(d[0] as number, (d[0] as number) + (d[1] as number)) : undefined,
       offset: -1,
     };
   });
-  const idx = (ts: number[]) => {
+  // tensor indices (int32 vector field f of table t), each checked
+  const idx = (t: number, f: number) => {
+    const ts = list(t, f, i32);
     for (let k = 0; k < ts.length; k++)
       if (!((ts[k] as number) < tensors.length && (ts[k] as number) >= -1)) fail("bad tensor index");
     return ts;
@@ -126,12 +125,12 @@ export function parse(u8: Uint8Array): Parsed {
   return {
     tensors: tensors,
     ops: list(sg, 3, ref).map((o) => ({
-      code: codes[num(o, 0, 0, 4)] as number,
-      inputs: idx(list(o, 1, i32)),
-      outputs: idx(list(o, 2, i32)),
+      code: codes[num(o, 0)] as number,
+      inputs: idx(o, 1),
+      outputs: idx(o, 2),
       opt: table(o, 4),
     })),
-    inputs: idx(list(sg, 1, i32)),
-    outputs: idx(list(sg, 2, i32)),
+    inputs: idx(sg, 1),
+    outputs: idx(sg, 2),
   };
 }

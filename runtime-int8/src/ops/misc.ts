@@ -30,7 +30,7 @@ export function pad(_c: Ctx, op: RtOp, a: RtTensor[], Y: RtTensor): Eval {
   const ys = strides(Y, Y.shape);
   const p = (cat ? Y : (a[1] as RtTensor)).d as View;
   const xs = cat ? a : [a[0] as RtTensor];
-  let axis = num(op.opt, 0, 0, 4);
+  let axis = num(op.opt, 0);
   if (axis < 0) axis += r;
   check(cat || (!!p && p.length === 2 * r));
   for (let k = 0; k < xs.length; k++) {

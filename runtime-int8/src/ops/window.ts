@@ -70,14 +70,14 @@ export function geom(op: RtOp, t: RtTensor[], Y: RtTensor, kind: number): Geom {
   );
   const H = xs[1] as number;
   const IW = xs[2] as number;
-  const KH = pool ? num(o, 4, 1, 4) : (ws[1] as number);
-  const KW = pool ? num(o, 3, 1, 4) : (ws[2] as number);
+  const KH = pool ? num(o, 4, 1) : (ws[1] as number);
+  const KW = pool ? num(o, 3, 1) : (ws[2] as number);
   const OH = ys[1] as number;
   const OW = ys[2] as number;
-  const sw = num(o, 1, 1, 4);
-  const sh = num(o, 2, 1, 4);
-  const dw = pool ? 1 : num(o, 4 + k, 1, 4);
-  const dh = pool ? 1 : num(o, 5 + k, 1, 4);
+  const sw = num(o, 1, 1);
+  const sh = num(o, 2, 1);
+  const dw = pool ? 1 : num(o, 4 + k, 1);
+  const dh = pool ? 1 : num(o, 5 + k, 1);
   const same = !num(o, 0, 0, 1);
   const q = quant(pool ? [] : convReals(X, W, Y, OC), num(op.opt, fc ? 0 : pool ? 5 : 3 + k, 0, 1), Y);
   return {
