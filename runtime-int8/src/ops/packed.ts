@@ -197,7 +197,7 @@ function dwPacked(g: Geom, f: Float64Array, acc: Int32Array, taps: Int32Array): 
               b += v * (w[wi + 1] as number);
               wi += OC;
             }
-            const h = Math.floor(b * 1.4901161193847656e-8 + 0.5);
+            const h = lane1(b);
             acc[a0 + k + 1] = b - h * 67108864;
             if (ox + 1 < OW) acc[a0 + OC + k + 1] = h;
           } else
@@ -205,7 +205,7 @@ function dwPacked(g: Geom, f: Float64Array, acc: Int32Array, taps: Int32Array): 
               a += (f[pr + (taps[t] as number)] as number) * (w[wi] as number);
               wi += OC;
             }
-          const hi = Math.floor(a * 1.4901161193847656e-8 + 0.5);
+          const hi = lane1(a);
           acc[a0 + k] = a - hi * 67108864;
           if (ox + 1 < OW) acc[a0 + OC + k] = hi;
           if (M % 2 === 0) k++;
@@ -265,7 +265,7 @@ function dw3(g: Geom, f: Float64Array): void {
             (f[u] as number) * w6 +
             (f[u + tx] as number) * w7 +
             (f[u + 2 * tx] as number) * w8;
-          const h = Math.floor(a * 1.4901161193847656e-8 + 0.5);
+          const h = lane1(a);
           y[o] = rq(g, a - h * 67108864 + bk, mk, lk, rk);
           if (ox + 1 < OW) y[o + C] = rq(g, h + bk, mk, lk, rk);
           p += sx;
@@ -327,14 +327,14 @@ function convPacked(g: Geom, f: Float64Array, tp: Int32Array): void {
           let mk = m[k] as number;
           let lk = l[k] as number;
           let rk = r[k] as number;
-          let h = Math.floor(a * 1.4901161193847656e-8 + 0.5);
+          let h = lane1(a);
           y[a0 + k] = rq(g, a - h * 67108864 + bk, mk, lk, rk);
           if (two) y[a0 + OC + k] = rq(g, h + bk, mk, lk, rk);
           bk = bs[k1] as number;
           mk = m[k1] as number;
           lk = l[k1] as number;
           rk = r[k1] as number;
-          h = Math.floor(b * 1.4901161193847656e-8 + 0.5);
+          h = lane1(b);
           y[a0 + k1] = rq(g, b - h * 67108864 + bk, mk, lk, rk);
           if (two) y[a0 + OC + k1] = rq(g, h + bk, mk, lk, rk);
         }
@@ -493,7 +493,7 @@ function unpackQ(g: Geom, pr: Float64Array, P: number, b: Int32Array): void {
     const two = 2 * q + 1 < P;
     for (let k = 0; k < OC; k++) {
       const a = pr[q * OC + k] as number;
-      const h = Math.floor(a * 1.4901161193847656e-8 + 0.5);
+      const h = lane1(a);
       const bk = b[k] as number;
       const mk = m[k] as number;
       const lk = l[k] as number;
@@ -505,24 +505,34 @@ function unpackQ(g: Geom, pr: Float64Array, P: number, b: Int32Array): void {
 }
 
 /**
+ * Lane 1 of a pair sum a = lane0 + lane1 * 2^26 (|lane0|, |lane1| < 2^25): floor(a / 2^26 + 1/2),
+ * taken as a truncation (`| 0`, cheaper than Math.floor) of a / 2^26 + 1/2 + 2^25, which is
+ * positive and below 2^26 + 1, and exact (a / 2^26 has 26 fraction bits over at most 26 integer bits).
+ */
+export function lane1(a: number): number {
+  return ((a * 1.4901161193847656e-8 + 33554432.5) | 0) - 33554432;
+}
+
+/**
  * clamp(MultiplyByQuantizedMultiplier(acc, mk, lk, rk) + zp), bit for bit as the reference. Fast
- * path (|a| < 2^22, no left shift, rk > 0): SaturatingRoundingDoublingHighMul truncates
+ * path (|a| < 2^21, no left shift, rk > 0): SaturatingRoundingDoublingHighMul truncates
  * (a m + nudge) / 2^31, nudge 2^30 or 1 - 2^30 by the sign of a m; for a m < 0 that is
- * ceil((a m + 1 - 2^30) / 2^31) = floor((a m + 2^30) / 2^31), the same formula as a m >= 0. a m
- * (|a m| < 2^53), + 2^30 and * 2^-31 are exact in doubles, floor is the exact quotient, and
- * |v| < 2^22. RoundingDivideByPOT (ties away from zero) is then floor((v + 2^(rk-1) - [v < 0]) / 2^rk).
+ * ceil((a m + 1 - 2^30) / 2^31) = floor((a m + 2^30) / 2^31), the same formula as a m >= 0.
+ * |a m| <= (2^21 - 1)(2^31 - 1) < 2^52 - 2^30, so a m + 2^30 + 2^52 lies in (0, 2^53): exact, and
+ * its quotient by 2^31 (exact) truncated by `| 0` is the floor, 2^21 too high; |v| < 2^21.
+ * RoundingDivideByPOT (ties away from zero) is then floor((v + 2^(rk-1) - [v < 0]) / 2^rk).
  */
 export function rq(g: Geom, acc: number, mk: number, lk: number, rk: number): number {
-  const a = acc | 0;
-  if (a < 4194304 && a > -4194304 && lk === 0 && rk > 0) {
-    const v = Math.floor((a * mk + 1073741824) * 4.656612873077393e-10) | 0;
+  // acc is an integer; inside +-2^21 it is its own int32 (no `| 0`, a costly truncation of a double)
+  if (acc < 2097152 && acc > -2097152 && lk === 0 && rk > 0) {
+    const v = (((acc * mk + 4503600701112320) * 4.656612873077393e-10) | 0) - 2097152;
     // branch-free (the signs are data: branches on them mispredict): v >> 31 = -[v < 0]; then
     // max(u, lo) and min(u, hi) by masks, exact as every value here is far inside int32
     let u = ((v + (1 << (rk - 1)) + (v >> 31)) >> rk) + g.yz - g.lo;
     u = (u & ~(u >> 31)) + g.lo - g.hi;
     return (u & (u >> 31)) + g.hi;
   }
-  return rqSlow(g, a, mk, lk, rk);
+  return rqSlow(g, acc | 0, mk, lk, rk);
 }
 
 /** rq's general case: SaturatingRoundingDoublingHighMul by limbs, RoundingDivideByPOT, clamp. */
