@@ -10,14 +10,12 @@ export interface Plan {
   total: number;
 }
 
+/** align: a power of two. */
 export function greedy(size: number[], first: number[], last: number[], align: number): Plan {
   const n = size.length;
   const order: number[] = [];
   const offsets: number[] = [];
-  for (let i = 0; i < n; i++) {
-    order.push(i);
-    offsets.push(-1);
-  }
+  for (let i = 0; i < n; i++) order[i] = i;
   order.sort(
     (a, b) =>
       (size[b] as number) - (size[a] as number) || (first[a] as number) - (first[b] as number) || a - b,
@@ -38,7 +36,7 @@ export function greedy(size: number[], first: number[], last: number[], align: n
         off < end &&
         (offsets[p] as number) < off + s
       ) {
-        off = end + ((align - (end % align)) % align);
+        off = (end + align - 1) & -align;
         j = -1;
       }
     }

@@ -127,15 +127,12 @@ export function quant(reals: number[], act: number, Y: RtTensor): Q {
 
 /** Requantizes int32 acc of channel k: MultiplyByQuantizedMultiplier, + zero point, clamped (integer only). */
 export function rq(q: Q, k: number, acc: number): number {
-  const v = mbqm(acc | 0, q.m[k] as number, q.l[k] as number, q.r[k] as number) + q.yz;
-  return v < q.lo ? q.lo : v > q.hi ? q.hi : v;
+  return clampQ(q, mbqm(acc | 0, q.m[k] as number, q.l[k] as number, q.r[k] as number) + q.yz);
 }
 
-/** Multipliers of a conv-like op: inputScale * filterScale[c] / outputScale (doubles, as PopulateConvolutionQuantizationParams). */
-export function convReals(x: RtTensor, w: RtTensor, y: RtTensor, n: number): number[] {
-  const reals: number[] = [];
-  for (let c = 0; c < n; c++) reals.push((sc(x) * (w.scale[c] || sc(w))) / sc(y));
-  return reals;
+/** v clamped to q's activation range. */
+export function clampQ(q: Q, v: number): number {
+  return v < q.lo ? q.lo : v > q.hi ? q.hi : v;
 }
 
 /** Bias B as an Int32Array of n (its view into the model; zeros when absent). */

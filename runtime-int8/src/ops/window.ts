@@ -14,7 +14,7 @@
  */
 import { num } from "../fb.js";
 import type { Eval, RtOp, RtTensor, View } from "../types.js";
-import { bias, type Ctx, check, convReals, dim, padAxis, type Q, quant, rq, zp } from "../util.js";
+import { bias, type Ctx, check, clampQ, padAxis, type Q, quant, rq, sc, zp } from "../util.js";
 
 /** Geometry and quantization of a conv-like op (field names are read by the add-on's kernels too). */
 export interface Geom extends Q {
@@ -46,7 +46,7 @@ export interface Geom extends Q {
  * kind: 0 CONV_2D, 1 DEPTHWISE_CONV_2D (its options carry depth_multiplier at field 3, shifting
  * the rest by one), 2 AVERAGE_POOL_2D, 3 MAX_POOL_2D (filter size at fields 3, 4; activation 5),
  * 4 FULLY_CONNECTED (activation at field 0; run as a 1x1 conv over x [B,1,1,K] with w [OC,1,1,K]).
- * One object literal, so every conv-like op has the same hidden class (monomorphic loops in the add-on).
+ * Built on the op's Q (requantization), fields added in one order (one hidden class).
  */
 export function geom(op: RtOp, t: RtTensor[], Y: RtTensor, kind: number): Geom {
   const k = kind === 1 ? 1 : 0;
@@ -55,9 +55,9 @@ export function geom(op: RtOp, t: RtTensor[], Y: RtTensor, kind: number): Geom {
   const o = fc ? 0 : op.opt;
   const X = t[0] as RtTensor;
   const W = t[pool ? 0 : 1] as RtTensor;
-  const K = dim(W, 1);
+  const K = W.shape[1] as number;
   const B = (X.size / K) >> 0;
-  const OC = fc ? dim(W, 0) : dim(Y, 3);
+  const OC = (fc ? W : Y).shape[fc ? 0 : 3] as number;
   const xs = fc ? [B, 1, 1, K] : X.shape;
   const ys = fc ? [B, 1, 1, OC] : Y.shape;
   const ws = fc ? [OC, 1, 1, K] : W.shape;
@@ -68,47 +68,33 @@ export function geom(op: RtOp, t: RtTensor[], Y: RtTensor, kind: number): Geom {
       : (kind === 1 ? OC % C === 0 && ws[3] === OC : ws[0] === OC && ws[3] === C) &&
           (!fc || (B * K === X.size && Y.size === B * OC)),
   );
-  const H = xs[1] as number;
-  const IW = xs[2] as number;
-  const KH = pool ? num(o, 4, 1) : (ws[1] as number);
-  const KW = pool ? num(o, 3, 1) : (ws[2] as number);
-  const OH = ys[1] as number;
-  const OW = ys[2] as number;
-  const sw = num(o, 1, 1);
-  const sh = num(o, 2, 1);
-  const dw = pool ? 1 : num(o, 4 + k, 1);
-  const dh = pool ? 1 : num(o, 5 + k, 1);
+  // multipliers: input scale * filter scale (per channel or per tensor) / output scale
+  const reals: number[] = [];
+  for (let c = 0; c < OC && !pool; c++) reals.push((sc(X) * (W.scale[c] || sc(W))) / sc(Y));
+  const g = quant(reals, num(op.opt, fc ? 0 : pool ? 5 : 3 + k, 0, 1), Y) as Geom;
   const same = !num(o, 0, 0, 1);
-  const q = quant(pool ? [] : convReals(X, W, Y, OC), num(op.opt, fc ? 0 : pool ? 5 : 3 + k, 0, 1), Y);
-  return {
-    N: xs[0] as number,
-    H: H,
-    IW: IW,
-    C: C,
-    KH: KH,
-    KW: KW,
-    OC: OC,
-    OH: OH,
-    OW: OW,
-    sh: sh,
-    sw: sw,
-    dh: dh,
-    dw: dw,
-    ph: padAxis(same, sh, dh, H, KH, OH),
-    pw: padAxis(same, sw, dw, IW, KW, OW),
-    m: q.m,
-    l: q.l,
-    r: q.r,
-    lo: q.lo,
-    hi: q.hi,
-    yz: q.yz,
-    b: bias(pool ? undefined : t[2], OC),
-    off: pool ? 0 : -zp(X),
-    wz: fc ? -zp(W) : 0,
-    x: X.d as Int8Array,
-    w: W.d as Int8Array,
-    y: Y.d as Int8Array,
-  };
+  g.N = xs[0] as number;
+  g.H = xs[1] as number;
+  g.IW = xs[2] as number;
+  g.C = C;
+  g.KH = pool ? num(o, 4, 1) : (ws[1] as number);
+  g.KW = pool ? num(o, 3, 1) : (ws[2] as number);
+  g.OC = OC;
+  g.OH = ys[1] as number;
+  g.OW = ys[2] as number;
+  g.sh = num(o, 2, 1);
+  g.sw = num(o, 1, 1);
+  g.dh = pool ? 1 : num(o, 5 + k, 1);
+  g.dw = pool ? 1 : num(o, 4 + k, 1);
+  g.ph = padAxis(same, g.sh, g.dh, g.H, g.KH, g.OH);
+  g.pw = padAxis(same, g.sw, g.dw, g.IW, g.KW, g.OW);
+  g.b = bias(pool ? undefined : t[2], OC);
+  g.off = pool ? 0 : -zp(X);
+  g.wz = fc ? -zp(W) : 0;
+  g.x = X.d as Int8Array;
+  g.w = W.d as Int8Array;
+  g.y = Y.d as Int8Array;
+  return g;
 }
 
 /**
@@ -218,7 +204,7 @@ function win(g: Geom, kind: number, tmp: Int8Array | undefined): void {
             a = a > 0 ? a + (cnt >> 1) : a - (cnt >> 1);
             a = (a - (a % cnt)) / cnt;
           }
-          a = kind === 2 || kind === 3 ? (a < g.lo ? g.lo : a > g.hi ? g.hi : a) : rq(g, k, a);
+          a = kind === 2 || kind === 3 ? clampQ(g, a) : rq(g, k, a);
           if (tmp) tmp[oy * OW + ox] = a;
           else y[(n * P + oy * OW + ox) * OC + k] = a;
         }
