@@ -34,13 +34,15 @@ type Fn = (...a: number[]) => void;
 
 const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-/** Base64 (no padding) -> bytes. */
+/** Base64 -> bytes (stops at the first "=" or other character outside the alphabet). */
 export function unb64(s: string): Uint8Array {
-  const out = new Uint8Array((s.length * 3) >> 2);
+  let n = 0;
+  while (n < s.length && B64.indexOf(s.charAt(n)) >= 0) n++;
+  const out = new Uint8Array((n * 3) >> 2);
   let acc = 0;
   let bits = 0;
   let j = 0;
-  for (let i = 0; i < s.length; i++) {
+  for (let i = 0; i < n; i++) {
     acc = ((acc << 6) | B64.indexOf(s.charAt(i))) & 0xffffff;
     bits += 6;
     if (bits >= 8) {

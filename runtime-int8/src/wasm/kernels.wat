@@ -6,7 +6,8 @@
 ;; of (x + input_offset) * (w + weights_offset) + bias, then per channel
 ;; MultiplyByQuantizedMultiplier, + output zero point, clamped.
 ;;
-;; Memory of one instance (one op; laid out by src/wasm.ts, all offsets 16-byte aligned):
+;; Memory: each op has its own bytes in an instance shared by several ops (laid out by
+;; src/wasm.ts, all offsets 16-byte aligned):
 ;;   q  requantization: 3 int16 splat vectors (output zero point, lo, hi), then per group of 4
 ;;      channels 10 vectors of i32x4: bias, 2^l, m, 2^r - 1, (2^r - 1) >> 1, and the masks
 ;;      -(bit i of r - rmin) for i = 0..4 (160 bytes a group); with the op's flags f:
@@ -20,14 +21,16 @@
 (module
   (memory (export "memory") 1)
 
-  ;; MultiplyByQuantizedMultiplier(acc << l, m, r) + zero point, clamped, for 4 channels at once
-  ;; (acc includes the bias; g = the channels' 2^l vector, u = the 3 splat vectors, f the flags).
+  ;; MultiplyByQuantizedMultiplier(acc << l, m, r) of 4 vectors of the same 4 channels (one
+  ;; group; acc includes the bias; g = the group's 2^l vector, f = the op's flags): the group's
+  ;; parameters are loaded once; the left shift (a multiply by 2^l, wrapping as C's int32 shift)
+  ;; and the shift stages run only where the op needs them.
   ;; SaturatingRoundingDoublingHighMul: (a*m + nudge) / 2^31 truncated equals
   ;; floor((a*m + 2^30) / 2^31) for every int64 a*m (nudge = 2^30, or 1 - 2^30 when a*m < 0);
   ;; m >= 0 (checked at load), so the INT32_MIN * INT32_MIN saturation never applies, and
   ;; 2 (a*m + 2^30) fits int64; its high 32 bits are the result.
   ;; RoundingDivideByPOT(v, r): (v >> r) + ((v & mask) > (mask >> 1) + (v < 0)), the per-lane
-  ;; shift done as conditional shifts by 1, 2, 4, 8, 16.
+  ;; shift done as one shift by the op's smallest r, then conditional shifts by 1, 2, 4, 8, 16.
   (func $rq4 (param $a0 v128) (param $a1 v128) (param $a2 v128) (param $a3 v128) (param $g i32) (param $f i32)
     (result v128 v128 v128 v128)
     (local $m v128) (local $mk v128) (local $hf v128) (local $c v128) (local $sh i32)
