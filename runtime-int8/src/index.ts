@@ -129,7 +129,6 @@ export function load(bytes: ArrayBuffer | Uint8Array | string): Model {
   const size: number[] = [];
   for (let i = 0; i < NT; i++) {
     par[i] = i;
-    first[i] = n;
     last[i] = -1;
     size[i] = 0;
   }
@@ -150,8 +149,9 @@ export function load(bytes: ArrayBuffer | Uint8Array | string): Model {
       const t = T[ts[j] as number] as RtTensor;
       const b = root(ts[j] as number);
       if (!act(b)) continue;
-      if (k < (first[b] as number)) first[b] = k;
-      if (k > (last[b] as number)) last[b] = k;
+      // (k never decreases from call to call)
+      if ((last[b] as number) < 0) first[b] = k;
+      last[b] = k;
       const nb = (t.size * (ESIZE[t.type] as number) + 3) & ~3;
       if (nb > (size[b] as number)) size[b] = nb;
     }

@@ -63,11 +63,6 @@ export function clamp8(v: number): number {
   return v < -128 ? -128 : v > 127 ? 127 : v;
 }
 
-/** Dimension i. */
-export function dim(t: RtTensor, i: number): number {
-  return t.shape[i] as number;
-}
-
 /**
  * One spatial dim of a windowed op: checks the file's output size against TFLite's rule
  * (SAME: ceil(n / s); VALID: ceil((n - eff + 1) / s)) and returns the leading pad
@@ -127,7 +122,12 @@ export function quant(reals: number[], act: number, Y: RtTensor): Q {
 
 /** Requantizes int32 acc of channel k: MultiplyByQuantizedMultiplier, + zero point, clamped (integer only). */
 export function rq(q: Q, k: number, acc: number): number {
-  return clampQ(q, mbqm(acc | 0, q.m[k] as number, q.l[k] as number, q.r[k] as number) + q.yz);
+  return clampQ(q, mq(q, k, acc | 0) + q.yz);
+}
+
+/** MultiplyByQuantizedMultiplier(x) with multiplier k of q. */
+export function mq(q: Q, k: number, x: number): number {
+  return mbqm(x, q.m[k] as number, q.l[k] as number, q.r[k] as number);
 }
 
 /** v clamped to q's activation range. */

@@ -7,9 +7,9 @@
  * is at most 2^16 in magnitude. No intermediate can overflow int32.
  */
 import { num } from "../fb.js";
-import { fround, mbqm } from "../fixed.js";
+import { fround } from "../fixed.js";
 import type { Eval, RtOp, RtTensor } from "../types.js";
-import { type Ctx, offs, quant, rq, sc, strides, zp } from "../util.js";
+import { type Ctx, mq, offs, quant, rq, sc, strides, zp } from "../util.js";
 
 export function elementwise(_c: Ctx, op: RtOp, t: RtTensor[], Y: RtTensor): Eval {
   const isMul = op.code === 18;
@@ -31,20 +31,11 @@ export function elementwise(_c: Ctx, op: RtOp, t: RtTensor[], Y: RtTensor): Eval
     num(op.opt, 0, 0, 1),
     Y,
   );
-  const m = q.m;
-  const r = q.r;
   return () => {
     for (let i = 0; i < Y.size; i++) {
       const va = (a[offs(i, os, sa)] as number) + oa;
       const vb = (b[offs(i, os, sb)] as number) + ob;
-      y[i] = isMul
-        ? rq(q, 0, va * vb)
-        : rq(
-            q,
-            2,
-            mbqm(va << 20, m[0] as number, 0, r[0] as number) +
-              mbqm(vb << 20, m[1] as number, 0, r[1] as number),
-          );
+      y[i] = isMul ? rq(q, 0, va * vb) : rq(q, 2, mq(q, 0, va << 20) + mq(q, 1, vb << 20));
     }
   };
 }

@@ -10,9 +10,8 @@
  * integer-only and uses the integer Mean formula there, which can differ by 1.
  */
 import { num } from "../fb.js";
-import { mbqm } from "../fixed.js";
 import type { Eval, RtOp, RtTensor, View } from "../types.js";
-import { type Ctx, check, clamp8, offs, quant, sc, strides, zp } from "../util.js";
+import { type Ctx, check, clamp8, mq, offs, quant, sc, strides, zp } from "../util.js";
 
 export function mean(_c: Ctx, op: RtOp, t: RtTensor[], Y: RtTensor): Eval {
   const X = t[0] as RtTensor;
@@ -52,7 +51,7 @@ export function mean(_c: Ctx, op: RtOp, t: RtTensor[], Y: RtTensor): Eval {
     for (let k = 0; k < Y.size; k++) {
       let v = acc[k] as number;
       if (!raw) {
-        v = mbqm(v, q.m[0] as number, q.l[0] as number, q.r[0] as number);
+        v = mq(q, 0, v);
         v = v > 0 ? v + half : v - half;
       }
       v = (v - (v % cnt)) / cnt;
