@@ -162,17 +162,17 @@ export function load(bytes: ArrayBuffer | Uint8Array | string): Model {
   });
   use(g.outputs, n);
   // in-place DEPTHWISE_CONV_2D (MCUNet): multiplier 1 (so the output is no larger), the input's
-  // group read by no later op and not a graph input or output: each output channel is written only
+  // group read by no later op (so not a graph output, which lives to n; a graph input may go, as
+  // its bytes are refilled before each invoke): each output channel is written only
   // after that channel of the input has been read in full (see ops/window.ts), so the output can
   // take the input's bytes; its per-channel plane (OH*OW bytes) is live during the op only
-  const io = g.inputs.concat(g.outputs).map(root);
   const tmps: RtOp[] = [];
   ops.forEach((op, k) => {
     const X = T[op.inputs[0] as number] as RtTensor;
     const y = op.outputs[0] as number;
     const Y = T[y] as RtTensor;
     const bx = root(op.inputs[0] as number);
-    if (prep[k] === 4 && act(bx) && last[bx] === k && io.indexOf(bx) < 0 && Y.shape[3] === X.shape[3]) {
+    if (prep[k] === 4 && act(bx) && last[bx] === k && Y.shape[3] === X.shape[3]) {
       par[y] = bx;
       last[bx] = last[y] as number;
       last[y] = -1;
