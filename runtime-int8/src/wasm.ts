@@ -58,7 +58,7 @@ export function unb64(s: string): Uint8Array {
  * (rmin << 8 | 32 if any left shift | the bits any r - rmin has), or -1 if a multiplier is
  * outside the reference's domain.
  */
-function putQ(i32: Int32Array, q: number, g: Geom): number {
+function putQ(i32: Int32Array, q: number, g: Geom, perm: boolean): number {
   const o = q >> 2;
   // int16 splats: two lanes a word
   for (let j = 0; j < 4; j++) {
@@ -75,7 +75,10 @@ function putQ(i32: Int32Array, q: number, g: Geom): number {
     const r = g.r[k] as number;
     if (m < 0 || l < 0 || l > 31 || r < 0 || r > 31) return -1;
     const mask = ((1 << r) - 1) | 0;
-    const p = o + 12 + (k >> 2) * 40 + (k & 3);
+    // perm (depthwise): a block of 8 channels as the groups of its even and odd channels
+    const p = perm
+      ? o + 12 + ((k >> 3) * 2 + (k & 1)) * 40 + ((k & 7) >> 1)
+      : o + 12 + (k >> 2) * 40 + (k & 3);
     i32[p] = g.b[k] as number;
     i32[p + 4] = 1 << l;
     i32[p + 8] = m;
@@ -206,7 +209,7 @@ export function wasmKernels(src: string): Fast {
     const y0 = al(xp0 + N * imgB);
     const ny = N * OH * OW * OC;
     const P = place(y0 + ny + 16);
-    const f = P ? putQ(P.r.i32, P.at, g) : -1;
+    const f = P ? putQ(P.r.i32, P.at, g, false) : -1;
     if (!P || f < 0) return undefined;
     const R = P.r;
     const q = P.at;
@@ -266,12 +269,12 @@ export function wasmKernels(src: string): Fast {
       const rowB = Wp * pixB;
       const imgB = Hp * rowB;
       const w0 = 48 + OC8 * 40;
-      const xr0 = w0 + al(KH * KW * pixB);
+      const xr0 = w0 + KH * KW * 2 * pixB;
       const xp0 = al(xr0 + g.x.length + 16);
       const y0 = al(xp0 + N * imgB);
       const ny = N * g.OH * g.OW * OC;
       const P = place(y0 + ny + 16);
-      const f = P ? putQ(P.r.i32, P.at, g) : -1;
+      const f = P ? putQ(P.r.i32, P.at, g, true) : -1;
       if (!P || f < 0) return undefined;
       const R = P.r;
       const q = P.at;
@@ -282,7 +285,9 @@ export function wasmKernels(src: string): Fast {
       const i16 = R.i16;
       const wt = g.w;
       for (let t = 0; t < KH * KW; t++)
-        for (let k = 0; k < OC; k++) i16[(w >> 1) + t * OC8 + k] = wt[t * OC + k] as number;
+        // per tap, per block of 8 channels: the even channels' weights (odd lanes 0), then the odd ones'
+        for (let k = 0; k < OC; k++)
+          i16[(w >> 1) + t * 2 * OC8 + (k >> 3) * 16 + (k & 1) * 8 + (k & 7)] = wt[t * OC + k] as number;
       const pack = R.f[0] as Fn;
       const run = R.f[2] as Fn;
       const x = g.x;
@@ -297,7 +302,7 @@ export function wasmKernels(src: string): Fast {
         const i8 = views(R).i8;
         i8.set(x, xr);
         pack(xr, xp, N, g.H, g.IW, C, M, g.off, pad, rowB, imgB, pixB);
-        run(xp, rowStep, colB, dhB, dwB, KH, KW, N, imgB, g.OH, g.OW, w, pixB, q, OC8, OC, y, f);
+        run(xp, rowStep, colB, dhB, dwB, KH, KW, N, imgB, g.OH, g.OW, w, 2 * pixB, q, OC8, OC, y, f);
         out.set(i8.subarray(y, y + ny));
       };
     },

@@ -13,7 +13,9 @@
 ;;      -(bit i of r - rmin) for i = 0..4 (160 bytes a group); with the op's flags f:
 ;;      rmin << 8 | 32 if any l > 0 | bit i if any lane's r - rmin has bit i
 ;;   w  weights + weights offset as i16 (conv: [OC8/8][KH][runs][pairs][8][2], see conv;
-;;      depthwise: [KH][KW][OC8])
+;;      depthwise: [KH][KW][OC8/8][2][8], a block's even channels' weights in the even lanes
+;;      (odd lanes 0), then its odd channels' in the odd lanes; its requantization groups are
+;;      likewise the block's even channels, then its odd ones)
 ;;   xr the op's raw int8 input, copied in per invoke
 ;;   xp the input + input offset as i16, zero-padded: [N][Hp][Wp][Cp] (conv Cp = C; depthwise
 ;;      Cp = OC8, each channel repeated M times); pads stay 0: only the interior is ever written
@@ -110,12 +112,13 @@
   ;; The 4 pixels x 8 channels of a tile (accumulators c0..c3 channels kb..kb+3 of pixels
   ;; 0..3, c4..c7 channels kb+4..kb+7; g their groups' 2^l vector): requantized, narrowed to
   ;; int16 (saturating: a value past int16 stays past the clamp), + zero point, clamped (int16
-  ;; splats at q), narrowed to int8 and stored at y0..y3 + kb, in pixel order.
+  ;; splats at q), narrowed to int8 (perm: from the even / odd channel order of depthwise back
+  ;; to 0..7) and stored at y0..y3 + kb, in pixel order.
   (func $out
     (param $c0 v128) (param $c1 v128) (param $c2 v128) (param $c3 v128)
     (param $c4 v128) (param $c5 v128) (param $c6 v128) (param $c7 v128)
     (param $g i32) (param $q i32) (param $f i32)
-    (param $y0 i32) (param $y1 i32) (param $y2 i32) (param $y3 i32) (param $kb i32)
+    (param $y0 i32) (param $y1 i32) (param $y2 i32) (param $y3 i32) (param $kb i32) (param $perm i32)
     (local $z v128) (local $lo v128) (local $hi v128) (local $h0 v128) (local $h1 v128)
     (call $rq4 (local.get $c0) (local.get $c1) (local.get $c2) (local.get $c3) (local.get $g) (local.get $f))
     (local.set $c3) (local.set $c2) (local.set $c1) (local.set $c0)
@@ -130,6 +133,8 @@
     (local.set $h1 (i16x8.min_s (i16x8.max_s (i16x8.add_sat_s (local.get $z)
       (i16x8.narrow_i32x4_s (local.get $c1) (local.get $c5))) (local.get $lo)) (local.get $hi)))
     (local.set $h0 (i8x16.narrow_i16x8_s (local.get $h0) (local.get $h1)))
+    (if (local.get $perm) (then (local.set $h0 (i8x16.shuffle 0 4 1 5 2 6 3 7 8 12 9 13 10 14 11 15
+      (local.get $h0) (local.get $h0)))))
     (v128.store64_lane 0 (i32.add (local.get $y0) (local.get $kb)) (local.get $h0))
     (v128.store64_lane 1 (i32.add (local.get $y1) (local.get $kb)) (local.get $h0))
     (local.set $h0 (i16x8.min_s (i16x8.max_s (i16x8.add_sat_s (local.get $z)
@@ -137,6 +142,8 @@
     (local.set $h1 (i16x8.min_s (i16x8.max_s (i16x8.add_sat_s (local.get $z)
       (i16x8.narrow_i32x4_s (local.get $c3) (local.get $c7))) (local.get $lo)) (local.get $hi)))
     (local.set $h0 (i8x16.narrow_i16x8_s (local.get $h0) (local.get $h1)))
+    (if (local.get $perm) (then (local.set $h0 (i8x16.shuffle 0 4 1 5 2 6 3 7 8 12 9 13 10 14 11 15
+      (local.get $h0) (local.get $h0)))))
     (v128.store64_lane 0 (i32.add (local.get $y2) (local.get $kb)) (local.get $h0))
     (v128.store64_lane 1 (i32.add (local.get $y3) (local.get $kb)) (local.get $h0)))
 
@@ -355,7 +362,7 @@
               (call $out (local.get $c0) (local.get $c1) (local.get $c2) (local.get $c3)
                 (local.get $c4) (local.get $c5) (local.get $c6) (local.get $c7)
                 (i32.add (local.get $gb) (i32.const 16)) (local.get $q) (local.get $f)
-                (local.get $y0) (local.get $y1) (local.get $y2) (local.get $y3) (local.get $kb))
+                (local.get $y0) (local.get $y1) (local.get $y2) (local.get $y3) (local.get $kb) (i32.const 0))
               (local.set $kb (i32.sub (local.get $kb) (i32.const 8)))
               (br_if $blocks (i32.ge_s (local.get $kb) (i32.const 0))))
             (local.set $p0 (i32.add (local.get $p0) (i32.const 4)))
@@ -366,8 +373,10 @@
         (br $img))))
 
   ;; DEPTHWISE_CONV_2D: tiles of 4 output pixels x 8 channels (the input has each channel
-  ;; repeated M times, so output channel k reads lane k); i32x4.extmul of i16x8, one weight
-  ;; load per tap for the 4 pixels. Blocks last to first, pixels in order (as conv).
+  ;; repeated M times, so output channel k reads lane k). i32x4.dot_i16x8_s of the input's 8
+  ;; lanes with the even channels' weights (odd lanes 0) gives channels 0, 2, 4, 6; with the odd
+  ;; ones', channels 1, 3, 5, 7 ($out puts the bytes back in order). Weights loaded once per tap
+  ;; for the 4 pixels. Blocks last to first, pixels in order (as conv).
   (func (export "dw")
     (param $x i32) (param $rowStep i32) (param $colB i32) (param $dhB i32) (param $dwB i32)
     (param $KH i32) (param $KW i32) (param $N i32) (param $imgB i32) (param $OH i32) (param $OW i32)
@@ -380,7 +389,7 @@
     (local $xt i32)
     (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128)
     (local $c4 v128) (local $c5 v128) (local $c6 v128) (local $c7 v128)
-    (local $wv v128) (local $xv v128)
+    (local $wv v128) (local $wo v128) (local $xv v128)
     (local.set $P (i32.mul (local.get $OH) (local.get $OW)))
     (block $done
       (loop $img
@@ -448,7 +457,7 @@
               (local.set $c5 (local.get $c4))
               (local.set $c6 (local.get $c4))
               (local.set $c7 (local.get $c4))
-              (local.set $wp (i32.add (local.get $w) (i32.shl (local.get $kb) (i32.const 1))))
+              (local.set $wp (i32.add (local.get $w) (i32.shl (local.get $kb) (i32.const 2))))
               (local.set $xo (i32.shl (local.get $kb) (i32.const 1)))
               (local.set $ky (i32.const 0))
               (loop $krows
@@ -456,18 +465,19 @@
                 (local.set $kx (i32.const 0))
                 (loop $kcols
                   (local.set $wv (v128.load (local.get $wp)))
+                  (local.set $wo (v128.load offset=16 (local.get $wp)))
                   (local.set $xv (v128.load (i32.add (local.get $a0) (local.get $xt))))
-                  (local.set $c0 (i32x4.add (local.get $c0) (i32x4.extmul_low_i16x8_s (local.get $xv) (local.get $wv))))
-                  (local.set $c4 (i32x4.add (local.get $c4) (i32x4.extmul_high_i16x8_s (local.get $xv) (local.get $wv))))
+                  (local.set $c0 (i32x4.add (local.get $c0) (i32x4.dot_i16x8_s (local.get $xv) (local.get $wv))))
+                  (local.set $c4 (i32x4.add (local.get $c4) (i32x4.dot_i16x8_s (local.get $xv) (local.get $wo))))
                   (local.set $xv (v128.load (i32.add (local.get $a1) (local.get $xt))))
-                  (local.set $c1 (i32x4.add (local.get $c1) (i32x4.extmul_low_i16x8_s (local.get $xv) (local.get $wv))))
-                  (local.set $c5 (i32x4.add (local.get $c5) (i32x4.extmul_high_i16x8_s (local.get $xv) (local.get $wv))))
+                  (local.set $c1 (i32x4.add (local.get $c1) (i32x4.dot_i16x8_s (local.get $xv) (local.get $wv))))
+                  (local.set $c5 (i32x4.add (local.get $c5) (i32x4.dot_i16x8_s (local.get $xv) (local.get $wo))))
                   (local.set $xv (v128.load (i32.add (local.get $a2) (local.get $xt))))
-                  (local.set $c2 (i32x4.add (local.get $c2) (i32x4.extmul_low_i16x8_s (local.get $xv) (local.get $wv))))
-                  (local.set $c6 (i32x4.add (local.get $c6) (i32x4.extmul_high_i16x8_s (local.get $xv) (local.get $wv))))
+                  (local.set $c2 (i32x4.add (local.get $c2) (i32x4.dot_i16x8_s (local.get $xv) (local.get $wv))))
+                  (local.set $c6 (i32x4.add (local.get $c6) (i32x4.dot_i16x8_s (local.get $xv) (local.get $wo))))
                   (local.set $xv (v128.load (i32.add (local.get $a3) (local.get $xt))))
-                  (local.set $c3 (i32x4.add (local.get $c3) (i32x4.extmul_low_i16x8_s (local.get $xv) (local.get $wv))))
-                  (local.set $c7 (i32x4.add (local.get $c7) (i32x4.extmul_high_i16x8_s (local.get $xv) (local.get $wv))))
+                  (local.set $c3 (i32x4.add (local.get $c3) (i32x4.dot_i16x8_s (local.get $xv) (local.get $wv))))
+                  (local.set $c7 (i32x4.add (local.get $c7) (i32x4.dot_i16x8_s (local.get $xv) (local.get $wo))))
                   (local.set $xt (i32.add (local.get $xt) (local.get $dwB)))
                   (local.set $wp (i32.add (local.get $wp) (local.get $tapB)))
                   (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
@@ -478,7 +488,7 @@
               (call $out (local.get $c0) (local.get $c1) (local.get $c2) (local.get $c3)
                 (local.get $c4) (local.get $c5) (local.get $c6) (local.get $c7)
                 (i32.add (local.get $gb) (i32.const 16)) (local.get $q) (local.get $f)
-                (local.get $y0) (local.get $y1) (local.get $y2) (local.get $y3) (local.get $kb))
+                (local.get $y0) (local.get $y1) (local.get $y2) (local.get $y3) (local.get $kb) (i32.const 1))
               (local.set $kb (i32.sub (local.get $kb) (i32.const 8)))
               (br_if $blocks (i32.ge_s (local.get $kb) (i32.const 0))))
             (local.set $p0 (i32.add (local.get $p0) (i32.const 4)))
