@@ -132,7 +132,7 @@ export function windowed(kind: number) {
       for (let b = 0; b < g.N; b++)
         for (let oy = 0; oy < g.OH; oy++)
           for (let ox = 0; ox < g.OW; ox++, p++) {
-            let xs = patch;
+            let xs: Int8Array = patch;
             if (mm) xs = x.subarray(p * C, p * C + C);
             else
               for (let ky = 0, j = 0; ky < g.KH; ky++)
