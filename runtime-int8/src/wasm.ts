@@ -118,7 +118,7 @@ function views(r: Rec): Rec {
   return r;
 }
 
-/** Ops share an instance until its memory passes this (bytes); an op larger than that gets its own. */
+/** Ops share an instance until its memory passes this (bytes); an op larger than that gets its own (up to 1 GB; larger ones are left to the core). */
 const SHARE = 1 << 24;
 
 /**
@@ -145,7 +145,8 @@ export function wasmKernels(src: string): Fast {
         }
       }
     }
-    if (!mod) return undefined;
+    // (offsets stay below 2^31: the glue's index arithmetic is int32)
+    if (!mod || bytes > 1 << 30) return undefined;
     try {
       if (!cur || (cur.top > 0 && cur.top + bytes > SHARE)) {
         const ins = new WebAssembly.Instance(mod, {});
