@@ -184,6 +184,8 @@ export default async function bench(): Promise<BenchResult> {
       wasmAddonBestMs: simdT.best,
       wasmAddonRatioNative: simdT.mean / native,
       wasmAddonRatioWasm: simdT.mean / wasm,
+      wasmAddonBestRatioNative: simdT.best / nativeT.best,
+      wasmAddonBestRatioWasm: simdT.best / wasmT.best,
       wasmAddonSameAsNative: simdNative,
       wasmAddonSame: simdSame,
     };
