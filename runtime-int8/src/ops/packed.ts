@@ -97,33 +97,37 @@ export function dw(g: Geom): Eval | undefined {
 
 /**
  * FULLY_CONNECTED / 1x1 CONV_2D: y[P,OC] = requant(x[P,K] . (w + wz)[OC,K]^T + bias) with the input
- * offset folded once: sum((x + off)(w + wz)) = sum(x (w + wz)) + off sum(w + wz). A weights offset
- * (FULLY_CONNECTED only) is added to a copy of the weights at load. Two int8 dot products per double
- * multiply-add; each lane sum has |sum| <= K * 128 * 128 < 2^25 for K < 2048 (K * 128 * 255 < 2^25
- * for K < 1028 with a weights offset), so both lanes stay exact.
+ * offset folded once: sum((x + off)(w + wz)) = sum(x (w + wz)) + off sum(w + wz). The weights
+ * (plus a FULLY_CONNECTED weights offset) are packed at load, channels 2j and 2j + 1 two to a
+ * double: W[j, i] = (w + wz)[2j, i] + (w + wz)[2j + 1, i] * 2^26 (host RAM, 4 bytes a weight), so
+ * x needs no packing and one multiply-add by an int8 x serves two channels. Each lane sum has
+ * |sum| <= K * 128 * 128 < 2^25 for K < 2048 (K * 128 * 255 < 2^25 for K < 1028 with a weights
+ * offset), so both lanes stay exact.
  */
 export function mm(g: Geom): Eval | undefined {
   g = ints(g);
   const OC = g.OC;
   const P = g.N * g.H * g.IW;
   const K = g.C;
-  const Q = (P + 1) >> 1;
+  const J = (OC + 1) >> 1;
   const x = g.x;
+  const w = g.w;
   const wz = g.wz;
-  let w: Int8Array | Int16Array = g.w;
-  if (K >= (wz ? 1028 : 2048) || !room(Q * K, 0, Q * OC)) return undefined;
-  if (wz) {
-    w = new Int16Array(OC * K);
-    for (let i = 0; i < OC * K; i++) w[i] = (g.w[i] as number) + wz;
-  }
+  if (K >= (wz ? 1028 : 2048) || !room(0, 0, P * J)) return undefined;
+  const W = new Float64Array(J * K);
   const b = new Int32Array(OC);
   for (let k = 0; k < OC; k++) {
     let s = 0;
-    for (let i = 0; i < K; i++) s += w[k * K + i] as number;
+    for (let i = 0; i < K; i++) {
+      const v = (w[k * K + i] as number) + wz;
+      s += v;
+      const j = (k >> 1) * K + i;
+      W[j] = (W[j] as number) + (k & 1 ? v * 67108864 : v);
+    }
     b[k] = (g.b[k] as number) + g.off * s;
   }
   return () => {
-    mmHost(x, F, PR, w, P, Q, K, OC);
+    mm2(PR, x, W, P, K, J);
     unpackQ(g, PR, P, b);
   };
 }
@@ -343,40 +347,12 @@ function convPacked(g: Geom, f: Float64Array, tp: Int32Array): void {
   }
 }
 
-/** Host matmul: pack pixel pairs, mm2 into pr (top-level: monomorphic, no closure context). */
-function mmHost(
-  x: Int8Array,
-  f: Float64Array,
-  pr: Float64Array,
-  w: Int8Array | Int16Array,
-  P: number,
-  Q: number,
-  K: number,
-  OC: number,
-): void {
-  // pack pixel pairs: f[q, i] = x[2q, i] + x[2q + 1, i] * 2^26 (exact; see mm2)
-  for (let q = 0; q < Q; q++) {
-    const a = 2 * q * K;
-    if (2 * q + 1 < P)
-      for (let i = 0; i < K; i++) f[q * K + i] = (x[a + i] as number) + (x[a + K + i] as number) * 67108864;
-    else for (let i = 0; i < K; i++) f[q * K + i] = x[a + i] as number;
-  }
-  mm2(pr, f, w, Q, K, OC);
-}
-
 /**
- * The host kernel: like mm, on pixel pairs packed two to a double (lane 0 the even pixel, lane 1
- * the odd one times 2^26). Sums of products of integers below 2^51 are exact in doubles; lane 1
- * = floor(a / 2^26 + 1/2) and lane 0 = a - lane1 * 2^26 recover both int32 sums exactly.
+ * The host kernel: pr[P, J] = x[P, K] . W[J, K]^T, W holding channel pairs two to a double (see
+ * mm). Sums of products of integers below 2^51 are exact in doubles; lane 1 = floor(a / 2^26 + 1/2)
+ * and lane 0 = a - lane1 * 2^26 recover both int32 sums exactly. Top-level (monomorphic, no closure context).
  */
-function mm2(
-  pr: Float64Array,
-  f: Float64Array,
-  w: Int8Array | Int16Array,
-  Q: number,
-  K: number,
-  OC: number,
-): void {
+function mm2(pr: Float64Array, f: Int8Array, w: Float64Array, Q: number, K: number, OC: number): void {
   // four rows at a time, then the rest one by one (no work on padding rows)
   const Q4 = Q - (Q % 4);
   for (let q = 0; q < Q; q += q < Q4 ? 4 : 1) {
@@ -478,30 +454,29 @@ function mm2(
 }
 
 /**
- * Unpacks the pair sums pr[Q, OC] (lane 1 = floor(a / 2^26 + 1/2), lane 0 = a - lane 1 * 2^26)
- * and requantizes both outputs with the bias b, in one pass.
+ * Unpacks the pair sums pr[P, J] (channel 2j in lane 0 = a - lane 1 * 2^26, channel 2j + 1 in
+ * lane 1 = floor(a / 2^26 + 1/2)) and requantizes both with the bias b, in one pass.
  */
 function unpackQ(g: Geom, pr: Float64Array, P: number, b: Int32Array): void {
   const OC = g.OC;
-  const Q = (P + 1) >> 1;
   const y = g.y;
   const m = g.m;
   const l = g.l;
   const r = g.r;
-  for (let q = 0; q < Q; q++) {
-    const o = 2 * q * OC;
-    const two = 2 * q + 1 < P;
-    for (let k = 0; k < OC; k++) {
-      const a = pr[q * OC + k] as number;
+  for (let p = 0, i = 0, o = 0; p < P; p++, o += OC)
+    for (let k = 0; k < OC; k += 2) {
+      const a = pr[i++] as number;
       const h = lane1(a);
-      const bk = b[k] as number;
-      const mk = m[k] as number;
-      const lk = l[k] as number;
-      const rk = r[k] as number;
-      y[o + k] = rq(g, a - h * 67108864 + bk, mk, lk, rk);
-      if (two) y[o + OC + k] = rq(g, h + bk, mk, lk, rk);
+      y[o + k] = rq(g, a - h * 67108864 + (b[k] as number), m[k] as number, l[k] as number, r[k] as number);
+      if (k + 1 < OC)
+        y[o + k + 1] = rq(
+          g,
+          h + (b[k + 1] as number),
+          m[k + 1] as number,
+          l[k + 1] as number,
+          r[k + 1] as number,
+        );
     }
-  }
 }
 
 /**
