@@ -97,7 +97,8 @@ export function parse(u8: Uint8Array): Parsed {
     const q = table(t, 4);
     const nm = vec(t, 3, 1);
     const d = vec(bufs[num(t, 2)] || 0, 0, 1);
-    if (!(size >= 0 && es)) fail("tensor " + i + ": bad shape or type");
+    // (no tensor over 64 MB: the arena is capped there too)
+    if (!(size * es <= 67108864 && es)) fail("tensor " + i + ": bad shape or type");
     if (d[1] && d[1] !== size * es) fail("tensor " + i + ": bad data size");
     let name = "";
     for (let k = 0; k < (nm[1] as number); k++)

@@ -114,7 +114,21 @@ export function use(f: Fast): void {
   fast = f;
 }
 
+/**
+ * Loads a model; a bad file (or one this runtime cannot run) throws an Error "edgeqrt: ...". The
+ * checks below catch what the fuzz campaign (test/runtime/fuzz-runtime.test.ts) found; any other
+ * engine error while loading is reported the same way, never as a bare TypeError/RangeError.
+ */
 export function load(bytes: ArrayBuffer | Uint8Array | string): Model {
+  try {
+    return build(bytes);
+  } catch (e) {
+    const m = (e as Error).message;
+    return m.indexOf("edgeqrt: ") ? fail("corrupt model (" + m + ")") : fail(m.slice(9));
+  }
+}
+
+function build(bytes: ArrayBuffer | Uint8Array | string): Model {
   const g = parse(bytesOf(bytes));
   const T = g.tensors;
   const ops = g.ops;
@@ -140,6 +154,15 @@ export function load(bytes: ArrayBuffer | Uint8Array | string): Model {
   const prep = ops.map((op, k) => {
     const p = CODES.indexOf(op.code);
     if (p < 0) fail("operator " + k + ": unsupported builtin " + op.code);
+    // int8 activations only, but for QUANTIZE's float input and DEQUANTIZE's float output; an
+    // op needs its first input and output
+    const ts = op.inputs.concat(op.outputs);
+    if (!T[op.inputs[0] as number] || !T[op.outputs[0] as number]) fail("operator " + k + ": missing tensor");
+    for (let j = 0; j < ts.length; j++) {
+      const t = T[ts[j] as number];
+      if (t && !t.data && t.type !== 9 && !(t.type === 0 && (p === 15 ? !j : p === 5 && j)))
+        fail("operator " + k + ": tensor " + ts[j] + " is not int8");
+    }
     op.type = NAMES[p] as string;
     if (p === 11 && act(op.inputs[0] as number)) par[op.outputs[0] as number] = root(op.inputs[0] as number);
     return p;
@@ -172,7 +195,7 @@ export function load(bytes: ArrayBuffer | Uint8Array | string): Model {
     const y = op.outputs[0] as number;
     const Y = T[y] as RtTensor;
     const bx = root(op.inputs[0] as number);
-    if (prep[k] === 4 && act(bx) && last[bx] === k && Y.shape[3] === X.shape[3]) {
+    if (prep[k] === 4 && act(bx) && last[bx] === k && Y.shape[3] === X.shape[3] && Y.size <= X.size) {
       par[y] = bx;
       last[bx] = last[y] as number;
       last[y] = -1;
@@ -184,6 +207,7 @@ export function load(bytes: ArrayBuffer | Uint8Array | string): Model {
     }
   });
   const plan = greedy(size, first, last, 4);
+  if (plan.total > 67108864) fail("the arena would take " + plan.total + " B (over 64 MB)");
   const arena = new ArrayBuffer(plan.total);
   for (let i = 0; i < NT; i++) {
     const t = T[i] as RtTensor;

@@ -63,10 +63,11 @@ export function geom(op: RtOp, t: RtTensor[], Y: RtTensor, kind: number): Geom {
   const ws = fc ? [OC, 1, 1, K] : W.shape;
   const C = xs[3] as number;
   check(
-    pool
-      ? OC === C
-      : (kind === 1 ? OC % C === 0 && ws[3] === OC : ws[0] === OC && ws[3] === C) &&
-          (!fc || (B * K === X.size && Y.size === B * OC)),
+    (fc || (X.shape.length === 4 && Y.shape.length === 4 && xs[0] === ys[0] && (pool || ws.length === 4))) &&
+      (pool
+        ? OC === C
+        : (kind === 1 ? OC % C === 0 && ws[3] === OC : ws[0] === OC && ws[3] === C) &&
+          (!fc || (B * K === X.size && Y.size === B * OC))),
   );
   // multipliers: input scale * filter scale (per channel or per tensor) / output scale
   const reals: number[] = [];
@@ -181,12 +182,13 @@ function win(g: Geom, kind: number, tmp: Int8Array | undefined): void {
           const ix0 = ox * g.sw - g.pw;
           let a = kind === 3 ? -128 : (g.b[k] as number);
           let cnt = 0;
-          for (let ky = 0; ky < KH; ky++) {
+          // taps inside the image only (a pool's window may be far larger than the image)
+          for (let ky = iy0 < 0 ? ((g.dh - 1 - iy0) / g.dh) >> 0 : 0; ky < KH; ky++) {
             const iy = iy0 + ky * g.dh;
-            if (iy < 0 || iy >= g.H) continue;
-            for (let kx = 0; kx < KW; kx++) {
+            if (iy >= g.H) break;
+            for (let kx = ix0 < 0 ? ((g.dw - 1 - ix0) / g.dw) >> 0 : 0; kx < KW; kx++) {
               const ix = ix0 + kx * g.dw;
-              if (ix < 0 || ix >= g.IW) continue;
+              if (ix >= g.IW) break;
               const xi = ((n * g.H + iy) * g.IW + ix) * C + ic;
               cnt++;
               if (conv) {
