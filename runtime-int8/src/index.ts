@@ -154,23 +154,18 @@ function build(bytes: ArrayBuffer | Uint8Array | string): Model {
   const prep = ops.map((op, k) => {
     const p = CODES.indexOf(op.code);
     if (p < 0) fail("operator " + k + ": unsupported builtin " + op.code);
-    // int8 activations only, but for QUANTIZE's float input and DEQUANTIZE's float output; an
-    // op needs its first input and output
-    const ts = op.inputs.concat(op.outputs);
-    if (!T[op.inputs[0] as number] || !T[op.outputs[0] as number]) fail("operator " + k + ": missing tensor");
-    for (let j = 0; j < ts.length; j++) {
-      const t = T[ts[j] as number];
-      if (t && !t.data && t.type !== 9 && !(t.type === 0 && (p === 15 ? !j : p === 5 && j)))
-        fail("operator " + k + ": tensor " + ts[j] + " is not int8");
-    }
     op.type = NAMES[p] as string;
     if (p === 11 && act(op.inputs[0] as number)) par[op.outputs[0] as number] = root(op.inputs[0] as number);
     return p;
   });
-  const use = (ts: number[], k: number) => {
+  // (p: the op's kind, checked: int8 activations only, but for QUANTIZE's float input and
+  // DEQUANTIZE's float output; -1 for the graph's inputs and outputs)
+  const use = (ts: number[], k: number, p: number) => {
     for (let j = 0; j < ts.length; j++) {
       const t = T[ts[j] as number] as RtTensor;
       const b = root(ts[j] as number);
+      if (p >= 0 && t && !t.data && t.type !== 9 && !(t.type === 0 && (p === 15 ? !j : p === 5 && j)))
+        fail("operator " + k + ": tensor " + ts[j] + " is not int8");
       if (!act(b)) continue;
       // (k never decreases from call to call)
       if ((last[b] as number) < 0) first[b] = k;
@@ -179,11 +174,11 @@ function build(bytes: ArrayBuffer | Uint8Array | string): Model {
       if (nb > (size[b] as number)) size[b] = nb;
     }
   };
-  use(g.inputs, 0);
+  use(g.inputs, 0, -1);
   ops.forEach((op, k) => {
-    use(op.inputs.concat(op.outputs), k);
+    use(op.inputs.concat(op.outputs), k, prep[k] as number);
   });
-  use(g.outputs, n);
+  use(g.outputs, n, -1);
   // in-place DEPTHWISE_CONV_2D (MCUNet): multiplier 1 (so the output is no larger), the input's
   // group read by no later op (so not a graph output, which lives to n; a graph input may go, as
   // its bytes are refilled before each invoke): each output channel is written only
