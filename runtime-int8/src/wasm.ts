@@ -92,6 +92,20 @@ function putQ(i32: Int32Array, q: number, g: Geom, perm: boolean): number {
 
 const al = (n: number) => (n + 15) & ~15;
 
+/** The views hold what the geometry says (wn weights); dimensions positive. Else the core takes the op. */
+function sane(g: Geom, wn: number): boolean {
+  const d = [g.N, g.H, g.IW, g.C, g.KH, g.KW, g.OC, g.OH, g.OW, g.sh, g.sw, g.dh, g.dw];
+  for (let i = 0; i < d.length; i++) if (!((d[i] as number) >= 1)) return false;
+  return (
+    g.x.length === g.N * g.H * g.IW * g.C &&
+    g.y.length === g.N * g.OH * g.OW * g.OC &&
+    g.w.length >= wn &&
+    g.b.length >= g.OC &&
+    g.ph >= 0 &&
+    g.pw >= 0
+  );
+}
+
 /** One instance and its memory, shared by the ops placed in it (never freed before all their Evals are). */
 interface Rec {
   mem: Mem;
@@ -180,6 +194,7 @@ export function wasmKernels(src: string): Fast {
    * n input values (dilation 1: one run of KW*C, else KW runs of C), P2 pairs a run (even).
    */
   function conv(g: Geom, mm: boolean): Eval | undefined {
+    if (!sane(g, g.OC * g.KH * g.KW * g.C)) return undefined;
     const C = g.C;
     const OC = g.OC;
     const KH = g.KH;
@@ -258,6 +273,7 @@ export function wasmKernels(src: string): Fast {
     mm: (g: Geom) => conv(g, true),
     /** DEPTHWISE_CONV_2D: the input padded to OC8 channels, each input channel repeated M times. */
     dw: (g: Geom): Eval | undefined => {
+      if (!sane(g, g.KH * g.KW * g.OC) || g.OC % g.C) return undefined;
       const C = g.C;
       const OC = g.OC;
       const KH = g.KH;
