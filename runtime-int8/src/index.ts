@@ -225,12 +225,10 @@ function build(bytes: ArrayBuffer | Uint8Array | string): Model {
   }
   const evals = ops.map((op, k) => {
     try {
-      return (PREP[prep[k] as number] as Prep)(
-        c,
-        op,
-        op.inputs.map((i) => T[i] as RtTensor),
-        T[op.outputs[0] as number] as RtTensor,
-      );
+      const t = op.inputs.map((i) => T[i] as RtTensor);
+      const X = t[0] as RtTensor;
+      const Y = T[op.outputs[0] as number] as RtTensor;
+      return (PREP[prep[k] as number] as Prep)(c, op, t, Y, X, X.d as View, Y.d as View);
     } catch (e) {
       return fail("operator " + k + " (" + NAMES[prep[k] as number] + "): " + (e as Error).message);
     }

@@ -40,5 +40,16 @@ export interface RtOp {
 /** A prepared op: eval runs integer-only over pre-bound views. */
 export type Eval = () => void;
 
-/** An op's prepare: (context, op, its input tensors (undefined for an absent optional one), its output) -> Eval. */
-export type Prep = (c: import("./util.js").Ctx, op: RtOp, t: RtTensor[], Y: RtTensor) => Eval;
+/**
+ * An op's prepare: (context, op, its input tensors (undefined for an absent optional one), its
+ * output Y, and for brevity its first input X and the views x = X.d, y = Y.d) -> Eval.
+ */
+export type Prep = (
+  c: import("./util.js").Ctx,
+  op: RtOp,
+  t: RtTensor[],
+  Y: RtTensor,
+  X: RtTensor,
+  x: View,
+  y: View,
+) => Eval;

@@ -8,21 +8,26 @@
  */
 import { num } from "../fb.js";
 import { fround } from "../fixed.js";
-import type { Eval, RtOp, RtTensor } from "../types.js";
+import type { Eval, RtOp, RtTensor, View } from "../types.js";
 import { type Ctx, mq, offs, quant, rq, sc, strides, zp } from "../util.js";
 
-export function elementwise(_c: Ctx, op: RtOp, t: RtTensor[], Y: RtTensor): Eval {
+export function elementwise(
+  _c: Ctx,
+  op: RtOp,
+  t: RtTensor[],
+  Y: RtTensor,
+  A: RtTensor,
+  a: View,
+  y: View,
+): Eval {
   const isMul = op.code === 18;
-  const A = t[0] as RtTensor;
   const B = t[1] as RtTensor;
   const os = Y.shape;
   const sa = strides(A, os);
   const sb = strides(B, os);
   const oa = -zp(A);
   const ob = -zp(B);
-  const a = A.d as Int8Array;
   const b = B.d as Int8Array;
-  const y = Y.d as Int8Array;
   const twice = 2 * Math.max(sc(A), sc(B));
   const q = quant(
     isMul

@@ -13,8 +13,7 @@ import { num } from "../fb.js";
 import type { Eval, RtOp, RtTensor, View } from "../types.js";
 import { type Ctx, check, clamp8, mq, offs, quant, sc, strides, zp } from "../util.js";
 
-export function mean(_c: Ctx, op: RtOp, t: RtTensor[], Y: RtTensor): Eval {
-  const X = t[0] as RtTensor;
+export function mean(_c: Ctx, op: RtOp, t: RtTensor[], Y: RtTensor, X: RtTensor, x: View, y: View): Eval {
   const ax = (t[1] as RtTensor).d as View;
   const xs = X.shape;
   // the kept shape (reduced dims 1) and the count of values per output
@@ -38,8 +37,6 @@ export function mean(_c: Ctx, op: RtOp, t: RtTensor[], Y: RtTensor): Eval {
   const raw = !spatial && zp(X) === zp(Y) && sc(X) === sc(Y);
   const q = quant([sc(X) / sc(Y)], 0, Y);
   const xz = raw ? 0 : zp(X);
-  const x = X.d as Int8Array;
-  const y = Y.d as Int8Array;
   const acc = new Int32Array(Y.size);
   const half = cnt >> 1;
   return () => {

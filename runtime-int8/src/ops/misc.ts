@@ -9,12 +9,18 @@ import type { Eval, RtOp, RtTensor, View } from "../types.js";
 import { type Ctx, check, clamp8, offs, type Q, quant, rq, sc, strides, zp } from "../util.js";
 
 /** RESHAPE / SQUEEZE: x [..] -> y [..] same bytes; a no-op when the planner aliased them. */
-export function reshape(_c: Ctx, _op: RtOp, a: RtTensor[], Y: RtTensor): Eval {
-  const x = (a[0] as RtTensor).d as Int8Array;
-  const y = Y.d as Int8Array;
+export function reshape(
+  _c: Ctx,
+  _op: RtOp,
+  _t: RtTensor[],
+  _Y: RtTensor,
+  _X: RtTensor,
+  x: View,
+  y: View,
+): Eval {
   check(x.length === y.length);
   return () => {
-    if (x !== y) y.set(x);
+    if (x !== y) (y as Int8Array).set(x as Int8Array);
   };
 }
 
@@ -24,12 +30,12 @@ export function reshape(_c: Ctx, _op: RtOp, a: RtTensor[], Y: RtTensor): Eval {
  * in y, element i of x to base + sum over d of index_d * ystride_d (base: the padding before, or
  * the inputs before along the axis).
  */
-export function pad(_c: Ctx, op: RtOp, a: RtTensor[], Y: RtTensor): Eval {
+export function pad(_c: Ctx, op: RtOp, a: RtTensor[], Y: RtTensor, X: RtTensor, _x: View, y: View): Eval {
   const cat = op.code === 2;
   const r = Y.shape.length;
   const ys = strides(Y, Y.shape);
   const p = (cat ? Y : (a[1] as RtTensor)).d as View;
-  const xs = cat ? a : [a[0] as RtTensor];
+  const xs = cat ? a : [X];
   let axis = num(op.opt, 0);
   if (axis < 0) axis += r;
   check(cat || (!!p && p.length === 2 * r));
@@ -40,7 +46,6 @@ export function pad(_c: Ctx, op: RtOp, a: RtTensor[], Y: RtTensor): Eval {
       "inputs must share y's rank, scale and zero point",
     );
   }
-  const y = Y.d as Int8Array;
   return () => {
     let base = 0;
     if (!cat) {
@@ -57,13 +62,18 @@ export function pad(_c: Ctx, op: RtOp, a: RtTensor[], Y: RtTensor): Eval {
 }
 
 /** QUANTIZE float32 -> int8 (AffineQuantize), or int8 -> int8 (Requantize). */
-export function quantize(_c: Ctx, _op: RtOp, a: RtTensor[], Y: RtTensor): Eval {
-  const X = a[0] as RtTensor;
-  const y = Y.d as Int8Array;
+export function quantize(
+  _c: Ctx,
+  _op: RtOp,
+  _t: RtTensor[],
+  Y: RtTensor,
+  X: RtTensor,
+  x: View,
+  y: View,
+): Eval {
   const s = sc(Y);
   const yz = zp(Y);
   if (X.type) return requant(X, Y, quant([sc(X) / s], 0, Y));
-  const x = X.d as Float32Array;
   return () => {
     for (let i = 0; i < y.length; i++) y[i] = clamp8(roundAway(fround((x[i] as number) / s)) + yz);
   };
@@ -80,10 +90,15 @@ function requant(X: RtTensor, Y: RtTensor, q: Q): Eval {
 }
 
 /** DEQUANTIZE int8 -> float32: float(scale * (x - zp)). */
-export function dequantize(_c: Ctx, _op: RtOp, a: RtTensor[], Y: RtTensor): Eval {
-  const X = a[0] as RtTensor;
-  const x = X.d as Int8Array;
-  const y = Y.d as Float32Array;
+export function dequantize(
+  _c: Ctx,
+  _op: RtOp,
+  _t: RtTensor[],
+  _Y: RtTensor,
+  X: RtTensor,
+  x: View,
+  y: View,
+): Eval {
   const s = sc(X);
   const xz = zp(X);
   return () => {
@@ -92,7 +107,6 @@ export function dequantize(_c: Ctx, _op: RtOp, a: RtTensor[], Y: RtTensor): Eval
 }
 
 /** RELU / RELU6 int8 (QuantizedReluX): requantize to the output params, clamp to the range (as a fused RELU / RELU6). */
-export function relu(_c: Ctx, op: RtOp, a: RtTensor[], Y: RtTensor): Eval {
-  const X = a[0] as RtTensor;
+export function relu(_c: Ctx, op: RtOp, _t: RtTensor[], Y: RtTensor, X: RtTensor): Eval {
   return requant(X, Y, quant([sc(X) / sc(Y)], op.code === 21 ? 3 : 1, Y));
 }

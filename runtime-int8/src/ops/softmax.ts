@@ -7,7 +7,7 @@
  */
 import { num } from "../fb.js";
 import { quantizeMultiplier, rdbpot, srdhm } from "../fixed.js";
-import type { Eval, RtOp, RtTensor } from "../types.js";
+import type { Eval, RtOp, RtTensor, View } from "../types.js";
 import { type Ctx, check, clamp8, sc } from "../util.js";
 
 /** SaturatingRoundingMultiplyByPOT with a positive exponent e: x * 2^e, saturated to int32. */
@@ -44,8 +44,15 @@ function reciprocal(x: number): number[] {
   return [satShl(v, 1), 12 - lz];
 }
 
-export function softmax(_c: Ctx, op: RtOp, t: RtTensor[], Y: RtTensor): Eval {
-  const X = t[0] as RtTensor;
+export function softmax(
+  _c: Ctx,
+  op: RtOp,
+  _t: RtTensor[],
+  _Y: RtTensor,
+  X: RtTensor,
+  x: View,
+  y: View,
+): Eval {
   const D = X.shape[X.shape.length - 1] as number;
   // PreprocessSoftmaxScaling with 5 integer bits
   const real = Math.min(num(op.opt, 0, 1, 0) * sc(X) * 67108864, 2147483647);
@@ -56,8 +63,6 @@ export function softmax(_c: Ctx, op: RtOp, t: RtTensor[], Y: RtTensor): Eval {
   const ls = q[1] as number;
   // CalculateInputRadius(5, ls): floor(31 * 2^26 / 2^ls)
   const diffMin = -Math.floor(2080374784 / Math.pow(2, ls));
-  const x = X.d as Int8Array;
-  const y = Y.d as Int8Array;
   return () => {
     for (let o = 0; o < x.length; o += D) {
       let mx = -128;
