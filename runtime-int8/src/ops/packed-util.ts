@@ -13,9 +13,12 @@ export let F = new Float64Array(0);
 export let A = new Int32Array(0);
 export let PR = new Float64Array(0);
 
-/** Hosts only (no Espruino `E`, which keeps its RAM): grows the scratch to the sizes given. */
+/**
+ * Hosts only (no Espruino `E`, which keeps its RAM): grows the scratch to the sizes given; false
+ * (the op stays with the core) past 2^25 elements in all, 256 MB of doubles (a corrupt or huge model).
+ */
 export function room(nf: number, na: number, np: number): boolean {
-  if (typeof E !== "undefined") return false;
+  if (typeof E !== "undefined" || nf + na + np > 33554432) return false;
   if (nf > F.length) F = new Float64Array(nf);
   if (na > A.length) A = new Int32Array(na);
   if (np > PR.length) PR = new Float64Array(np);
