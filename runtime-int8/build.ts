@@ -37,6 +37,9 @@ const PUBLIC = [
   ...["load", "arenaBytes", "tensors", "ops", "inputs", "outputs", "input", "output", "tensor", "invoke"],
   ...["name", "shape", "type", "scale", "zeroPoint", "axis", "size", "data", "offset", "offsets", "total"],
   ...["convolve", "sum", "toArrayBuffer", "exports", "use"],
+  // the kernel-set interface (Fast: conv, dw, mm) between the core and the separately built
+  // add-ons, public so that pages can compose kernel sets (web/build.ts)
+  ...["conv", "dw", "mm"],
 ];
 
 const CORE_FOOTER = 'if (typeof module !== "undefined" && module.exports) module.exports = edgeqrt;';

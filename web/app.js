@@ -126,6 +126,7 @@
     setVerdict("", "running...");
     loadTflite()
       .then((M) => {
+        edgeqKernels.wasm = edgeqKernels.js = 0;
         const m = edgeqrt.load(modelBytes);
         // The arena reuses the input's bytes once it is consumed: fill the input before every invoke.
         const tEdgeq = timeIt(() => {
@@ -162,6 +163,11 @@
           "\narena: " +
           m.arenaBytes +
           " bytes" +
+          "\nedgeq kernels: " +
+          edgeqKernels.wasm +
+          " ops on WebAssembly SIMD, " +
+          edgeqKernels.js +
+          " on the JS add-on, the rest on the core" +
           "\ninference (best of 5): edgeq " +
           tEdgeq.toFixed(2) +
           " ms, TFLite-WASM " +

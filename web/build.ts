@@ -32,8 +32,15 @@ export async function buildWebPage(): Promise<string> {
   );
   const wasm = readFileSync(require.resolve("@tensorflow/tfjs-tflite/wasm/tflite_web_api_cc_simd.wasm"));
   let html = readFileSync(join(here, "page.html"), "utf8");
-  // the core plus its optional host kernels (same bytes, faster in a browser JIT)
-  html = fill(html, "EDGEQ_RUNTIME", inlineJs(`${rt.min}\n${rt.fast.min}`));
+  // the core plus its optional kernels (same bytes): WebAssembly-SIMD where the browser has it,
+  // else the plain-JS host kernels (each add-on installs itself; the last `use` wins, so the page
+  // installs the pair: an op the wasm set declines goes to the JS set, then to the core)
+  const compose =
+    "var edgeqKernels = { wasm: 0, js: 0 };" +
+    "function edgeqPick(k) { return function (g) { var e = edgeqrtWasm[k](g); if (e) { edgeqKernels.wasm++; return e; } " +
+    "e = edgeqrtFast[k](g); if (e) edgeqKernels.js++; return e; }; }" +
+    'edgeqrt.use({ conv: edgeqPick("conv"), dw: edgeqPick("dw"), mm: edgeqPick("mm") });';
+  html = fill(html, "EDGEQ_RUNTIME", inlineJs(`${rt.min}\n${rt.fast.min}\n${rt.wasm.min}\n${compose}`));
   html = fill(html, "TFLITE_WASM_JS", inlineJs(wasmJs));
   html = fill(html, "TFLITE_WASM_B64", wasm.toString("base64"));
   html = fill(html, "APP_JS", inlineJs(readFileSync(join(here, "app.js"), "utf8")));

@@ -44,6 +44,7 @@ async function runPage(model: string, input: string, shot: string) {
     /match|differ|error/.test(document.getElementById("verdict")?.textContent ?? ""),
   );
   const verdict = (await page.textContent("#verdict")) ?? "";
+  const info = (await page.textContent("#info")) ?? "";
   const cells = await page.$$eval("#outputs tr", (rows) =>
     rows.slice(1).map((r) => Array.from(r.querySelectorAll("td")).map((td) => Number(td.textContent))),
   );
@@ -51,7 +52,7 @@ async function runPage(model: string, input: string, shot: string) {
   mkdirSync(dir, { recursive: true });
   await page.screenshot({ path: join(dir, shot), fullPage: true });
   await page.close();
-  return { verdict, cells, problems, requests };
+  return { verdict, info, cells, problems, requests };
 }
 
 describe("web page in headless Chromium", () => {
@@ -66,6 +67,8 @@ describe("web page in headless Chromium", () => {
     expect(r.verdict).toContain("outputs match: 4 of 4 values identical");
     expect(r.cells.map((c) => c[1])).toEqual([-128, -128, 127, -128]);
     expect(r.cells.map((c) => c[2])).toEqual([-128, -128, 127, -128]);
+    // DEPTHWISE_CONV_2D and FULLY_CONNECTED on the WebAssembly-SIMD add-on (Chromium has SIMD)
+    expect(r.info).toContain("edgeq kernels: 2 ops on WebAssembly SIMD, 0 on the JS add-on");
   });
 
   it("hello_world_int8 input -96: both give [89]", async () => {
