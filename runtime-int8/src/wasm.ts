@@ -189,6 +189,24 @@ export function wasmKernels(src: string): Fast {
   }
 
   /**
+   * An op's bytes in the shared memory, from its first byte q: the requantization parameters
+   * (putQ; f its result), w (the weights, wBytes), xr (x as it is), xp (x padded, xpBytes) and y
+   * (ny); y follows xp, so the up to 3 values a kernel reads past a run's end stay inside the
+   * memory. undefined when there is no room.
+   */
+  function region(g: Geom, wBytes: number, xpBytes: number, ny: number, perm: boolean) {
+    const w0 = 48 + ((g.OC + 7) & ~7) * 40;
+    const xr0 = w0 + wBytes;
+    const xp0 = al(xr0 + g.x.length + 16);
+    const y0 = al(xp0 + xpBytes);
+    const P = place(y0 + ny + 16);
+    const f = P ? putQ(P.r.i32, P.at, g, perm) : -1;
+    if (!P || f < 0) return undefined;
+    const q = P.at;
+    return { R: P.r, f: f, q: q, w: q + w0, xr: q + xr0, xp: q + xp0, y: q + y0 };
+  }
+
+  /**
    * CONV_2D, or (mm) FULLY_CONNECTED / 1x1 stride-1 CONV_2D as KH = KW = 1 over one row of
    * N*H*IW pixels. Output channels padded to OC8 (a multiple of 8); each filter row is nr runs of
    * n input values (dilation 1: one run of KW*C, else KW runs of C), P2 pairs a run (even).
@@ -217,22 +235,16 @@ export function wasmKernels(src: string): Fast {
     const nr = one ? 1 : KW;
     const P2 = ((n + 3) >> 2) << 1;
     const wblk = KH * nr * P2 * 32;
-    // the op's bytes: q, w, xr, xp, y (offsets from the op's first byte)
-    const w0 = 48 + OC8 * 40;
-    const xr0 = w0 + (OC8 >> 3) * wblk;
-    const xp0 = al(xr0 + g.x.length + 16);
-    // y follows xp: the up to 3 values read past a run's end stay inside the memory
-    const y0 = al(xp0 + N * imgB);
     const ny = N * OH * OW * OC;
-    const P = place(y0 + ny + 16);
-    const f = P ? putQ(P.r.i32, P.at, g, false) : -1;
-    if (!P || f < 0) return undefined;
-    const R = P.r;
-    const q = P.at;
-    const w = q + w0;
-    const xr = q + xr0;
-    const xp = q + xp0;
-    const y = q + y0;
+    const G = region(g, (OC8 >> 3) * wblk, N * imgB, ny, false);
+    if (!G) return undefined;
+    const R = G.R;
+    const f = G.f;
+    const q = G.q;
+    const w = G.w;
+    const xr = G.xr;
+    const xp = G.xp;
+    const y = G.y;
     const i16 = R.i16;
     const wt = g.w;
     const wz = g.wz;
@@ -285,20 +297,16 @@ export function wasmKernels(src: string): Fast {
       const Wp = Math.max(g.IW + g.pw, (g.OW - 1) * g.sw + (KW - 1) * g.dw + 1);
       const rowB = Wp * pixB;
       const imgB = Hp * rowB;
-      const w0 = 48 + OC8 * 40;
-      const xr0 = w0 + KH * KW * 2 * pixB;
-      const xp0 = al(xr0 + g.x.length + 16);
-      const y0 = al(xp0 + N * imgB);
       const ny = N * g.OH * g.OW * OC;
-      const P = place(y0 + ny + 16);
-      const f = P ? putQ(P.r.i32, P.at, g, true) : -1;
-      if (!P || f < 0) return undefined;
-      const R = P.r;
-      const q = P.at;
-      const w = q + w0;
-      const xr = q + xr0;
-      const xp = q + xp0;
-      const y = q + y0;
+      const G = region(g, KH * KW * 2 * pixB, N * imgB, ny, true);
+      if (!G) return undefined;
+      const R = G.R;
+      const f = G.f;
+      const q = G.q;
+      const w = G.w;
+      const xr = G.xr;
+      const xp = G.xp;
+      const y = G.y;
       const i16 = R.i16;
       const wt = g.w;
       for (let t = 0; t < KH * KW; t++)
