@@ -10,37 +10,21 @@ import { buildRuntime, type RuntimeBundle } from "../../runtime-int8/build.js";
 import { writeTflite } from "../../toolchain/tflite/write.js";
 import { fcWithWeightsOffset, KINDS, randomCase } from "./gen.js";
 import { mobilenetInput, mobilenetV1 } from "./mobilenet.js";
-import { checkCase, type Load, newTally } from "./parity.js";
+import { checkCase, newTally } from "./parity.js";
+import { evalScripts, type Rt, useCounted } from "./scripts.js";
 
-type Rt = { load: Load; use(f: unknown): void };
 type Counted = { rt: Rt; calls: () => number };
-type Hook = (...a: unknown[]) => unknown;
 
 let core: Rt;
 let withFast: Counted;
 
-/** Evaluates scripts in one function scope, as consecutive <script>s would share a global; returns its edgeqrt. */
-function evalScripts(...scripts: string[]): Rt {
-  // biome-ignore lint/security/noGlobalEval: running the bundles under test as scripts is the point
-  const globalEval = eval;
-  return globalEval(`(function(){var module;\n${scripts.join("\n")}\nreturn edgeqrt;})()`) as Rt;
-}
-
 /** Core, then the add-on (which installs itself); its kernels wrapped to count the ops they take. */
 function coreWithFast(b: RuntimeBundle): Counted {
-  const rt = evalScripts(b.min, b.fast.min, "edgeqrt.fast = edgeqrtFast;") as Rt & {
-    fast: Record<string, Hook>;
+  const rt = evalScripts("", b.min, b.fast.min, "edgeqrt.fast = edgeqrtFast;") as Rt & {
+    fast: Record<string, unknown>;
   };
-  let calls = 0;
-  const counted: Record<string, Hook> = {};
-  for (const k of Object.keys(rt.fast))
-    counted[k] = (...a: unknown[]) => {
-      const e = (rt.fast[k] as Hook)(...a);
-      if (e) calls++;
-      return e;
-    };
-  rt.use(counted);
-  return { rt, calls: () => calls };
+  const c = useCounted(rt, rt.fast);
+  return { rt, calls: c.taken };
 }
 
 const SEEDS = [1, 2, 3, 4];
@@ -48,12 +32,12 @@ const tally = newTally();
 
 beforeAll(async () => {
   const b = await buildRuntime();
-  core = evalScripts(b.min);
+  core = evalScripts("", b.min);
   withFast = coreWithFast(b);
 });
 
 function outputs(rt: Rt, bytes: Uint8Array, inputs: ArrayLike<number>[]): number[][] {
-  const m = rt.load(bytes) as ReturnType<Load> & { output(i: number): ArrayLike<number>; outputs: number[] };
+  const m = rt.load(bytes);
   inputs.forEach((x, i) => {
     m.input(i).set(x as Int8Array);
   });

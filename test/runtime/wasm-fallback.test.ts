@@ -12,42 +12,16 @@ import { buildRuntime, type RuntimeBundle } from "../../runtime-int8/build.js";
 import { writeTflite } from "../../toolchain/tflite/write.js";
 import { randomCase } from "./gen.js";
 import { mobilenetInput, mobilenetV1 } from "./mobilenet.js";
-
-type Model = {
-  input(i: number): Int8Array;
-  output(i: number): Int8Array;
-  invoke(): void;
-  outputs: number[];
-};
-type Rt = { load(b: Uint8Array): Model; use(f: unknown): void };
-type Hook = (...a: unknown[]) => unknown;
+import { evalScripts, type Rt, useCounted } from "./scripts.js";
 
 let b: RuntimeBundle;
-
-/** Evaluates the scripts in one function scope after `prelude` (which may shadow WebAssembly); returns edgeqrt. */
-function evalScripts(prelude: string, ...scripts: string[]): Rt {
-  // biome-ignore lint/security/noGlobalEval: running the bundles under test as scripts is the point
-  const globalEval = eval;
-  return globalEval(`(function(){var module;${prelude}\n${scripts.join("\n")}\nreturn edgeqrt;})()`) as Rt;
-}
 
 /** Core + wasm add-on under `prelude`, kernels wrapped to count offers and ops taken. */
 function withAddon(prelude: string): { rt: Rt; offered: () => number; taken: () => number } {
   const rt = evalScripts(prelude, b.min, b.wasm.min, "edgeqrt.wasm = edgeqrtWasm;") as Rt & {
-    wasm: Record<string, Hook>;
+    wasm: Record<string, unknown>;
   };
-  let offered = 0;
-  let taken = 0;
-  const counted: Record<string, Hook> = {};
-  for (const k of Object.keys(rt.wasm))
-    counted[k] = (...a: unknown[]) => {
-      offered++;
-      const e = (rt.wasm[k] as Hook)(...a);
-      if (e) taken++;
-      return e;
-    };
-  rt.use(counted);
-  return { rt, offered: () => offered, taken: () => taken };
+  return { rt, ...useCounted(rt, rt.wasm) };
 }
 
 function outputs(rt: Rt, bytes: Uint8Array, inputs: ArrayLike<number>[]): number[][] {
@@ -101,18 +75,10 @@ describe("wasm add-on as CommonJS", () => {
     // installed by hand, it takes MobileNet's conv-like ops and gives the core's bytes
     const rt = evalScripts("", b.min);
     const core = evalScripts("", b.min);
-    let taken = 0;
-    const counted: Record<string, Hook> = {};
-    for (const k of keys)
-      counted[k] = (...a: unknown[]) => {
-        const e = (exported[k] as Hook)(...a);
-        if (e) taken++;
-        return e;
-      };
-    rt.use(counted);
+    const { taken } = useCounted(rt, exported);
     const bytes = writeTflite(mobilenetV1());
     expect(outputs(rt, bytes, [mobilenetInput()])).toEqual(outputs(core, bytes, [mobilenetInput()]));
-    expect(taken).toBe(28);
+    expect(taken()).toBe(28);
   });
 });
 

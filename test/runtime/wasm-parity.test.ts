@@ -13,42 +13,27 @@ import type { Activation, Graph, Padding, QuantParams } from "../../toolchain/ir
 import { writeTflite } from "../../toolchain/tflite/write.js";
 import { type Case, fcWithWeightsOffset, prng, randomCase } from "./gen.js";
 import { mobilenetInput, mobilenetV1 } from "./mobilenet.js";
-import { checkCase, type Load, newTally } from "./parity.js";
-
-type Rt = { load: Load; use(f: unknown): void };
-type Hook = (...a: unknown[]) => unknown;
+import { checkCase, newTally } from "./parity.js";
+import { evalScripts, type Rt, useCounted } from "./scripts.js";
 
 let core: Rt;
 let wasm: Rt;
 /** Ops the wasm kernels took (returned an Eval for). */
-let taken = 0;
-
-function evalScripts(...scripts: string[]): Rt {
-  // biome-ignore lint/security/noGlobalEval: running the bundles under test as scripts is the point
-  const globalEval = eval;
-  return globalEval(`(function(){var module;\n${scripts.join("\n")}\nreturn edgeqrt;})()`) as Rt;
-}
+let taken: () => number;
 
 beforeAll(async () => {
   const b = await buildRuntime();
-  core = evalScripts(b.min);
+  core = evalScripts("", b.min);
   // the core, then the add-on (installs itself); its kernels wrapped to count the ops they take
-  const rt = evalScripts(b.min, b.wasm.min, "edgeqrt.wasm = edgeqrtWasm;") as Rt & {
-    wasm: Record<string, Hook>;
+  const rt = evalScripts("", b.min, b.wasm.min, "edgeqrt.wasm = edgeqrtWasm;") as Rt & {
+    wasm: Record<string, unknown>;
   };
-  const counted: Record<string, Hook> = {};
-  for (const k of Object.keys(rt.wasm))
-    counted[k] = (...a: unknown[]) => {
-      const e = (rt.wasm[k] as Hook)(...a);
-      if (e) taken++;
-      return e;
-    };
-  rt.use(counted);
+  taken = useCounted(rt, rt.wasm).taken;
   wasm = rt;
 });
 
 function outputs(rt: Rt, bytes: Uint8Array, inputs: ArrayLike<number>[]): number[][] {
-  const m = rt.load(bytes) as ReturnType<Load> & { output(i: number): ArrayLike<number>; outputs: number[] };
+  const m = rt.load(bytes);
   inputs.forEach((x, i) => {
     m.input(i).set(x as Int8Array);
   });
@@ -58,9 +43,9 @@ function outputs(rt: Rt, bytes: Uint8Array, inputs: ArrayLike<number>[]): number
 
 /** Native parity op by op, then the same outputs as the core alone; returns the ops the add-on took. */
 function check(c: Case, tally = newTally()): number {
-  const before = taken;
+  const before = taken();
   checkCase(c, tally, (bytes) => wasm.load(bytes));
-  const n = taken - before;
+  const n = taken() - before;
   const bytes = writeTflite(c.graph);
   expect(outputs(wasm, bytes, c.inputs)).toEqual(outputs(core, bytes, c.inputs));
   return n;
@@ -265,7 +250,7 @@ describe("wasm add-on: ops of many models share instances", () => {
   it("mobilenet loaded first, 30 random models loaded after it (the shared memory grows), mobilenet and the first of them run again: same bytes as the core", () => {
     const mb = writeTflite(mobilenetV1());
     const input = mobilenetInput();
-    const first = wasm.load(mb) as ReturnType<Load> & { output(i: number): ArrayLike<number> };
+    const first = wasm.load(mb);
     const later = Array.from({ length: 30 }, (_, i) => randomCase(200 + i, i % 2 ? "conv" : "dwconv"));
     const loaded = later.map((c) => wasm.load(writeTflite(c.graph)) as typeof first);
     for (const run of [0, 1]) {
