@@ -15,7 +15,7 @@ export function fail(msg: string): never {
 }
 
 function at(p: number, n: number): number {
-  if (!(p >= 0 && p + n <= len)) fail("corrupt model (offset " + p + ")");
+  if (!(p >= 0 && p + n <= len)) fail("bad offset " + p);
   return p;
 }
 
@@ -65,11 +65,12 @@ function list(t: number, f: number, read: (p: number) => number, size?: number):
   return out;
 }
 
+/** (internal field names: the public ones cost bytes at every use in the minified bundle) */
 export interface Parsed {
-  tensors: RtTensor[];
-  ops: RtOp[];
-  inputs: number[];
-  outputs: number[];
+  tens: RtTensor[];
+  opl: RtOp[];
+  ins: number[];
+  outs: number[];
 }
 
 /** Bytes per element of each TensorType (0 float32, 2 int32, 3 uint8, 4 int64, 6 bool, 9 int8). */
@@ -97,9 +98,8 @@ export function parse(u8: Uint8Array): Parsed {
     const q = table(t, 4);
     const nm = vec(t, 3, 1);
     const d = vec(bufs[num(t, 2)] || 0, 0, 1);
-    // (no tensor over 64 MB: the arena is capped there too)
-    if (!(size * es <= 67108864 && es)) fail("tensor " + i + ": bad shape or type");
-    if (d[1] && d[1] !== size * es) fail("tensor " + i + ": bad data size");
+    // shape, type, data size (no tensor over 64 MB: the arena is capped there too)
+    if (!(size * es <= 67108864 && es) || (d[1] && d[1] !== size * es)) fail("bad tensor " + i);
     let name = "";
     for (let k = 0; k < (nm[1] as number); k++)
       name += String.fromCharCode(u8[(nm[0] as number) + k] as number);
@@ -114,24 +114,25 @@ export function parse(u8: Uint8Array): Parsed {
       size: size,
       data: d[1] ? u8.subarray(d[0] as number, (d[0] as number) + (d[1] as number)) : undefined,
       offset: -1,
+      dims: shape,
+      nel: size,
     };
   });
   // tensor indices (int32 vector field f of table t), each checked
   const idx = (t: number, f: number) => {
     const ts = list(t, f, i32);
     for (let k = 0; k < ts.length; k++)
-      if (!((ts[k] as number) < tensors.length && (ts[k] as number) >= -1)) fail("bad tensor index");
+      if (!((ts[k] as number) < tensors.length && (ts[k] as number) >= -1)) fail("bad index");
     return ts;
   };
   return {
-    tensors: tensors,
-    ops: list(sg, 3, ref).map((o) => ({
-      code: codes[num(o, 0)] as number,
-      inputs: idx(o, 1),
-      outputs: idx(o, 2),
-      opt: table(o, 4),
-    })),
-    inputs: idx(sg, 1),
-    outputs: idx(sg, 2),
+    tens: tensors,
+    opl: list(sg, 3, ref).map((o) => {
+      const i = idx(o, 1);
+      const u = idx(o, 2);
+      return { bc: codes[num(o, 0)] as number, inputs: i, outputs: u, ins: i, outs: u, opt: table(o, 4) };
+    }),
+    ins: idx(sg, 1),
+    outs: idx(sg, 2),
   };
 }

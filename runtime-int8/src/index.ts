@@ -124,14 +124,15 @@ export function load(bytes: ArrayBuffer | Uint8Array | string): Model {
     return build(bytes);
   } catch (e) {
     const m = (e as Error).message;
-    return m.indexOf("edgeqrt: ") ? fail("corrupt model (" + m + ")") : fail(m.slice(9));
+    if (m.indexOf("edgeqrt: ")) fail("corrupt model (" + m + ")");
+    throw e;
   }
 }
 
 function build(bytes: ArrayBuffer | Uint8Array | string): Model {
   const g = parse(bytesOf(bytes));
-  const T = g.tensors;
-  const ops = g.ops;
+  const T = g.tens;
+  const ops = g.opl;
   const n = ops.length;
   const NT = T.length;
   // per tensor: its buffer group (par: a RESHAPE output shares its input's buffer, and so does an
@@ -151,13 +152,6 @@ function build(bytes: ArrayBuffer | Uint8Array | string): Model {
     return t;
   };
   const act = (t: number) => t >= 0 && !(T[t] as RtTensor).data;
-  const prep = ops.map((op, k) => {
-    const p = CODES.indexOf(op.code);
-    if (p < 0) fail("operator " + k + ": unsupported builtin " + op.code);
-    op.type = NAMES[p] as string;
-    if (p === 11 && act(op.inputs[0] as number)) par[op.outputs[0] as number] = root(op.inputs[0] as number);
-    return p;
-  });
   // (p: the op's kind, checked: int8 activations only, but for QUANTIZE's float input and
   // DEQUANTIZE's float output; -1 for the graph's inputs and outputs)
   const use = (ts: number[], k: number, p: number) => {
@@ -165,20 +159,26 @@ function build(bytes: ArrayBuffer | Uint8Array | string): Model {
       const t = T[ts[j] as number] as RtTensor;
       const b = root(ts[j] as number);
       if (p >= 0 && t && !t.data && t.type !== 9 && !(t.type === 0 && (p === 15 ? !j : p === 5 && j)))
-        fail("operator " + k + ": tensor " + ts[j] + " is not int8");
+        fail("tensor " + ts[j] + " not int8");
       if (!act(b)) continue;
       // (k never decreases from call to call)
       if ((last[b] as number) < 0) first[b] = k;
       last[b] = k;
-      const nb = (t.size * (ESIZE[t.type] as number) + 3) & ~3;
+      const nb = (t.nel * (ESIZE[t.type] as number) + 3) & ~3;
       if (nb > (size[b] as number)) size[b] = nb;
     }
   };
-  use(g.inputs, 0, -1);
-  ops.forEach((op, k) => {
-    use(op.inputs.concat(op.outputs), k, prep[k] as number);
+  use(g.ins, 0, -1);
+  const prep = ops.map((op, k) => {
+    const p = CODES.indexOf(op.bc);
+    if (p < 0) fail("unsupported op " + op.bc);
+    op.type = NAMES[p] as string;
+    const x = op.ins[0] as number;
+    if (p === 11 && act(x)) par[op.outs[0] as number] = root(x);
+    use(op.ins.concat(op.outs), k, p);
+    return p;
   });
-  use(g.outputs, n, -1);
+  use(g.outs, n, -1);
   // in-place DEPTHWISE_CONV_2D (MCUNet): multiplier 1 (so the output is no larger), the input's
   // group read by no later op (so not a graph output, which lives to n; a graph input may go, as
   // its bytes are refilled before each invoke): each output channel is written only
@@ -186,11 +186,11 @@ function build(bytes: ArrayBuffer | Uint8Array | string): Model {
   // take the input's bytes; its per-channel plane (OH*OW bytes) is live during the op only
   const tmps: RtOp[] = [];
   ops.forEach((op, k) => {
-    const X = T[op.inputs[0] as number] as RtTensor;
-    const y = op.outputs[0] as number;
+    const X = T[op.ins[0] as number] as RtTensor;
+    const y = op.outs[0] as number;
     const Y = T[y] as RtTensor;
-    const bx = root(op.inputs[0] as number);
-    if (prep[k] === 4 && act(bx) && last[bx] === k && Y.shape[3] === X.shape[3] && Y.size <= X.size) {
+    const bx = root(op.ins[0] as number);
+    if (prep[k] === 4 && act(bx) && last[bx] === k && Y.dims[3] === X.dims[3] && Y.nel <= X.nel) {
       par[y] = bx;
       last[bx] = last[y] as number;
       last[y] = -1;
@@ -198,23 +198,25 @@ function build(bytes: ArrayBuffer | Uint8Array | string): Model {
       tmps.push(op);
       first.push(k);
       last.push(k);
-      size.push(((Y.shape[1] as number) * (Y.shape[2] as number) + 3) & ~3);
+      size.push(((Y.dims[1] as number) * (Y.dims[2] as number) + 3) & ~3);
     }
   });
   const plan = greedy(size, first, last, 4);
-  if (plan.total > 67108864) fail("the arena would take " + plan.total + " B (over 64 MB)");
-  const arena = new ArrayBuffer(plan.total);
+  const at = plan.offsets;
+  const total = plan.total;
+  if (total > 67108864) fail("arena over 64 MB");
+  const arena = new ArrayBuffer(total);
   for (let i = 0; i < NT; i++) {
     const t = T[i] as RtTensor;
     const d = t.data;
-    if (d) t.d = view(t.type, d.buffer as ArrayBuffer, d.byteOffset, t.size);
+    if (d) t.d = view(t.type, d.buffer as ArrayBuffer, d.byteOffset, t.nel);
     else if ((last[root(i)] as number) >= 0) {
-      t.offset = plan.offsets[root(i)] as number;
-      t.d = view(t.type, arena, t.offset, t.size);
+      t.offset = at[root(i)] as number;
+      t.d = view(t.type, arena, t.offset, t.nel);
     }
   }
   tmps.forEach((op, j) => {
-    op.tmp = new Int8Array(arena, plan.offsets[NT + j] as number, size[NT + j]);
+    op.tmp = new Int8Array(arena, at[NT + j] as number, size[NT + j]);
   });
   const c: Ctx = { h: fast };
   const N = natives();
@@ -225,26 +227,26 @@ function build(bytes: ArrayBuffer | Uint8Array | string): Model {
   }
   const evals = ops.map((op, k) => {
     try {
-      const t = op.inputs.map((i) => T[i] as RtTensor);
+      const t = op.ins.map((i) => T[i] as RtTensor);
       const X = t[0] as RtTensor;
-      const Y = T[op.outputs[0] as number] as RtTensor;
+      const Y = T[op.outs[0] as number] as RtTensor;
       return (PREP[prep[k] as number] as Prep)(c, op, t, Y, X, X.d as View, Y.d as View);
     } catch (e) {
-      return fail("operator " + k + " (" + NAMES[prep[k] as number] + "): " + (e as Error).message);
+      return fail("operator " + k + " (" + op.type + "): " + (e as Error).message);
     }
   });
   const tv = (i: number): View => {
     const t = T[i];
-    return t && t.d ? t.d : fail("tensor " + i + ": no data");
+    return t && t.d ? t.d : fail("no tensor " + i);
   };
   return {
-    arenaBytes: plan.total,
+    arenaBytes: total,
     tensors: T,
     ops: ops as (RtOp & { type: string })[],
-    inputs: g.inputs,
-    outputs: g.outputs,
-    input: (i) => tv(g.inputs[i] as number),
-    output: (i) => tv(g.outputs[i] as number),
+    inputs: g.ins,
+    outputs: g.outs,
+    input: (i) => tv(g.ins[i] as number),
+    output: (i) => tv(g.outs[i] as number),
     tensor: tv,
     invoke: (onOp) => {
       for (let k = 0; k < n; k++) {

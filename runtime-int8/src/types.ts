@@ -22,15 +22,21 @@ export interface RtTensor {
   d?: View;
   /** Byte offset in the arena (-1 for constants). */
   offset: number;
+  /** Internal copies of shape and size (shorter once minified). */
+  dims: number[];
+  nel: number;
 }
 
 export interface RtOp {
   /** Operator name, e.g. "CONV_2D" (set at load). */
   type?: string;
   /** Builtin operator code (max of deprecated_builtin_code and builtin_code). */
-  code: number;
+  bc: number;
   inputs: number[];
   outputs: number[];
+  /** Internal copies of inputs and outputs. */
+  ins: number[];
+  outs: number[];
   /** Position of the builtin options table in the model bytes (0 when absent). */
   opt: number;
   /** In-place DEPTHWISE_CONV_2D: an arena plane of OH*OW bytes for one output channel. */

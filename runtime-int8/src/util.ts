@@ -1,6 +1,6 @@
 /** Small helpers shared by the ops (load-time only unless noted). */
 
-import { fround, mbqm, quantizeMultiplier, roundAway } from "./fixed.js";
+import { fround, quantizeMultiplier, rdbpot, roundAway, srdhm } from "./fixed.js";
 import type { Geom } from "./ops/window.js";
 import type { Eval, RtTensor, View } from "./types.js";
 
@@ -49,8 +49,8 @@ export function strides(t: RtTensor, out: number[]): number[] {
   const s: number[] = [];
   let k = 1;
   for (let d = out.length - 1; d >= 0; d--) {
-    const j = d - out.length + t.shape.length;
-    const n = j >= 0 ? (t.shape[j] as number) : 1;
+    const j = d - out.length + t.dims.length;
+    const n = j >= 0 ? (t.dims[j] as number) : 1;
     check(n === out[d] || n === 1);
     s[d] = n === 1 ? 0 : k;
     k *= n;
@@ -94,9 +94,10 @@ export interface Q {
 /**
  * Q of the real multipliers `reals` (done once at load), fused activation `act` (TFLite's codes:
  * 0 NONE, 1 RELU, 2 RELU_N1_TO_1, 3 RELU6; its range as CalculateActivationRangeQuantized:
- * zero point + round(float(f / scale)), within int8), output Y.
+ * zero point + round(float(f / scale)), within int8), output Y; its fields are added to o (a Geom's
+ * geometry) when given.
  */
-export function quant(reals: number[], act: number, Y: RtTensor): Q {
+export function quant<G>(reals: number[], act: number, Y: RtTensor, o?: G): Q & G {
   const n = reals.length;
   const m = new Int32Array(n);
   const l = new Int32Array(n);
@@ -110,14 +111,14 @@ export function quant(reals: number[], act: number, Y: RtTensor): Q {
   }
   const yz = zp(Y);
   const q = (f: number) => clamp8(yz + roundAway(fround(f / sc(Y))));
-  return {
-    m: m,
-    l: l,
-    r: r,
-    lo: act === 2 ? q(-1) : act & 1 ? q(0) : -128,
-    hi: act === 2 ? q(1) : act === 3 ? q(6) : 127,
-    yz: yz,
-  };
+  const g = (o || {}) as Q & G;
+  g.m = m;
+  g.l = l;
+  g.r = r;
+  g.lo = act === 2 ? q(-1) : act & 1 ? q(0) : -128;
+  g.hi = act === 2 ? q(1) : act === 3 ? q(6) : 127;
+  g.yz = yz;
+  return g;
 }
 
 /** Requantizes int32 acc of channel k: MultiplyByQuantizedMultiplier, + zero point, clamped (integer only). */
@@ -125,9 +126,9 @@ export function rq(q: Q, k: number, acc: number): number {
   return clampQ(q, mq(q, k, acc | 0) + q.yz);
 }
 
-/** MultiplyByQuantizedMultiplier(x) with multiplier k of q. */
+/** MultiplyByQuantizedMultiplier(x) with multiplier k of q (fixed.ts's mbqm). */
 export function mq(q: Q, k: number, x: number): number {
-  return mbqm(x, q.m[k] as number, q.l[k] as number, q.r[k] as number);
+  return rdbpot(srdhm(x << (q.l[k] as number), q.m[k] as number), q.r[k] as number);
 }
 
 /** v clamped to q's activation range. */
@@ -138,6 +139,6 @@ export function clampQ(q: Q, v: number): number {
 /** Bias B as an Int32Array of n (its view into the model; zeros when absent). */
 export function bias(B: RtTensor | undefined, n: number): Int32Array {
   if (!B || !B.d) return new Int32Array(n);
-  check(B.size === n);
+  check(B.nel === n);
   return B.d as Int32Array;
 }

@@ -20,9 +20,9 @@ export function elementwise(
   a: View,
   y: View,
 ): Eval {
-  const isMul = op.code === 18;
+  const isMul = op.bc === 18;
   const B = t[1] as RtTensor;
-  const os = Y.shape;
+  const os = Y.dims;
   const sa = strides(A, os);
   const sb = strides(B, os);
   const oa = -zp(A);
@@ -37,7 +37,7 @@ export function elementwise(
     Y,
   );
   return () => {
-    for (let i = 0; i < Y.size; i++) {
+    for (let i = 0; i < Y.nel; i++) {
       const va = (a[offs(i, os, sa)] as number) + oa;
       const vb = (b[offs(i, os, sb)] as number) + ob;
       y[i] = isMul ? rq(q, 0, va * vb) : rq(q, 2, mq(q, 0, va << 20) + mq(q, 1, vb << 20));

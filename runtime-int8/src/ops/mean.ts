@@ -15,7 +15,7 @@ import { type Ctx, check, clamp8, mq, offs, quant, sc, strides, zp } from "../ut
 
 export function mean(_c: Ctx, op: RtOp, t: RtTensor[], Y: RtTensor, X: RtTensor, x: View, y: View): Eval {
   const ax = (t[1] as RtTensor).d as View;
-  const xs = X.shape;
+  const xs = X.dims;
   // the kept shape (reduced dims 1) and the count of values per output
   const kept = xs.slice();
   let cnt = 1;
@@ -24,9 +24,9 @@ export function mean(_c: Ctx, op: RtOp, t: RtTensor[], Y: RtTensor, X: RtTensor,
     cnt *= kept[a] as number;
     kept[a] = 1;
   }
-  check(cnt * Y.size === X.size);
+  check(cnt * Y.nel === X.nel);
   // output index of every input element: strides over the kept dims
-  const ostr = strides({ shape: kept } as RtTensor, xs);
+  const ostr = strides({ dims: kept } as RtTensor, xs);
   // TFLite's special case: keep_dims, 4-D, axes exactly {1, 2}
   const spatial =
     num(op.opt, 0, 0, 1) !== 0 &&
@@ -37,15 +37,15 @@ export function mean(_c: Ctx, op: RtOp, t: RtTensor[], Y: RtTensor, X: RtTensor,
   const raw = !spatial && zp(X) === zp(Y) && sc(X) === sc(Y);
   const q = quant([sc(X) / sc(Y)], 0, Y);
   const xz = raw ? 0 : zp(X);
-  const acc = new Int32Array(Y.size);
+  const acc = new Int32Array(Y.nel);
   const half = cnt >> 1;
   return () => {
-    for (let k = 0; k < Y.size; k++) acc[k] = 0;
-    for (let i = 0; i < X.size; i++) {
+    for (let k = 0; k < Y.nel; k++) acc[k] = 0;
+    for (let i = 0; i < X.nel; i++) {
       const o = offs(i, xs, ostr);
       acc[o] = (acc[o] as number) + (x[i] as number) - xz;
     }
-    for (let k = 0; k < Y.size; k++) {
+    for (let k = 0; k < Y.nel; k++) {
       let v = acc[k] as number;
       if (!raw) {
         v = mq(q, 0, v);

@@ -31,9 +31,9 @@ export function reshape(
  * the inputs before along the axis).
  */
 export function pad(_c: Ctx, op: RtOp, a: RtTensor[], Y: RtTensor, X: RtTensor, _x: View, y: View): Eval {
-  const cat = op.code === 2;
-  const r = Y.shape.length;
-  const ys = strides(Y, Y.shape);
+  const cat = op.bc === 2;
+  const r = Y.dims.length;
+  const ys = strides(Y, Y.dims);
   const p = (cat ? Y : (a[1] as RtTensor)).d as View;
   const xs = cat ? a : [X];
   let axis = num(op.opt, 0);
@@ -42,7 +42,7 @@ export function pad(_c: Ctx, op: RtOp, a: RtTensor[], Y: RtTensor, X: RtTensor, 
   for (let k = 0; k < xs.length; k++) {
     const X = xs[k] as RtTensor;
     check(
-      X.shape.length === r && (!cat || (zp(X) === zp(Y) && sc(X) === sc(Y))),
+      X.dims.length === r && (!cat || (zp(X) === zp(Y) && sc(X) === sc(Y))),
       "inputs must share y's rank, scale and zero point",
     );
   }
@@ -55,8 +55,8 @@ export function pad(_c: Ctx, op: RtOp, a: RtTensor[], Y: RtTensor, X: RtTensor, 
     for (let k = 0; k < xs.length; k++) {
       const X = xs[k] as RtTensor;
       const x = X.d as Int8Array;
-      for (let i = 0; i < x.length; i++) y[base + offs(i, X.shape, ys)] = x[i] as number;
-      base += (X.shape[axis] as number) * (ys[axis] as number);
+      for (let i = 0; i < x.length; i++) y[base + offs(i, X.dims, ys)] = x[i] as number;
+      base += (X.dims[axis] as number) * (ys[axis] as number);
     }
   };
 }
@@ -108,5 +108,5 @@ export function dequantize(
 
 /** RELU / RELU6 int8 (QuantizedReluX): requantize to the output params, clamp to the range (as a fused RELU / RELU6). */
 export function relu(_c: Ctx, op: RtOp, _t: RtTensor[], Y: RtTensor, X: RtTensor): Eval {
-  return requant(X, Y, quant([sc(X) / sc(Y)], op.code === 21 ? 3 : 1, Y));
+  return requant(X, Y, quant([sc(X) / sc(Y)], op.bc === 21 ? 3 : 1, Y));
 }

@@ -55,47 +55,57 @@ export function geom(op: RtOp, t: RtTensor[], Y: RtTensor, kind: number): Geom {
   const o = fc ? 0 : op.opt;
   const X = t[0] as RtTensor;
   const W = t[pool ? 0 : 1] as RtTensor;
-  const K = W.shape[1] as number;
-  const B = (X.size / K) >> 0;
-  const OC = (fc ? W : Y).shape[fc ? 0 : 3] as number;
-  const xs = fc ? [B, 1, 1, K] : X.shape;
-  const ys = fc ? [B, 1, 1, OC] : Y.shape;
-  const ws = fc ? [OC, 1, 1, K] : W.shape;
+  const K = W.dims[1] as number;
+  const B = (X.nel / K) >> 0;
+  const OC = (fc ? W : Y).dims[fc ? 0 : 3] as number;
+  const xs = fc ? [B, 1, 1, K] : X.dims;
+  const ys = fc ? [B, 1, 1, OC] : Y.dims;
+  const ws = fc ? [OC, 1, 1, K] : W.dims;
   const C = xs[3] as number;
   check(
-    (fc || (X.shape.length === 4 && Y.shape.length === 4 && xs[0] === ys[0] && (pool || ws.length === 4))) &&
+    (fc || (X.dims.length === 4 && Y.dims.length === 4 && xs[0] === ys[0] && (pool || ws.length === 4))) &&
       (pool
         ? OC === C
         : (kind === 1 ? OC % C === 0 && ws[3] === OC : ws[0] === OC && ws[3] === C) &&
-          (!fc || (B * K === X.size && Y.size === B * OC))),
+          (!fc || (B * K === X.nel && Y.nel === B * OC))),
   );
   // multipliers: input scale * filter scale (per channel or per tensor) / output scale
   const reals: number[] = [];
   for (let c = 0; c < OC && !pool; c++) reals.push((sc(X) * (W.scale[c] || sc(W))) / sc(Y));
-  const g = quant(reals, num(op.opt, fc ? 0 : pool ? 5 : 3 + k, 0, 1), Y) as Geom;
   const same = !num(o, 0, 0, 1);
-  g.N = xs[0] as number;
-  g.H = xs[1] as number;
-  g.IW = xs[2] as number;
-  g.C = C;
-  g.KH = pool ? num(o, 4, 1) : (ws[1] as number);
-  g.KW = pool ? num(o, 3, 1) : (ws[2] as number);
-  g.OC = OC;
-  g.OH = ys[1] as number;
-  g.OW = ys[2] as number;
-  g.sh = num(o, 2, 1);
-  g.sw = num(o, 1, 1);
-  g.dh = pool ? 1 : num(o, 5 + k, 1);
-  g.dw = pool ? 1 : num(o, 4 + k, 1);
-  g.ph = padAxis(same, g.sh, g.dh, g.H, g.KH, g.OH);
-  g.pw = padAxis(same, g.sw, g.dw, g.IW, g.KW, g.OW);
-  g.b = bias(pool ? undefined : t[2], OC);
-  g.off = pool ? 0 : -zp(X);
-  g.wz = fc ? -zp(W) : 0;
-  g.x = X.d as Int8Array;
-  g.w = W.d as Int8Array;
-  g.y = Y.d as Int8Array;
-  return g;
+  const H = xs[1] as number;
+  const IW = xs[2] as number;
+  const KH = pool ? num(o, 4, 1) : (ws[1] as number);
+  const KW = pool ? num(o, 3, 1) : (ws[2] as number);
+  const OH = ys[1] as number;
+  const OW = ys[2] as number;
+  const sh = num(o, 2, 1);
+  const sw = num(o, 1, 1);
+  const dh = pool ? 1 : num(o, 5 + k, 1);
+  const dw = pool ? 1 : num(o, 4 + k, 1);
+  return quant(reals, num(op.opt, fc ? 0 : pool ? 5 : 3 + k, 0, 1), Y, {
+    N: xs[0] as number,
+    H: H,
+    IW: IW,
+    C: C,
+    KH: KH,
+    KW: KW,
+    OC: OC,
+    OH: OH,
+    OW: OW,
+    sh: sh,
+    sw: sw,
+    dh: dh,
+    dw: dw,
+    ph: padAxis(same, sh, dh, H, KH, OH),
+    pw: padAxis(same, sw, dw, IW, KW, OW),
+    b: bias(pool ? undefined : t[2], OC),
+    off: pool ? 0 : -zp(X),
+    wz: fc ? -zp(W) : 0,
+    x: X.d as Int8Array,
+    w: W.d as Int8Array,
+    y: Y.d as Int8Array,
+  });
 }
 
 /**
