@@ -103,19 +103,23 @@ export function parse(u8: Uint8Array): Parsed {
     let name = "";
     for (let k = 0; k < (nm[1] as number); k++)
       name += String.fromCharCode(u8[(nm[0] as number) + k] as number);
+    const scale = list(q, 2, (p) => dv.getFloat32(p, true));
+    // int64 zero points: their low words
+    const zp = list(q, 3, i32, 8);
     return {
       name: name,
       shape: shape,
       type: type,
-      scale: list(q, 2, (p) => dv.getFloat32(p, true)),
-      // int64 zero points: their low words
-      zeroPoint: list(q, 3, i32, 8),
+      scale: scale,
+      zeroPoint: zp,
       axis: num(q, 6),
       size: size,
       data: d[1] ? u8.subarray(d[0] as number, (d[0] as number) + (d[1] as number)) : undefined,
       offset: -1,
       dims: shape,
       nel: size,
+      sq: scale[0] || 0,
+      zq: zp[0] || 0,
     };
   });
   // tensor indices (int32 vector field f of table t), each checked

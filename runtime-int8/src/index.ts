@@ -9,7 +9,7 @@
 import { ESIZE, fail, parse } from "./fb.js";
 import { elementwise } from "./ops/elementwise.js";
 import { mean } from "./ops/mean.js";
-import { dequantize, pad, quantize, relu, reshape } from "./ops/misc.js";
+import { pad, reshape, unary } from "./ops/misc.js";
 import { softmax } from "./ops/softmax.js";
 import { windowed } from "./ops/window.js";
 import { greedy } from "./plan.js";
@@ -43,17 +43,17 @@ const PREP: Prep[] = [
   pad,
   windowed(0),
   windowed(1),
-  dequantize,
+  unary,
   windowed(4),
   windowed(3),
   elementwise,
-  relu,
-  relu,
+  unary,
+  unary,
   reshape,
   softmax,
   pad,
   mean,
-  quantize,
+  unary,
 ];
 
 export interface Model {
@@ -218,13 +218,16 @@ function build(bytes: ArrayBuffer | Uint8Array | string): Model {
   tmps.forEach((op, j) => {
     op.tmp = new Int8Array(arena, at[NT + j] as number, size[NT + j]);
   });
-  const c: Ctx = { h: fast };
+  // dot products and sums: Espruino's natives, or plain loops
   const N = natives();
   const ec = N.convolve;
-  if (ec && N.sum) {
-    c.dot = (a, b) => ec(a, b, 0);
-    c.sum = N.sum;
-  }
+  const js = (a: View, b?: View) => {
+    let s = 0;
+    for (let i = 0; i < a.length; i++) s += (a[i] as number) * (b ? (b[i] as number) : 1);
+    return s;
+  };
+  const c: Ctx =
+    ec && N.sum ? { h: fast, dot: (a, b) => ec(a, b, 0), su: N.sum } : { h: fast, dot: js, su: js };
   const evals = ops.map((op, k) => {
     try {
       const t = op.ins.map((i) => T[i] as RtTensor);

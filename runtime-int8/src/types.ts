@@ -22,9 +22,11 @@ export interface RtTensor {
   d?: View;
   /** Byte offset in the arena (-1 for constants). */
   offset: number;
-  /** Internal copies of shape and size (shorter once minified). */
+  /** Internal copies of shape, size, scale[0] and zeroPoint[0] (0 when absent; shorter once minified). */
   dims: number[];
   nel: number;
+  sq: number;
+  zq: number;
 }
 
 export interface RtOp {

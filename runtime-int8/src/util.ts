@@ -5,10 +5,10 @@ import type { Geom } from "./ops/window.js";
 import type { Eval, RtTensor, View } from "./types.js";
 
 export interface Ctx {
-  /** Native dot product of two equal-length views (Espruino E.convolve), or undefined. */
-  dot?: (a: View, b: View) => number;
-  /** Native sum of a view (Espruino E.sum), present with dot. */
-  sum?: (a: View) => number;
+  /** Dot product of two equal-length views (Espruino's E.convolve, or a plain loop). */
+  dot: (a: View, b: View) => number;
+  /** Sum of a view (Espruino's E.sum, or a plain loop). */
+  su: (a: View) => number;
   /** The optional host kernels installed with use() (src/fast.ts), or undefined. */
   h?: Fast;
 }
@@ -26,12 +26,6 @@ export interface Fast {
   mm(g: Geom): Eval | undefined;
 }
 
-export function zp(t: RtTensor): number {
-  return t.zeroPoint[0] || 0;
-}
-export function sc(t: RtTensor): number {
-  return t.scale[0] || 0;
-}
 /** Where element i (flat, last dim fastest) of an array of `shape` lands under strides st: sum of index_d * st[d]. */
 export function offs(i: number, shape: number[], st: number[]): number {
   let o = 0;
@@ -109,8 +103,8 @@ export function quant<G>(reals: number[], act: number, Y: RtTensor, o?: G): Q & 
     l[i] = s > 0 ? s : 0;
     r[i] = (l[i] as number) - s;
   }
-  const yz = zp(Y);
-  const q = (f: number) => clamp8(yz + roundAway(fround(f / sc(Y))));
+  const yz = Y.zq;
+  const q = (f: number) => clamp8(yz + roundAway(fround(f / Y.sq)));
   const g = (o || {}) as Q & G;
   g.m = m;
   g.l = l;

@@ -9,7 +9,7 @@
 import { num } from "../fb.js";
 import { fround } from "../fixed.js";
 import type { Eval, RtOp, RtTensor, View } from "../types.js";
-import { type Ctx, mq, offs, quant, rq, sc, strides, zp } from "../util.js";
+import { type Ctx, mq, offs, quant, rq, strides } from "../util.js";
 
 export function elementwise(
   _c: Ctx,
@@ -25,14 +25,12 @@ export function elementwise(
   const os = Y.dims;
   const sa = strides(A, os);
   const sb = strides(B, os);
-  const oa = -zp(A);
-  const ob = -zp(B);
+  const oa = -A.zq;
+  const ob = -B.zq;
   const b = B.d as Int8Array;
-  const twice = 2 * Math.max(sc(A), sc(B));
+  const twice = 2 * Math.max(A.sq, B.sq);
   const q = quant(
-    isMul
-      ? [fround(fround(sc(A) * sc(B)) / sc(Y))]
-      : [sc(A) / twice, sc(B) / twice, twice / (1048576 * sc(Y))],
+    isMul ? [fround(fround(A.sq * B.sq) / Y.sq)] : [A.sq / twice, B.sq / twice, twice / (1048576 * Y.sq)],
     num(op.opt, 0, 0, 1),
     Y,
   );

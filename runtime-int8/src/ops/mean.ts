@@ -11,7 +11,7 @@
  */
 import { num } from "../fb.js";
 import type { Eval, RtOp, RtTensor, View } from "../types.js";
-import { type Ctx, check, clamp8, mq, offs, quant, sc, strides, zp } from "../util.js";
+import { type Ctx, check, clamp8, mq, offs, quant, strides } from "../util.js";
 
 export function mean(_c: Ctx, op: RtOp, t: RtTensor[], Y: RtTensor, X: RtTensor, x: View, y: View): Eval {
   const ax = (t[1] as RtTensor).d as View;
@@ -34,9 +34,9 @@ export function mean(_c: Ctx, op: RtOp, t: RtTensor[], Y: RtTensor, X: RtTensor,
     ax.length === 2 &&
     (ax[0] as number) * (ax[1] as number) === 2 &&
     (ax[0] as number) + (ax[1] as number) === 3;
-  const raw = !spatial && zp(X) === zp(Y) && sc(X) === sc(Y);
-  const q = quant([sc(X) / sc(Y)], 0, Y);
-  const xz = raw ? 0 : zp(X);
+  const raw = !spatial && X.zq === Y.zq && X.sq === Y.sq;
+  const q = quant([X.sq / Y.sq], 0, Y);
+  const xz = raw ? 0 : X.zq;
   const acc = new Int32Array(Y.nel);
   const half = cnt >> 1;
   return () => {

@@ -6,7 +6,7 @@
 import { num } from "../fb.js";
 import { fround, roundAway } from "../fixed.js";
 import type { Eval, RtOp, RtTensor, View } from "../types.js";
-import { type Ctx, check, clamp8, offs, type Q, quant, rq, sc, strides, zp } from "../util.js";
+import { type Ctx, check, clamp8, offs, quant, rq, strides } from "../util.js";
 
 /** RESHAPE / SQUEEZE: x [..] -> y [..] same bytes; a no-op when the planner aliased them. */
 export function reshape(
@@ -42,14 +42,14 @@ export function pad(_c: Ctx, op: RtOp, a: RtTensor[], Y: RtTensor, X: RtTensor, 
   for (let k = 0; k < xs.length; k++) {
     const X = xs[k] as RtTensor;
     check(
-      X.dims.length === r && (!cat || (zp(X) === zp(Y) && sc(X) === sc(Y))),
-      "inputs must share y's rank, scale and zero point",
+      X.dims.length === r && (!cat || (X.zq === Y.zq && X.sq === Y.sq)),
+      "inputs differ in rank or quantization",
     );
   }
   return () => {
     let base = 0;
     if (!cat) {
-      for (let i = 0; i < y.length; i++) y[i] = zp(Y);
+      for (let i = 0; i < y.length; i++) y[i] = Y.zq;
       for (let d = 0; d < r; d++) base += (ys[d] as number) * (p[2 * d] as number);
     }
     for (let k = 0; k < xs.length; k++) {
@@ -61,52 +61,21 @@ export function pad(_c: Ctx, op: RtOp, a: RtTensor[], Y: RtTensor, X: RtTensor, 
   };
 }
 
-/** QUANTIZE float32 -> int8 (AffineQuantize), or int8 -> int8 (Requantize). */
-export function quantize(
-  _c: Ctx,
-  _op: RtOp,
-  _t: RtTensor[],
-  Y: RtTensor,
-  X: RtTensor,
-  x: View,
-  y: View,
-): Eval {
-  const s = sc(Y);
-  const yz = zp(Y);
-  if (X.type) return requant(X, Y, quant([sc(X) / s], 0, Y));
+/**
+ * QUANTIZE (float32 -> int8: AffineQuantize; int8 -> int8: Requantize), DEQUANTIZE (int8 ->
+ * float32: float(scale * (x - zp))), RELU and RELU6 (QuantizedReluX: requantized to the output's
+ * parameters and clamped to the range, as a fused RELU / RELU6): one element at a time.
+ */
+export function unary(_c: Ctx, op: RtOp, _t: RtTensor[], Y: RtTensor, X: RtTensor, x: View, y: View): Eval {
+  const xz = X.zq;
+  const s = Y.sq;
+  const q = quant([X.sq / s], op.bc === 19 ? 1 : op.bc === 21 ? 3 : 0, Y);
+  const f = !Y.type
+    ? (v: number) => X.sq * (v - xz)
+    : X.type
+      ? (v: number) => rq(q, 0, v - xz)
+      : (v: number) => clamp8(roundAway(fround(v / s)) + q.yz);
   return () => {
-    for (let i = 0; i < y.length; i++) y[i] = clamp8(roundAway(fround((x[i] as number) / s)) + yz);
+    for (let i = 0; i < y.length; i++) y[i] = f(x[i] as number);
   };
-}
-
-/** Requantizes int8 x to y's parameters (MultiplyByQuantizedMultiplier of x - zp), clamped to q's range. */
-function requant(X: RtTensor, Y: RtTensor, q: Q): Eval {
-  const x = X.d as Int8Array;
-  const y = Y.d as Int8Array;
-  const xz = zp(X);
-  return () => {
-    for (let i = 0; i < y.length; i++) y[i] = rq(q, 0, (x[i] as number) - xz);
-  };
-}
-
-/** DEQUANTIZE int8 -> float32: float(scale * (x - zp)). */
-export function dequantize(
-  _c: Ctx,
-  _op: RtOp,
-  _t: RtTensor[],
-  _Y: RtTensor,
-  X: RtTensor,
-  x: View,
-  y: View,
-): Eval {
-  const s = sc(X);
-  const xz = zp(X);
-  return () => {
-    for (let i = 0; i < x.length; i++) y[i] = s * ((x[i] as number) - xz);
-  };
-}
-
-/** RELU / RELU6 int8 (QuantizedReluX): requantize to the output params, clamp to the range (as a fused RELU / RELU6). */
-export function relu(_c: Ctx, op: RtOp, _t: RtTensor[], Y: RtTensor, X: RtTensor): Eval {
-  return requant(X, Y, quant([sc(X) / sc(Y)], op.bc === 21 ? 3 : 1, Y));
 }

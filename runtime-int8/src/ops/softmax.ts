@@ -8,7 +8,7 @@
 import { num } from "../fb.js";
 import { quantizeMultiplier, rdbpot, srdhm } from "../fixed.js";
 import type { Eval, RtOp, RtTensor, View } from "../types.js";
-import { type Ctx, check, clamp8, sc } from "../util.js";
+import { type Ctx, check, clamp8 } from "../util.js";
 
 /** SaturatingRoundingMultiplyByPOT with a positive exponent e: x * 2^e, saturated to int32. */
 function satShl(x: number, e: number): number {
@@ -55,14 +55,14 @@ export function softmax(
 ): Eval {
   const D = X.dims[X.dims.length - 1] as number;
   // PreprocessSoftmaxScaling with 5 integer bits
-  const real = Math.min(num(op.opt, 0, 1, 0) * sc(X) * 67108864, 2147483647);
+  const real = Math.min(num(op.opt, 0, 1, 0) * X.sq * 67108864, 2147483647);
   // QuantizeMultiplierGreaterThanOne: the reference kernel is only defined for beta * scale > 2^-26
   check(real > 1, "beta * input scale < 2^-26");
   const q = quantizeMultiplier(real);
   const mult = q[0] as number;
   const ls = q[1] as number;
-  // CalculateInputRadius(5, ls): floor(31 * 2^26 / 2^ls)
-  const diffMin = -Math.floor(2080374784 / Math.pow(2, ls));
+  // CalculateInputRadius(5, ls): floor(31 * 2^26 / 2^ls) (0 < ls < 32)
+  const diffMin = -(2080374784 >> ls);
   return () => {
     for (let o = 0; o < x.length; o += D) {
       let mx = -128;

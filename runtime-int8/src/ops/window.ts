@@ -1,5 +1,5 @@
 /**
- * The windowed ops, one kernel: CONV_2D (reference_integer_ops::ConvPerChannel),
+ * The windowed ops: CONV_2D (reference_integer_ops::ConvPerChannel),
  * DEPTHWISE_CONV_2D (DepthwiseConvPerChannel; any depth multiplier M, stride, dilation,
  * SAME/VALID), AVERAGE_POOL_2D and MAX_POOL_2D (reference_integer_ops::AveragePool / MaxPool).
  * And FULLY_CONNECTED, run as a 1x1 conv (w [OC, K], per-tensor or per-channel, with a weights offset).
@@ -13,8 +13,8 @@
  * (sum +- count/2) / count truncated toward zero, as C's integer division.
  */
 import { num } from "../fb.js";
-import type { Eval, RtOp, RtTensor, View } from "../types.js";
-import { bias, type Ctx, check, clampQ, padAxis, type Q, quant, rq, sc, zp } from "../util.js";
+import type { Eval, RtOp, RtTensor } from "../types.js";
+import { bias, type Ctx, check, clampQ, padAxis, type Q, quant, rq } from "../util.js";
 
 /** Geometry and quantization of a conv-like op (field names are read by the add-on's kernels too). */
 export interface Geom extends Q {
@@ -71,7 +71,7 @@ export function geom(op: RtOp, t: RtTensor[], Y: RtTensor, kind: number): Geom {
   );
   // multipliers: input scale * filter scale (per channel or per tensor) / output scale
   const reals: number[] = [];
-  for (let c = 0; c < OC && !pool; c++) reals.push((sc(X) * (W.scale[c] || sc(W))) / sc(Y));
+  for (let c = 0; c < OC && !pool; c++) reals.push((X.sq * (W.scale[c] || W.sq)) / Y.sq);
   const same = !num(o, 0, 0, 1);
   const H = xs[1] as number;
   const IW = xs[2] as number;
@@ -100,8 +100,8 @@ export function geom(op: RtOp, t: RtTensor[], Y: RtTensor, kind: number): Geom {
     ph: padAxis(same, sh, dh, H, KH, OH),
     pw: padAxis(same, sw, dw, IW, KW, OW),
     b: bias(pool ? undefined : t[2], OC),
-    off: pool ? 0 : -zp(X),
-    wz: fc ? -zp(W) : 0,
+    off: pool ? 0 : -X.zq,
+    wz: fc ? -W.zq : 0,
     x: X.d as Int8Array,
     w: W.d as Int8Array,
     y: Y.d as Int8Array,
@@ -112,11 +112,11 @@ export function geom(op: RtOp, t: RtTensor[], Y: RtTensor, kind: number): Geom {
  * The windowed ops and FULLY_CONNECTED (kind as geom). The add-on may take CONV_2D, DEPTHWISE_CONV_2D,
  * and as a matrix multiply FULLY_CONNECTED and 1x1 stride-1 CONV_2D.
  *
- * With E.convolve (Espruino), CONV_2D and FULLY_CONNECTED run one native dot product per output
- * pixel and filter: the pixel's window in `patch` ([KH, KW, C] as the filter; a 1x1 stride-1 window
- * is x's own pixel, no copy; taps outside the image hold -off, so they add 0), and
- * sum((x + off)(w + wz)) = dot(w[k], patch) + off sum(w[k]) + wz sum(patch + off), with the rows
- * of w and their sums (+ bias) taken once at load.
+ * CONV_2D and FULLY_CONNECTED run one dot product (c.dot: E.convolve on Espruino, else a plain
+ * loop) per output pixel and filter: the pixel's window in `patch` ([KH, KW, C] as the filter; a
+ * 1x1 stride-1 window is x's own pixel, no copy; taps outside the image hold -off, so they add 0),
+ * and sum((x + off)(w + wz)) = dot(w[k], patch) + off sum(w[k]) + wz sum(patch + off), with the
+ * rows of w and their sums (+ bias) taken once at load. Depthwise and pools: win() below.
  */
 export function windowed(kind: number) {
   return (c: Ctx, op: RtOp, t: RtTensor[], Y: RtTensor): Eval => {
@@ -125,8 +125,8 @@ export function windowed(kind: number) {
     const mm = kind > 3 || (!kind && g.KH === 1 && g.KW === 1 && g.sh === 1 && g.sw === 1);
     const e = h && (kind === 1 ? h.dw(g) : mm ? h.mm(g) : kind ? undefined : h.conv(g));
     const dot = c.dot;
-    if (e || !dot || (kind && kind < 4)) return e || (() => win(g, kind, op.tmp));
-    const sum = c.sum as (a: View) => number;
+    const sum = c.su;
+    if (e || (kind && kind < 4)) return e || (() => win(g, kind, op.tmp));
     const C = g.C;
     const OC = g.OC;
     const n = g.KH * g.KW * C;
@@ -163,8 +163,7 @@ export function windowed(kind: number) {
 }
 
 /**
- * One output channel k at a time (depthwise and pools read input channel k / M, conv and
- * FULLY_CONNECTED all of them).
+ * DEPTHWISE_CONV_2D and the pools, one output channel k at a time (reading input channel k / M).
  * In place (tmp given: a depthwise y sharing x's bytes, M = 1), the channel's OH*OW outputs go to
  * the plane `tmp` first and are copied to y after: output channel k overwrites only channel k of x,
  * whose last read is before the copy (NHWC: element (p, k) of x and y is byte p*C + k of both).
@@ -178,14 +177,12 @@ function win(g: Geom, kind: number, tmp: Int8Array | undefined): void {
   const P = g.OH * OW;
   const M = (OC / C) >> 0;
   const off = g.off;
-  const wz = g.wz;
   const x = g.x;
   const w = g.w;
   const y = g.y;
-  const conv = !kind || kind > 3;
   for (let n = 0; n < g.N; n++)
     for (let k = 0; k < OC; k++) {
-      const ic = conv ? 0 : (k / M) >> 0;
+      const ic = (k / M) >> 0;
       for (let oy = 0; oy < g.OH; oy++)
         for (let ox = 0; ox < OW; ox++) {
           const iy0 = oy * g.sh - g.ph;
@@ -199,17 +196,11 @@ function win(g: Geom, kind: number, tmp: Int8Array | undefined): void {
             for (let kx = ix0 < 0 ? ((g.dw - 1 - ix0) / g.dw) >> 0 : 0; kx < KW; kx++) {
               const ix = ix0 + kx * g.dw;
               if (ix >= g.IW) break;
-              const xi = ((n * g.H + iy) * g.IW + ix) * C + ic;
+              const v = x[((n * g.H + iy) * g.IW + ix) * C + ic] as number;
               cnt++;
-              if (conv) {
-                const wi = ((k * KH + ky) * KW + kx) * C;
-                for (let i = 0; i < C; i++) a += ((x[xi + i] as number) + off) * ((w[wi + i] as number) + wz);
-              } else {
-                const v = x[xi] as number;
-                if (kind === 1) a += (v + off) * (w[(ky * KW + kx) * OC + k] as number);
-                else if (kind === 2) a += v;
-                else if (v > a) a = v;
-              }
+              if (kind === 1) a += (v + off) * (w[(ky * KW + kx) * OC + k] as number);
+              else if (kind === 2) a += v;
+              else if (v > a) a = v;
             }
           }
           if (kind === 2) {
