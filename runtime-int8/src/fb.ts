@@ -73,8 +73,8 @@ export interface Parsed {
   outs: number[];
 }
 
-/** Bytes per element of each TensorType (0 float32, 2 int32, 3 uint8, 4 int64, 6 bool, 9 int8). */
-export const ESIZE: { [type: number]: number } = { 0: 4, 2: 4, 3: 1, 4: 8, 6: 1, 9: 1 };
+/** Bytes per element of each TensorType (0 float32, 2 int32, 3 uint8, 4 int64, 6 bool, 9 int8; 0: unsupported). */
+export const ESIZE = [4, 0, 4, 1, 8, 0, 1, 0, 0, 1];
 
 /** Parses the first subgraph of a .tflite file. */
 export function parse(u8: Uint8Array): Parsed {
@@ -118,6 +118,7 @@ export function parse(u8: Uint8Array): Parsed {
       offset: -1,
       dims: shape,
       nel: size,
+      es: es,
       sq: scale[0] || 0,
       zq: zp[0] || 0,
     };

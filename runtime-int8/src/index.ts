@@ -6,7 +6,7 @@
  *   var m = edgeqrt.load(bytes);   // ArrayBuffer, Uint8Array or a byte string
  *   m.input(0).set(data); m.invoke(); m.output(0)
  */
-import { ESIZE, fail, parse } from "./fb.js";
+import { fail, parse } from "./fb.js";
 import { elementwise } from "./ops/elementwise.js";
 import { mean } from "./ops/mean.js";
 import { pad, reshape, unary } from "./ops/misc.js";
@@ -26,11 +26,6 @@ type Natives = {
   toArrayBuffer?: (s: string) => ArrayBuffer;
 };
 declare const E: Natives | undefined;
-
-/** Espruino's `E` (with convolve, sum, toArrayBuffer), or {} elsewhere; read at each load. */
-function natives(): Natives {
-  return (typeof E !== "undefined" && E) || {};
-}
 
 const CODES = [0, 1, 2, 3, 4, 6, 9, 17, 18, 19, 21, 22, 25, 34, 40, 114];
 const NAMES =
@@ -76,9 +71,8 @@ export interface Model {
   invoke(onOp?: (k: number) => void): void;
 }
 
-function bytesOf(b: ArrayBuffer | Uint8Array | string): Uint8Array {
+function bytesOf(b: ArrayBuffer | Uint8Array | string, N: Natives): Uint8Array {
   if (typeof b === "string") {
-    const N = natives();
     if (N.toArrayBuffer) return new Uint8Array(N.toArrayBuffer(b));
     const u = new Uint8Array(b.length);
     for (let i = 0; i < b.length; i++) u[i] = b.charCodeAt(i);
@@ -90,9 +84,11 @@ function bytesOf(b: ArrayBuffer | Uint8Array | string): Uint8Array {
   return v && v.buffer ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength) : new Uint8Array(b || 0);
 }
 
-/** A view of n elements of `type` at byte `off` of `buf` (little-endian, as TFLite files); a misaligned int32/float32 constant is copied, int64 gives its low words. */
-function view(type: number, buf: ArrayBuffer, off: number, n: number): View {
-  const es = ESIZE[type] as number;
+/** A view of tensor t's elements at byte `off` of `buf` (little-endian, as TFLite files); a misaligned int32/float32 constant is copied, int64 gives its low words. */
+function view(t: RtTensor, buf: ArrayBuffer, off: number): View {
+  const type = t.type;
+  const n = t.nel;
+  const es = t.es;
   if (es > 1 && off % 4) {
     buf = new Uint8Array(new Uint8Array(buf, off, n * es)).buffer as ArrayBuffer;
     off = 0;
@@ -130,7 +126,9 @@ export function load(bytes: ArrayBuffer | Uint8Array | string): Model {
 }
 
 function build(bytes: ArrayBuffer | Uint8Array | string): Model {
-  const g = parse(bytesOf(bytes));
+  // Espruino's `E` (with convolve, sum, toArrayBuffer), or {} elsewhere; read at each load
+  const N: Natives = (typeof E !== "undefined" && E) || {};
+  const g = parse(bytesOf(bytes, N));
   const T = g.tens;
   const ops = g.opl;
   const n = ops.length;
@@ -158,13 +156,14 @@ function build(bytes: ArrayBuffer | Uint8Array | string): Model {
     for (let j = 0; j < ts.length; j++) {
       const t = T[ts[j] as number] as RtTensor;
       const b = root(ts[j] as number);
-      if (p >= 0 && t && !t.data && t.type !== 9 && !(t.type === 0 && (p === 15 ? !j : p === 5 && j)))
+      const ty = t && !t.data ? t.type : 9;
+      if (p >= 0 && ty !== 9 && !(ty === 0 && (p === 15 ? !j : p === 5 && j)))
         fail("tensor " + ts[j] + " not int8");
       if (!act(b)) continue;
       // (k never decreases from call to call)
       if ((last[b] as number) < 0) first[b] = k;
       last[b] = k;
-      const nb = (t.nel * (ESIZE[t.type] as number) + 3) & ~3;
+      const nb = (t.nel * t.es + 3) & ~3;
       if (nb > (size[b] as number)) size[b] = nb;
     }
   };
@@ -209,25 +208,23 @@ function build(bytes: ArrayBuffer | Uint8Array | string): Model {
   for (let i = 0; i < NT; i++) {
     const t = T[i] as RtTensor;
     const d = t.data;
-    if (d) t.d = view(t.type, d.buffer as ArrayBuffer, d.byteOffset, t.nel);
+    if (d) t.d = view(t, d.buffer as ArrayBuffer, d.byteOffset);
     else if ((last[root(i)] as number) >= 0) {
       t.offset = at[root(i)] as number;
-      t.d = view(t.type, arena, t.offset, t.nel);
+      t.d = view(t, arena, t.offset);
     }
   }
   tmps.forEach((op, j) => {
     op.tmp = new Int8Array(arena, at[NT + j] as number, size[NT + j]);
   });
   // dot products and sums: Espruino's natives, or plain loops
-  const N = natives();
   const ec = N.convolve;
   const js = (a: View, b?: View) => {
     let s = 0;
     for (let i = 0; i < a.length; i++) s += (a[i] as number) * (b ? (b[i] as number) : 1);
     return s;
   };
-  const c: Ctx =
-    ec && N.sum ? { h: fast, dot: (a, b) => ec(a, b, 0), su: N.sum } : { h: fast, dot: js, su: js };
+  const c: Ctx = { h: fast, dot: ec ? (a, b) => ec(a, b, 0) : js, su: N.sum || js };
   const evals = ops.map((op, k) => {
     try {
       const t = op.ins.map((i) => T[i] as RtTensor);

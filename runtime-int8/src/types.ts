@@ -25,6 +25,8 @@ export interface RtTensor {
   /** Internal copies of shape, size, scale[0] and zeroPoint[0] (0 when absent; shorter once minified). */
   dims: number[];
   nel: number;
+  /** Bytes per element. */
+  es: number;
   sq: number;
   zq: number;
 }

@@ -52,6 +52,12 @@ export function strides(t: RtTensor, out: number[]): number[] {
   return s;
 }
 
+/** v / n (n > 0) rounded half away from zero: C's (v +- n/2) / n, truncating. */
+export function rdiv(v: number, n: number): number {
+  v = v > 0 ? v + (n >> 1) : v - (n >> 1);
+  return (v - (v % n)) / n;
+}
+
 /** v clamped to int8. */
 export function clamp8(v: number): number {
   return v < -128 ? -128 : v > 127 ? 127 : v;

@@ -11,7 +11,7 @@
  */
 import { num } from "../fb.js";
 import type { Eval, RtOp, RtTensor, View } from "../types.js";
-import { type Ctx, check, clamp8, mq, offs, quant, strides } from "../util.js";
+import { type Ctx, check, clamp8, mq, offs, quant, rdiv, strides } from "../util.js";
 
 export function mean(_c: Ctx, op: RtOp, t: RtTensor[], Y: RtTensor, X: RtTensor, x: View, y: View): Eval {
   const ax = (t[1] as RtTensor).d as View;
@@ -37,22 +37,15 @@ export function mean(_c: Ctx, op: RtOp, t: RtTensor[], Y: RtTensor, X: RtTensor,
   const raw = !spatial && X.zq === Y.zq && X.sq === Y.sq;
   const q = quant([X.sq / Y.sq], 0, Y);
   const xz = raw ? 0 : X.zq;
-  const acc = new Int32Array(Y.nel);
-  const half = cnt >> 1;
   return () => {
-    for (let k = 0; k < Y.nel; k++) acc[k] = 0;
+    const acc = new Int32Array(Y.nel);
     for (let i = 0; i < X.nel; i++) {
       const o = offs(i, xs, ostr);
       acc[o] = (acc[o] as number) + (x[i] as number) - xz;
     }
     for (let k = 0; k < Y.nel; k++) {
-      let v = acc[k] as number;
-      if (!raw) {
-        v = mq(q, 0, v);
-        v = v > 0 ? v + half : v - half;
-      }
-      v = (v - (v % cnt)) / cnt;
-      y[k] = clamp8(raw ? v : v + q.yz);
+      const v = acc[k] as number;
+      y[k] = clamp8(raw ? (v - (v % cnt)) / cnt : rdiv(mq(q, 0, v), cnt) + q.yz);
     }
   };
 }

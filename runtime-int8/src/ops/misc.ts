@@ -41,10 +41,7 @@ export function pad(_c: Ctx, op: RtOp, a: RtTensor[], Y: RtTensor, X: RtTensor, 
   check(cat || (!!p && p.length === 2 * r));
   for (let k = 0; k < xs.length; k++) {
     const X = xs[k] as RtTensor;
-    check(
-      X.dims.length === r && (!cat || (X.zq === Y.zq && X.sq === Y.sq)),
-      "inputs differ in rank or quantization",
-    );
+    check(X.dims.length === r && (!cat || (X.zq === Y.zq && X.sq === Y.sq)), "inputs differ");
   }
   return () => {
     let base = 0;

@@ -14,7 +14,7 @@
  */
 import { num } from "../fb.js";
 import type { Eval, RtOp, RtTensor } from "../types.js";
-import { bias, type Ctx, check, clampQ, padAxis, type Q, quant, rq } from "../util.js";
+import { bias, type Ctx, check, clampQ, padAxis, type Q, quant, rdiv, rq } from "../util.js";
 
 /** Geometry and quantization of a conv-like op (field names are read by the add-on's kernels too). */
 export interface Geom extends Q {
@@ -203,11 +203,7 @@ function win(g: Geom, kind: number, tmp: Int8Array | undefined): void {
               else if (v > a) a = v;
             }
           }
-          if (kind === 2) {
-            a = a > 0 ? a + (cnt >> 1) : a - (cnt >> 1);
-            a = (a - (a % cnt)) / cnt;
-          }
-          a = kind === 2 || kind === 3 ? clampQ(g, a) : rq(g, k, a);
+          a = kind === 1 ? rq(g, k, a) : clampQ(g, kind === 2 ? rdiv(a, cnt) : a);
           if (tmp) tmp[oy * OW + ox] = a;
           else y[(n * P + oy * OW + ox) * OC + k] = a;
         }
