@@ -73,10 +73,13 @@ export interface Model {
 
 function bytesOf(b: ArrayBuffer | Uint8Array | string, N: Natives): Uint8Array {
   if (typeof b === "string") {
-    if (N.toArrayBuffer) return new Uint8Array(N.toArrayBuffer(b));
-    const u = new Uint8Array(b.length);
-    for (let i = 0; i < b.length; i++) u[i] = b.charCodeAt(i);
-    return u;
+    const s = b;
+    if (N.toArrayBuffer) b = N.toArrayBuffer(s);
+    else {
+      const u = new Uint8Array(s.length);
+      for (let i = 0; i < s.length; i++) u[i] = s.charCodeAt(i);
+      b = u;
+    }
   }
   // duck-typed, so arrays from another realm (vm contexts, iframes) and Node Buffers work too;
   // anything else gives no bytes ("not a TFLite model")

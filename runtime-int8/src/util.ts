@@ -70,7 +70,7 @@ export function clamp8(v: number): number {
  */
 export function padAxis(same: boolean, s: number, d: number, n: number, k: number, out: number): number {
   const eff = (k - 1) * d + 1;
-  check(out === (same ? ((n + s - 1) / s) >> 0 : ((n + s - eff) / s) >> 0));
+  check(out === ((n + s - (same ? 1 : eff)) / s) >> 0);
   const total = (out - 1) * s + eff - n;
   return same && total > 0 ? total >> 1 : 0;
 }
@@ -115,8 +115,9 @@ export function quant<G>(reals: number[], act: number, Y: RtTensor, o?: G): Q & 
   g.m = m;
   g.l = l;
   g.r = r;
-  g.lo = act === 2 ? q(-1) : act & 1 ? q(0) : -128;
-  g.hi = act === 2 ? q(1) : act === 3 ? q(6) : 127;
+  // (no bound: +-Infinity, which clamp to int8's ends)
+  g.lo = q(act === 2 ? -1 : act & 1 ? 0 : -1 / 0);
+  g.hi = q(act === 2 ? 1 : act === 3 ? 6 : 1 / 0);
   g.yz = yz;
   return g;
 }

@@ -11,7 +11,7 @@
  */
 import { num } from "../fb.js";
 import type { Eval, RtOp, RtTensor, View } from "../types.js";
-import { type Ctx, check, clamp8, mq, offs, quant, rdiv, strides } from "../util.js";
+import { type Ctx, check, clampQ, mq, offs, quant, rdiv, strides } from "../util.js";
 
 export function mean(_c: Ctx, op: RtOp, t: RtTensor[], Y: RtTensor, X: RtTensor, x: View, y: View): Eval {
   const ax = (t[1] as RtTensor).d as View;
@@ -45,7 +45,7 @@ export function mean(_c: Ctx, op: RtOp, t: RtTensor[], Y: RtTensor, X: RtTensor,
     }
     for (let k = 0; k < Y.nel; k++) {
       const v = acc[k] as number;
-      y[k] = clamp8(raw ? (v - (v % cnt)) / cnt : rdiv(mq(q, 0, v), cnt) + q.yz);
+      y[k] = clampQ(q, raw ? (v - (v % cnt)) / cnt : rdiv(mq(q, 0, v), cnt) + q.yz);
     }
   };
 }

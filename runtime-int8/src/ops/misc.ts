@@ -6,7 +6,7 @@
 import { num } from "../fb.js";
 import { fround, roundAway } from "../fixed.js";
 import type { Eval, RtOp, RtTensor, View } from "../types.js";
-import { type Ctx, check, clamp8, offs, quant, rq, strides } from "../util.js";
+import { type Ctx, check, clampQ, offs, quant, rq, strides } from "../util.js";
 
 /** RESHAPE / SQUEEZE: x [..] -> y [..] same bytes; a no-op when the planner aliased them. */
 export function reshape(
@@ -71,7 +71,7 @@ export function unary(_c: Ctx, op: RtOp, _t: RtTensor[], Y: RtTensor, X: RtTenso
     ? (v: number) => X.sq * (v - xz)
     : X.type
       ? (v: number) => rq(q, 0, v - xz)
-      : (v: number) => clamp8(roundAway(fround(v / s)) + q.yz);
+      : (v: number) => clampQ(q, roundAway(fround(v / s)) + q.yz);
   return () => {
     for (let i = 0; i < y.length; i++) y[i] = f(x[i] as number);
   };

@@ -49,7 +49,7 @@ export interface Geom extends Q {
  * Built on the op's Q (requantization), fields added in one order (one hidden class).
  */
 export function geom(op: RtOp, t: RtTensor[], Y: RtTensor, kind: number): Geom {
-  const k = kind === 1 ? 1 : 0;
+  const k = +(kind === 1);
   const pool = kind === 2 || kind === 3;
   const fc = kind > 3;
   const o = fc ? 0 : op.opt;
@@ -60,14 +60,13 @@ export function geom(op: RtOp, t: RtTensor[], Y: RtTensor, kind: number): Geom {
   const OC = (fc ? W : Y).dims[fc ? 0 : 3] as number;
   const xs = fc ? [B, 1, 1, K] : X.dims;
   const ys = fc ? [B, 1, 1, OC] : Y.dims;
-  const ws = fc ? [OC, 1, 1, K] : W.dims;
   const C = xs[3] as number;
+  // (a pool's "filter": [C, filter height, filter width, C])
+  const ws = fc ? [OC, 1, 1, K] : pool ? [C, num(o, 4, 1), num(o, 3, 1), C] : W.dims;
   check(
-    (fc || (X.dims.length === 4 && Y.dims.length === 4 && xs[0] === ys[0] && (pool || ws.length === 4))) &&
-      (pool
-        ? OC === C
-        : (kind === 1 ? OC % C === 0 && ws[3] === OC : ws[0] === OC && ws[3] === C) &&
-          (!fc || (B * K === X.nel && Y.nel === B * OC))),
+    (fc || (X.dims.length === 4 && Y.dims.length === 4 && xs[0] === ys[0] && ws.length === 4)) &&
+      (k ? OC % C === 0 && ws[3] === OC : ws[0] === OC && ws[3] === C) &&
+      (!fc || (B * K === X.nel && Y.nel === B * OC)),
   );
   // multipliers: input scale * filter scale (per channel or per tensor) / output scale
   const reals: number[] = [];
@@ -75,14 +74,14 @@ export function geom(op: RtOp, t: RtTensor[], Y: RtTensor, kind: number): Geom {
   const same = !num(o, 0, 0, 1);
   const H = xs[1] as number;
   const IW = xs[2] as number;
-  const KH = pool ? num(o, 4, 1) : (ws[1] as number);
-  const KW = pool ? num(o, 3, 1) : (ws[2] as number);
+  const KH = ws[1] as number;
+  const KW = ws[2] as number;
   const OH = ys[1] as number;
   const OW = ys[2] as number;
   const sh = num(o, 2, 1);
   const sw = num(o, 1, 1);
-  const dh = pool ? 1 : num(o, 5 + k, 1);
-  const dw = pool ? 1 : num(o, 4 + k, 1);
+  const dh = num(pool ? 0 : o, 5 + k, 1);
+  const dw = num(pool ? 0 : o, 4 + k, 1);
   return quant(reals, num(op.opt, fc ? 0 : pool ? 5 : 3 + k, 0, 1), Y, {
     N: xs[0] as number,
     H: H,
