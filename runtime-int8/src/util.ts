@@ -38,13 +38,13 @@ export function offs(i: number, shape: number[], st: number[]): number {
   return o;
 }
 
-/** Per dim of `out`: the stride of t along it (t's dims aligned to the right), 0 where t broadcasts (or has size 1). */
-export function strides(t: RtTensor, out: number[]): number[] {
+/** Per dim of `out`: the stride along it of an array of `shape` (dims aligned to the right), 0 where it broadcasts (or has size 1). */
+export function strides(shape: number[], out: number[]): number[] {
   const s: number[] = [];
   let k = 1;
   for (let d = out.length - 1; d >= 0; d--) {
-    const j = d - out.length + t.dims.length;
-    const n = j >= 0 ? (t.dims[j] as number) : 1;
+    const j = d - out.length + shape.length;
+    const n = j >= 0 ? (shape[j] as number) : 1;
     check(n === out[d] || n === 1);
     s[d] = n === 1 ? 0 : k;
     k *= n;
@@ -139,7 +139,8 @@ export function clampQ(q: Q, v: number): number {
 
 /** Bias B as an Int32Array of n (its view into the model; zeros when absent). */
 export function bias(B: RtTensor | undefined, n: number): Int32Array {
-  if (!B || !B.d) return new Int32Array(n);
+  // (every tensor an op names has a view by now)
+  if (!B) return new Int32Array(n);
   check(B.nel === n);
   return B.d as Int32Array;
 }

@@ -23,8 +23,8 @@ export function elementwise(
   const isMul = op.bc === 18;
   const B = t[1] as RtTensor;
   const os = Y.dims;
-  const sa = strides(A, os);
-  const sb = strides(B, os);
+  const sa = strides(A.dims, os);
+  const sb = strides(B.dims, os);
   const oa = -A.zq;
   const ob = -B.zq;
   const b = B.d as Int8Array;

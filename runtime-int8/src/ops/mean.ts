@@ -26,7 +26,7 @@ export function mean(_c: Ctx, op: RtOp, t: RtTensor[], Y: RtTensor, X: RtTensor,
   }
   check(cnt * Y.nel === X.nel);
   // output index of every input element: strides over the kept dims
-  const ostr = strides({ dims: kept } as RtTensor, xs);
+  const ostr = strides(kept, xs);
   // TFLite's special case: keep_dims, 4-D, axes exactly {1, 2}
   const spatial =
     num(op.opt, 0, 0, 1) !== 0 &&

@@ -13,12 +13,12 @@ export function reshape(
   _c: Ctx,
   _op: RtOp,
   _t: RtTensor[],
-  _Y: RtTensor,
-  _X: RtTensor,
+  Y: RtTensor,
+  X: RtTensor,
   x: View,
   y: View,
 ): Eval {
-  check(x.length === y.length);
+  check(X.nel === Y.nel);
   return () => {
     if (x !== y) (y as Int8Array).set(x as Int8Array);
   };
@@ -33,26 +33,25 @@ export function reshape(
 export function pad(_c: Ctx, op: RtOp, a: RtTensor[], Y: RtTensor, X: RtTensor, _x: View, y: View): Eval {
   const cat = op.bc === 2;
   const r = Y.dims.length;
-  const ys = strides(Y, Y.dims);
+  const ys = strides(Y.dims, Y.dims);
   const p = (cat ? Y : (a[1] as RtTensor)).d as View;
   const xs = cat ? a : [X];
   let axis = num(op.opt, 0);
   if (axis < 0) axis += r;
-  check(cat || (!!p && p.length === 2 * r));
+  check(cat || p.length === 2 * r);
   for (let k = 0; k < xs.length; k++) {
     const X = xs[k] as RtTensor;
     check(X.dims.length === r && (!cat || (X.zq === Y.zq && X.sq === Y.sq)), "inputs differ");
   }
   return () => {
     let base = 0;
-    if (!cat) {
-      for (let i = 0; i < y.length; i++) y[i] = Y.zq;
-      for (let d = 0; d < r; d++) base += (ys[d] as number) * (p[2 * d] as number);
-    }
+    // (CONCATENATION's inputs then overwrite every byte)
+    for (let i = 0; i < Y.nel; i++) y[i] = Y.zq;
+    for (let d = 0; d < r && !cat; d++) base += (ys[d] as number) * (p[2 * d] as number);
     for (let k = 0; k < xs.length; k++) {
       const X = xs[k] as RtTensor;
       const x = X.d as Int8Array;
-      for (let i = 0; i < x.length; i++) y[base + offs(i, X.dims, ys)] = x[i] as number;
+      for (let i = 0; i < X.nel; i++) y[base + offs(i, X.dims, ys)] = x[i] as number;
       base += (X.dims[axis] as number) * (ys[axis] as number);
     }
   };
@@ -73,6 +72,6 @@ export function unary(_c: Ctx, op: RtOp, _t: RtTensor[], Y: RtTensor, X: RtTenso
       ? (v: number) => rq(q, 0, v - xz)
       : (v: number) => clampQ(q, roundAway(fround(v / s)) + q.yz);
   return () => {
-    for (let i = 0; i < y.length; i++) y[i] = f(x[i] as number);
+    for (let i = 0; i < Y.nel; i++) y[i] = f(x[i] as number);
   };
 }

@@ -64,7 +64,7 @@ export function softmax(
   // CalculateInputRadius(5, ls): floor(31 * 2^26 / 2^ls) (0 < ls < 32)
   const diffMin = -(2080374784 >> ls);
   return () => {
-    for (let o = 0; o < x.length; o += D) {
+    for (let o = 0; o < X.nel; o += D) {
       let mx = -128;
       for (let j = o; j < o + D; j++) if ((x[j] as number) > mx) mx = x[j] as number;
       // pass 0 sums the exps in Q12.19, pass 1 scales each by 1 / sum (values below diffMin: exp 0, output -128)

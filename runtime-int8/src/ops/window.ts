@@ -150,7 +150,8 @@ export function windowed(kind: number) {
                   const iy = oy * g.sh - g.ph + ky * g.dh;
                   const ix = ox * g.sw - g.pw + kx * g.dw;
                   const i = ((b * g.H + iy) * g.IW + ix) * C;
-                  const ok = iy >= 0 && iy < g.H && ix >= 0 && ix < g.IW;
+                  // (a negative index is 2^32 - |i| unsigned: one compare per bound)
+                  const ok = iy >>> 0 < g.H && ix >>> 0 < g.IW;
                   for (let q = 0; q < C; q++) patch[j++] = ok ? (x[i + q] as number) : -g.off;
                 }
             const s = g.wz * (sum(xs) + n * g.off);
