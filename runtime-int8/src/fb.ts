@@ -81,7 +81,8 @@ export function parse(u8: Uint8Array): Parsed {
   len = u8.byteLength;
   dv = new DataView(u8.buffer, u8.byteOffset, len);
   // the file identifier "TFL3" at bytes 4..7
-  if (len < 8 || i32(4) !== 860636756) fail("not a TFLite model");
+  // (a file under 8 bytes: "bad offset 4")
+  if (i32(4) !== 860636756) fail("not a TFLite model");
   const model = ref(0);
   const codes = list(model, 1, (p) => {
     const c = ref(p);

@@ -30,12 +30,12 @@ export function roundAway(x: number): number {
  * away from zero (exact: q * 2^31 + 1/2 is a double in [2^30, 2^31]).
  */
 export function quantizeMultiplier(d: number): number[] {
-  if (!(d > 0 && d < Infinity)) return [0, 0];
+  const ok = d > 0 && d < Infinity;
   let s = 0;
-  for (; d >= 1; s++) d /= 2;
-  for (; d < 0.5; s--) d *= 2;
+  for (; ok && d >= 1; s++) d /= 2;
+  for (; ok && d < 0.5; s--) d *= 2;
   const q = Math.floor(d * 2147483648 + 0.5);
-  return s < -31 ? [0, 0] : q > 2147483647 ? [1073741824, s + 1] : [q, s];
+  return !ok || s < -31 ? [0, 0] : q > 2147483647 ? [1073741824, s + 1] : [q, s];
 }
 
 /**

@@ -121,7 +121,8 @@ export function windowed(kind: number) {
   return (c: Ctx, op: RtOp, t: RtTensor[], Y: RtTensor): Eval => {
     const g = geom(op, t, Y, kind);
     const h = c.h;
-    const mm = kind > 3 || (!kind && g.KH === 1 && g.KW === 1 && g.sh === 1 && g.sw === 1);
+    // (positive integers, or padAxis rejected the op: a product of 1 means all are 1)
+    const mm = kind > 3 || (!kind && g.KH * g.KW * g.sh * g.sw === 1);
     const e = h && (kind === 1 ? h.dw(g) : mm ? h.mm(g) : kind ? undefined : h.conv(g));
     const dot = c.dot;
     const sum = c.su;
