@@ -145,7 +145,8 @@ function build(bytes: ArrayBuffer | Uint8Array | string): Model {
   const size: number[] = [];
   for (let i = 0; i < NT; i++) {
     par[i] = i;
-    last[i] = -1;
+    // (all NT entries: the in-place planes go at NT + j)
+    first[i] = last[i] = -1;
     size[i] = 0;
   }
   const root = (t: number): number => {
