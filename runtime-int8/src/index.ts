@@ -34,13 +34,13 @@ const NAMES =
   );
 const PREP: Prep[] = [
   elementwise,
-  windowed(2),
+  windowed,
   pad,
-  windowed(0),
-  windowed(1),
+  windowed,
+  windowed,
   unary,
-  windowed(4),
-  windowed(3),
+  windowed,
+  windowed,
   elementwise,
   unary,
   unary,

@@ -66,12 +66,14 @@ export function unary(_c: Ctx, op: RtOp, _t: RtTensor[], Y: RtTensor, X: RtTenso
   const xz = X.zq;
   const s = Y.sq;
   const q = quant([X.sq / s], op.bc === 19 ? 1 : op.bc === 21 ? 3 : 0, Y);
-  const f = !Y.type
-    ? (v: number) => X.sq * (v - xz)
-    : X.type
-      ? (v: number) => rq(q, 0, v - xz)
-      : (v: number) => clampQ(q, roundAway(fround(v / s)) + q.yz);
   return () => {
-    for (let i = 0; i < Y.nel; i++) y[i] = f(x[i] as number);
+    for (let i = 0; i < Y.nel; i++) {
+      const v = x[i] as number;
+      y[i] = !Y.type
+        ? X.sq * (v - xz)
+        : X.type
+          ? rq(q, 0, v - xz)
+          : clampQ(q, roundAway(fround(v / s)) + q.yz);
+    }
   };
 }

@@ -108,7 +108,7 @@ export function geom(op: RtOp, t: RtTensor[], Y: RtTensor, kind: number): Geom {
 }
 
 /**
- * The windowed ops and FULLY_CONNECTED (kind as geom). The add-on may take CONV_2D, DEPTHWISE_CONV_2D,
+ * The windowed ops and FULLY_CONNECTED (kind as geom, from the op code). The add-on may take CONV_2D, DEPTHWISE_CONV_2D,
  * and as a matrix multiply FULLY_CONNECTED and 1x1 stride-1 CONV_2D.
  *
  * CONV_2D and FULLY_CONNECTED run one dot product (c.dot: E.convolve on Espruino, else a plain
@@ -117,49 +117,49 @@ export function geom(op: RtOp, t: RtTensor[], Y: RtTensor, kind: number): Geom {
  * and sum((x + off)(w + wz)) = dot(w[k], patch) + off sum(w[k]) + wz sum(patch + off), with the
  * rows of w and their sums (+ bias) taken once at load. Depthwise and pools: win() below.
  */
-export function windowed(kind: number) {
-  return (c: Ctx, op: RtOp, t: RtTensor[], Y: RtTensor): Eval => {
-    const g = geom(op, t, Y, kind);
-    const h = c.h;
-    // (positive integers, or padAxis rejected the op: a product of 1 means all are 1)
-    const mm = kind > 3 || (!kind && g.KH * g.KW * g.sh * g.sw === 1);
-    const e = h && (kind === 1 ? h.dw(g) : mm ? h.mm(g) : kind ? undefined : h.conv(g));
-    const dot = c.dot;
-    const sum = c.su;
-    if (e || (kind && kind < 4)) return e || (() => win(g, kind, op.tmp));
-    const C = g.C;
-    const OC = g.OC;
-    const n = g.KH * g.KW * C;
-    const x = g.x;
-    const patch = new Int8Array(n);
-    const rows: Int8Array[] = [];
-    const ws: number[] = [];
-    for (let k = 0; k < OC; k++) {
-      rows.push(g.w.subarray(k * n, k * n + n));
-      ws.push((g.b[k] as number) + g.off * sum(rows[k] as Int8Array));
-    }
-    return () => {
-      let p = 0;
-      for (let b = 0; b < g.N; b++)
-        for (let oy = 0; oy < g.OH; oy++)
-          for (let ox = 0; ox < g.OW; ox++, p++) {
-            let xs: Int8Array = patch;
-            if (mm) xs = x.subarray(p * C, p * C + C);
-            else
-              for (let ky = 0, j = 0; ky < g.KH; ky++)
-                for (let kx = 0; kx < g.KW; kx++) {
-                  const iy = oy * g.sh - g.ph + ky * g.dh;
-                  const ix = ox * g.sw - g.pw + kx * g.dw;
-                  const i = ((b * g.H + iy) * g.IW + ix) * C;
-                  // (a negative index is 2^32 - |i| unsigned: one compare per bound)
-                  const ok = iy >>> 0 < g.H && ix >>> 0 < g.IW;
-                  for (let q = 0; q < C; q++) patch[j++] = ok ? (x[i + q] as number) : -g.off;
-                }
-            const s = g.wz * (sum(xs) + n * g.off);
-            for (let k = 0; k < OC; k++)
-              g.y[p * OC + k] = rq(g, k, dot(rows[k] as Int8Array, xs) + (ws[k] as number) + s);
-          }
-    };
+export function windowed(c: Ctx, op: RtOp, t: RtTensor[], Y: RtTensor): Eval {
+  // kind from the builtin code: CONV_2D, DEPTHWISE_CONV_2D, AVERAGE_POOL_2D, MAX_POOL_2D, FULLY_CONNECTED
+  const kind = [3, 4, 1, 17, 9].indexOf(op.bc);
+  const g = geom(op, t, Y, kind);
+  const h = c.h;
+  // (positive integers, or padAxis rejected the op: a product of 1 means all are 1)
+  const mm = kind > 3 || (!kind && g.KH * g.KW * g.sh * g.sw === 1);
+  const e = h && (kind === 1 ? h.dw(g) : mm ? h.mm(g) : kind ? undefined : h.conv(g));
+  const dot = c.dot;
+  const sum = c.su;
+  if (e || (kind && kind < 4)) return e || (() => win(g, kind, op.tmp));
+  const C = g.C;
+  const OC = g.OC;
+  const n = g.KH * g.KW * C;
+  const x = g.x;
+  const patch = new Int8Array(n);
+  const rows: Int8Array[] = [];
+  const ws: number[] = [];
+  for (let k = 0; k < OC; k++) {
+    rows.push(g.w.subarray(k * n, k * n + n));
+    ws.push((g.b[k] as number) + g.off * sum(rows[k] as Int8Array));
+  }
+  return () => {
+    let p = 0;
+    for (let b = 0; b < g.N; b++)
+      for (let oy = 0; oy < g.OH; oy++)
+        for (let ox = 0; ox < g.OW; ox++, p++) {
+          let xs: Int8Array = patch;
+          if (mm) xs = x.subarray(p * C, p * C + C);
+          else
+            for (let ky = 0, j = 0; ky < g.KH; ky++)
+              for (let kx = 0; kx < g.KW; kx++) {
+                const iy = oy * g.sh - g.ph + ky * g.dh;
+                const ix = ox * g.sw - g.pw + kx * g.dw;
+                const i = ((b * g.H + iy) * g.IW + ix) * C;
+                // (a negative index is 2^32 - |i| unsigned: one compare per bound)
+                const ok = iy >>> 0 < g.H && ix >>> 0 < g.IW;
+                for (let q = 0; q < C; q++) patch[j++] = ok ? (x[i + q] as number) : -g.off;
+              }
+          const s = g.wz * (sum(xs) + n * g.off);
+          for (let k = 0; k < OC; k++)
+            g.y[p * OC + k] = rq(g, k, dot(rows[k] as Int8Array, xs) + (ws[k] as number) + s);
+        }
   };
 }
 
