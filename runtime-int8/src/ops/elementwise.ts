@@ -25,9 +25,6 @@ export function elementwise(
   const os = Y.dims;
   const sa = strides(A.dims, os);
   const sb = strides(B.dims, os);
-  const oa = -A.zq;
-  const ob = -B.zq;
-  const b = B.d as Int8Array;
   const twice = 2 * Math.max(A.sq, B.sq);
   const q = quant(
     isMul ? [fround(fround(A.sq * B.sq) / Y.sq)] : [A.sq / twice, B.sq / twice, twice / (1048576 * Y.sq)],
@@ -36,8 +33,8 @@ export function elementwise(
   );
   return () => {
     for (let i = 0; i < Y.nel; i++) {
-      const va = (a[offs(i, os, sa)] as number) + oa;
-      const vb = (b[offs(i, os, sb)] as number) + ob;
+      const va = (a[offs(i, os, sa)] as number) - A.zq;
+      const vb = ((B.d as Int8Array)[offs(i, os, sb)] as number) - B.zq;
       y[i] = isMul ? rq(q, 0, va * vb) : rq(q, 2, mq(q, 0, va << 20) + mq(q, 1, vb << 20));
     }
   };
