@@ -128,7 +128,8 @@ export function parse(u8: Uint8Array): Parsed {
   const idx = (t: number, f: number) => {
     const ts = list(t, f, i32);
     for (let k = 0; k < ts.length; k++)
-      if (!((ts[k] as number) < tensors.length && (ts[k] as number) >= -1)) fail("bad index");
+      // (-1 .. count - 1: + 1 unsigned, a negative index wraps past 2^31)
+      if (((ts[k] as number) + 1) >>> 0 > tensors.length) fail("bad index");
     return ts;
   };
   return {

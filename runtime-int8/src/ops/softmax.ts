@@ -12,8 +12,8 @@ import { type Ctx, check, clamp8 } from "../util.js";
 
 /** SaturatingRoundingMultiplyByPOT with a positive exponent e: x * 2^e, saturated to int32. */
 function satShl(x: number, e: number): number {
-  const t = (1 << (31 - e)) - 1;
-  return x > t ? 2147483647 : x < -t ? -2147483648 : x << e;
+  // (x > 2^(31-e) - 1: x 2^e >= 2^31; x < -(2^(31-e) - 1): x 2^e <= -2^31; so a clamp of the exact product)
+  return Math.max(-2147483648, Math.min(2147483647, x * (1 << e)));
 }
 
 /** exp(a) for a <= 0, a in Q5.26 -> Q0.31 (exp_on_negative_values). */

@@ -132,12 +132,13 @@ export function windowed(c: Ctx, op: RtOp, t: RtTensor[], Y: RtTensor): Eval {
   const OC = g.OC;
   const n = g.KH * g.KW * C;
   const x = g.x;
+  const off = g.off;
   const patch = new Int8Array(n);
   const rows: Int8Array[] = [];
   const ws: number[] = [];
   for (let k = 0; k < OC; k++) {
     rows.push(g.w.subarray(k * n, k * n + n));
-    ws.push((g.b[k] as number) + g.off * sum(rows[k] as Int8Array));
+    ws.push((g.b[k] as number) + off * sum(rows[k] as Int8Array));
   }
   return () => {
     let p = 0;
@@ -154,9 +155,9 @@ export function windowed(c: Ctx, op: RtOp, t: RtTensor[], Y: RtTensor): Eval {
                 const i = ((b * g.H + iy) * g.IW + ix) * C;
                 // (a negative index is 2^32 - |i| unsigned: one compare per bound)
                 const ok = iy >>> 0 < g.H && ix >>> 0 < g.IW;
-                for (let q = 0; q < C; q++) patch[j++] = ok ? (x[i + q] as number) : -g.off;
+                for (let q = 0; q < C; q++) patch[j++] = ok ? (x[i + q] as number) : -off;
               }
-          const s = g.wz * (sum(xs) + n * g.off);
+          const s = g.wz * (sum(xs) + n * off);
           for (let k = 0; k < OC; k++)
             g.y[p * OC + k] = rq(g, k, dot(rows[k] as Int8Array, xs) + (ws[k] as number) + s);
         }
