@@ -21,7 +21,7 @@ export function fround(x: number): number {
 export function roundAway(x: number): number {
   if (x < 0) return -roundAway(-x);
   const f = Math.floor(x);
-  return x - f >= 0.5 ? f + 1 : f;
+  return f + +(x - f >= 0.5);
 }
 
 /**
@@ -59,7 +59,7 @@ export function srdhm(a: number, b: number): number {
 /** RoundingDivideByPOT(x, e) for int32 x, 0 <= e <= 31: x / 2^e, ties away from zero. */
 export function rdbpot(x: number, e: number): number {
   const mask = (1 << e) - 1;
-  return (x >> e) + ((x & mask) > (mask >> 1) + (x < 0 ? 1 : 0) ? 1 : 0);
+  return (x >> e) + +((x & mask) > (mask >> 1) + +(x < 0));
 }
 
 /** MultiplyByQuantizedMultiplier(x, m, shift) with shift split at load: l = max(shift, 0), r = max(-shift, 0). */
