@@ -36,10 +36,10 @@ function field(t: number, f: number): number {
   return fo && at(t + fo, 1);
 }
 
-/** Scalar field f of table t (of the model being loaded): k = 1 int8, 0 float32, else int32; def (or 0) when absent. */
+/** Scalar field f of table t (of the model being loaded): k = 1 int8, 4 float32, else int32; def (or 0) when absent. */
 export function num(t: number, f: number, def?: number, k?: number): number {
   const p = field(t, f);
-  return !p ? def || 0 : k === 1 ? dv.getInt8(p) : k === 0 ? dv.getFloat32(at(p, 4), true) : i32(p);
+  return !p ? def || 0 : k === 1 ? dv.getInt8(p) : k ? dv.getFloat32(at(p, 4), true) : i32(p);
 }
 
 /** Sub-table of field f (0 when absent). */

@@ -161,7 +161,7 @@ function build(bytes: ArrayBuffer | Uint8Array | string): Model {
       const t = T[ts[j] as number] as RtTensor;
       const b = root(ts[j] as number);
       const ty = t && !t.data ? t.type : 9;
-      if (p >= 0 && ty !== 9 && !(ty === 0 && (p === 15 ? !j : p === 5 && j)))
+      if (p >= 0 && ty !== 9 && !(!ty && (p === 15 ? !j : p === 5 && j)))
         fail("tensor " + ts[j] + " not int8");
       if (!act(b)) continue;
       // (k never decreases from call to call)

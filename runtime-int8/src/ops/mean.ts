@@ -29,7 +29,7 @@ export function mean(_c: Ctx, op: RtOp, t: RtTensor[], Y: RtTensor, X: RtTensor,
   const ostr = strides(kept, xs);
   // TFLite's special case: keep_dims, 4-D, axes exactly {1, 2}
   const spatial =
-    num(op.opt, 0, 0, 1) !== 0 &&
+    num(op.opt, 0, 0, 1) &&
     xs.length === 4 &&
     ax.length === 2 &&
     (ax[0] as number) * (ax[1] as number) === 2 &&

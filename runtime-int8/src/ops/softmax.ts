@@ -55,7 +55,7 @@ export function softmax(
 ): Eval {
   const D = X.dims[X.dims.length - 1] as number;
   // PreprocessSoftmaxScaling with 5 integer bits
-  const real = Math.min(num(op.opt, 0, 1, 0) * X.sq * 67108864, 2147483647);
+  const real = Math.min(num(op.opt, 0, 1, 4) * X.sq * 67108864, 2147483647);
   // QuantizeMultiplierGreaterThanOne: the reference kernel is only defined for beta * scale > 2^-26
   check(real > 1, "beta * input scale < 2^-26");
   const q = quantizeMultiplier(real);

@@ -65,7 +65,7 @@ export function geom(op: RtOp, t: RtTensor[], Y: RtTensor, kind: number): Geom {
   const ws = fc ? [OC, 1, 1, K] : pool ? [C, num(o, 4, 1), num(o, 3, 1), C] : W.dims;
   check(
     (fc || (X.dims.length === 4 && Y.dims.length === 4 && xs[0] === ys[0] && ws.length === 4)) &&
-      (k ? OC % C === 0 && ws[3] === OC : ws[0] === OC && ws[3] === C) &&
+      (k ? !(OC % C) && ws[3] === OC : ws[0] === OC && ws[3] === C) &&
       (!fc || (B * K === X.nel && Y.nel === B * OC)),
   );
   // multipliers: input scale * filter scale (per channel or per tensor) / output scale
@@ -124,7 +124,7 @@ export function windowed(c: Ctx, op: RtOp, t: RtTensor[], Y: RtTensor): Eval {
   const h = c.h;
   // (positive integers, or padAxis rejected the op: a product of 1 means all are 1)
   const mm = kind > 3 || (!kind && g.KH * g.KW * g.sh * g.sw === 1);
-  const e = h && (kind === 1 ? h.dw(g) : mm ? h.mm(g) : kind ? undefined : h.conv(g));
+  const e = h && (kind === 1 ? h.dw(g) : mm ? h.mm(g) : !kind && h.conv(g));
   const dot = c.dot;
   const sum = c.su;
   if (e || (kind && kind < 4)) return e || (() => win(g, kind, op.tmp));
