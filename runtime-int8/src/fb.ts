@@ -95,7 +95,9 @@ export function parse(u8: Uint8Array): Parsed {
     const type = num(t, 1, 0, 1);
     const es = ESIZE[type] as number;
     let size = 1;
-    for (let k = 0; k < shape.length; k++) size *= (shape[k] as number) < 0 ? NaN : (shape[k] as number);
+    shape.forEach((n) => {
+      size *= n < 0 ? NaN : n;
+    });
     const q = table(t, 4);
     const nm = vec(t, 3, 1);
     const d = vec(bufs[num(t, 2)] || 0, 0, 1);
@@ -127,9 +129,10 @@ export function parse(u8: Uint8Array): Parsed {
   // tensor indices (int32 vector field f of table t), each checked
   const idx = (t: number, f: number) => {
     const ts = list(t, f, i32);
-    for (let k = 0; k < ts.length; k++)
+    ts.forEach((i) => {
       // (-1 .. count - 1: + 1 unsigned, a negative index wraps past 2^31)
-      if (((ts[k] as number) + 1) >>> 0 > tensors.length) fail("bad index");
+      if ((i + 1) >>> 0 > tensors.length) fail("bad index");
+    });
     return ts;
   };
   return {

@@ -157,19 +157,19 @@ function build(bytes: ArrayBuffer | Uint8Array | string): Model {
   // (p: the op's kind, checked: int8 activations only, but for QUANTIZE's float input and
   // DEQUANTIZE's float output; -1 for the graph's inputs and outputs)
   const use = (ts: number[], k: number, p: number) => {
-    for (let j = 0; j < ts.length; j++) {
-      const t = T[ts[j] as number] as RtTensor;
-      const b = root(ts[j] as number);
+    ts.forEach((i, j) => {
+      const t = T[i] as RtTensor;
+      const b = root(i);
       const ty = t && !t.data ? t.type : 9;
-      if (p >= 0 && ty !== 9 && !(!ty && (p === 15 ? !j : p === 5 && j)))
-        fail("tensor " + ts[j] + " not int8");
-      if (!act(b)) continue;
-      // (k never decreases from call to call)
-      if ((last[b] as number) < 0) first[b] = k;
-      last[b] = k;
-      const nb = (t.nel * t.es + 3) & ~3;
-      if (nb > (size[b] as number)) size[b] = nb;
-    }
+      if (p >= 0 && ty !== 9 && !(!ty && (p === 15 ? !j : p === 5 && j))) fail("tensor " + i + " not int8");
+      if (act(b)) {
+        // (k never decreases from call to call)
+        if ((last[b] as number) < 0) first[b] = k;
+        last[b] = k;
+        const nb = (t.nel * t.es + 3) & ~3;
+        if (nb > (size[b] as number)) size[b] = nb;
+      }
+    });
   };
   use(g.ins, 0, -1);
   const prep = ops.map((op, k) => {

@@ -109,8 +109,7 @@ export function quant<G>(reals: number[], act: number, Y: RtTensor, o?: G): Q & 
     l[i] = s > 0 ? s : 0;
     r[i] = (l[i] as number) - s;
   }
-  const yz = Y.zq;
-  const q = (f: number) => clamp8(yz + roundAway(fround(f / Y.sq)));
+  const q = (f: number) => clamp8(Y.zq + roundAway(fround(f / Y.sq)));
   const g = (o || {}) as Q & G;
   g.m = m;
   g.l = l;
@@ -118,7 +117,7 @@ export function quant<G>(reals: number[], act: number, Y: RtTensor, o?: G): Q & 
   // (no bound: +-Infinity, which clamp to int8's ends)
   g.lo = q(act === 2 ? -1 : act & 1 ? 0 : -1 / 0);
   g.hi = q(act === 2 ? 1 : act === 3 ? 6 : 1 / 0);
-  g.yz = yz;
+  g.yz = Y.zq;
   return g;
 }
 

@@ -39,21 +39,19 @@ export function pad(_c: Ctx, op: RtOp, a: RtTensor[], Y: RtTensor, X: RtTensor, 
   let axis = num(op.opt, 0);
   if (axis < 0) axis += r;
   check(cat || p.length === 2 * r);
-  for (let k = 0; k < xs.length; k++) {
-    const X = xs[k] as RtTensor;
+  xs.forEach((X) => {
     check(X.dims.length === r && (!cat || (X.zq === Y.zq && X.sq === Y.sq)), "inputs differ");
-  }
+  });
   return () => {
     let base = 0;
     // (CONCATENATION's inputs then overwrite every byte)
     for (let i = 0; i < Y.nel; i++) y[i] = Y.zq;
     for (let d = 0; d < r && !cat; d++) base += (ys[d] as number) * (p[2 * d] as number);
-    for (let k = 0; k < xs.length; k++) {
-      const X = xs[k] as RtTensor;
+    xs.forEach((X) => {
       const x = X.d as Int8Array;
       for (let i = 0; i < X.nel; i++) y[base + offs(i, X.dims, ys)] = x[i] as number;
       base += (X.dims[axis] as number) * (ys[axis] as number);
-    }
+    });
   };
 }
 
