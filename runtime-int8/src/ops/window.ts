@@ -70,7 +70,7 @@ export function geom(op: RtOp, t: RtTensor[], Y: RtTensor, kind: number): Geom {
   );
   // multipliers: input scale * filter scale (per channel or per tensor) / output scale
   const reals: number[] = [];
-  for (let c = 0; c < OC && !pool; c++) reals.push((X.sq * (W.scale[c] || W.sq)) / Y.sq);
+  for (let c = 0; c < OC && !pool; c++) reals[c] = (X.sq * (W.scale[c] || W.sq)) / Y.sq;
   const same = !num(o, 0, 0, 1);
   const H = xs[1] as number;
   const IW = xs[2] as number;
@@ -137,8 +137,8 @@ export function windowed(c: Ctx, op: RtOp, t: RtTensor[], Y: RtTensor): Eval {
   const rows: Int8Array[] = [];
   const ws: number[] = [];
   for (let k = 0; k < OC; k++) {
-    rows.push(g.w.subarray(k * n, k * n + n));
-    ws.push((g.b[k] as number) + off * sum(rows[k] as Int8Array));
+    rows[k] = g.w.subarray(k * n, k * n + n);
+    ws[k] = (g.b[k] as number) + off * sum(rows[k] as Int8Array);
   }
   return () => {
     let p = 0;
