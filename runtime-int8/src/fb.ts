@@ -120,6 +120,7 @@ export function parse(u8: Uint8Array): Parsed {
       data: d[1] ? u8.subarray(d[0] as number, (d[0] as number) + (d[1] as number)) : undefined,
       offset: -1,
       dims: shape,
+      rk: shape.length,
       nel: size,
       es: es,
       sq: scale[0] || 0,

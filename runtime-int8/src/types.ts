@@ -24,6 +24,8 @@ export interface RtTensor {
   offset: number;
   /** Internal copies of shape, size, scale[0] and zeroPoint[0] (0 when absent; shorter once minified). */
   dims: number[];
+  /** Rank. */
+  rk: number;
   nel: number;
   /** Bytes per element. */
   es: number;

@@ -20,7 +20,7 @@ export function mean(_c: Ctx, op: RtOp, t: RtTensor[], Y: RtTensor, X: RtTensor,
   const kept = xs.slice();
   let cnt = 1;
   for (let i = 0; i < ax.length; i++) {
-    const a = (ax[i] as number) + ((ax[i] as number) < 0 ? xs.length : 0);
+    const a = (ax[i] as number) + ((ax[i] as number) < 0 ? X.rk : 0);
     cnt *= kept[a] as number;
     kept[a] = 1;
   }
@@ -30,7 +30,7 @@ export function mean(_c: Ctx, op: RtOp, t: RtTensor[], Y: RtTensor, X: RtTensor,
   // TFLite's special case: keep_dims, 4-D, axes exactly {1, 2}
   const spatial =
     num(op.opt, 0, 0, 1) &&
-    xs.length === 4 &&
+    X.rk === 4 &&
     ax.length === 2 &&
     (ax[0] as number) * (ax[1] as number) === 2 &&
     (ax[0] as number) + (ax[1] as number) === 3;

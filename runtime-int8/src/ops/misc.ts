@@ -32,7 +32,7 @@ export function reshape(
  */
 export function pad(_c: Ctx, op: RtOp, a: RtTensor[], Y: RtTensor, X: RtTensor, _x: View, y: View): Eval {
   const cat = op.bc === 2;
-  const r = Y.dims.length;
+  const r = Y.rk;
   const ys = strides(Y.dims, Y.dims);
   const p = (cat ? Y : (a[1] as RtTensor)).d as View;
   const xs = cat ? a : [X];
@@ -40,7 +40,7 @@ export function pad(_c: Ctx, op: RtOp, a: RtTensor[], Y: RtTensor, X: RtTensor, 
   if (axis < 0) axis += r;
   check(cat || p.length === 2 * r);
   xs.forEach((X) => {
-    check(X.dims.length === r && (!cat || (X.zq === Y.zq && X.sq === Y.sq)), "inputs differ");
+    check(X.rk === r && (!cat || (X.zq === Y.zq && X.sq === Y.sq)), "inputs differ");
   });
   return () => {
     let base = 0;

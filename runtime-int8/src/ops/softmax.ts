@@ -53,7 +53,7 @@ export function softmax(
   x: View,
   y: View,
 ): Eval {
-  const D = X.dims[X.dims.length - 1] as number;
+  const D = X.dims[X.rk - 1] as number;
   // PreprocessSoftmaxScaling with 5 integer bits
   const real = Math.min(num(op.opt, 0, 1, 4) * X.sq * 67108864, 2147483647);
   // QuantizeMultiplierGreaterThanOne: the reference kernel is only defined for beta * scale > 2^-26

@@ -64,7 +64,7 @@ export function geom(op: RtOp, t: RtTensor[], Y: RtTensor, kind: number): Geom {
   // (a pool's "filter": [C, filter height, filter width, C])
   const ws = fc ? [OC, 1, 1, K] : pool ? [C, num(o, 4, 1), num(o, 3, 1), C] : W.dims;
   check(
-    (fc || (X.dims.length === 4 && Y.dims.length === 4 && xs[0] === ys[0] && ws.length === 4)) &&
+    (fc || (X.rk === 4 && Y.rk === 4 && xs[0] === ys[0] && ws.length === 4)) &&
       (k ? !(OC % C) && ws[3] === OC : ws[0] === OC && ws[3] === C) &&
       (!fc || (B * K === X.nel && Y.nel === B * OC)),
   );
