@@ -4,6 +4,7 @@
  * bytes left, so a bad file raises a clear Error instead of a crash or hang (no loop runs longer
  * than a checked vector).
  */
+import { M } from "./fixed.js";
 import type { RtOp, RtTensor } from "./types.js";
 
 // the model being parsed (load() reads it and prepares its ops before another load can start)
@@ -86,7 +87,7 @@ export function parse(u8: Uint8Array): Parsed {
   const model = ref(0);
   const codes = list(model, 1, (p) => {
     const c = ref(p);
-    return Math.max(num(c, 0, 0, 1), num(c, 3));
+    return M.max(num(c, 0, 0, 1), num(c, 3));
   });
   const sg = list(model, 2, ref)[0] || fail("no subgraph");
   const bufs = list(model, 4, ref);
@@ -121,6 +122,7 @@ export function parse(u8: Uint8Array): Parsed {
       offset: -1,
       dims: shape,
       rk: shape.length,
+      ty: type,
       nel: size,
       es: es,
       sq: scale[0] || 0,

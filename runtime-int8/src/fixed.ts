@@ -11,6 +11,9 @@
 
 const f32 = new Float32Array(1);
 
+/** Math, under a short name once minified (no Math.imul / round / clz32 / fround through it either). */
+export const M = Math;
+
 /** Rounds a double to float32 (C's float arithmetic), like Math.fround. */
 export function fround(x: number): number {
   f32[0] = x;
@@ -20,7 +23,7 @@ export function fround(x: number): number {
 /** std::round: half away from zero, exact for every double. */
 export function roundAway(x: number): number {
   if (x < 0) return -roundAway(-x);
-  const f = Math.floor(x);
+  const f = M.floor(x);
   return f + +(x - f >= 0.5);
 }
 
@@ -34,7 +37,7 @@ export function quantizeMultiplier(d: number): number[] {
   let s = 0;
   for (; ok && d >= 1; s++) d /= 2;
   for (; ok && d < 0.5; s--) d *= 2;
-  const q = Math.floor(d * 2147483648 + 0.5);
+  const q = M.floor(d * 2147483648 + 0.5);
   return !ok || s < -31 ? [0, 0] : q > 2147483647 ? [1073741824, s + 1] : [q, s];
 }
 

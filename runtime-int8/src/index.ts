@@ -14,7 +14,7 @@ import { softmax } from "./ops/softmax.js";
 import { windowed } from "./ops/window.js";
 import { greedy } from "./plan.js";
 import type { Eval, Prep, RtOp, RtTensor, View } from "./types.js";
-import type { Ctx, Fast } from "./util.js";
+import { type Ctx, type Fast, zeros } from "./util.js";
 
 export { greedy } from "./plan.js";
 export type { RtOp, RtTensor, View } from "./types.js";
@@ -89,7 +89,7 @@ function bytesOf(b: ArrayBuffer | Uint8Array | string, N: Natives): Uint8Array {
 
 /** A view of tensor t's elements at byte `off` of `buf` (little-endian, as TFLite files); a misaligned int32/float32 constant is copied, int64 gives its low words. */
 function view(t: RtTensor, buf: ArrayBuffer, off: number): View {
-  const type = t.type;
+  const type = t.ty;
   const n = t.nel;
   const es = t.es;
   if (es > 1 && off % 4) {
@@ -101,7 +101,7 @@ function view(t: RtTensor, buf: ArrayBuffer, off: number): View {
   ) as typeof Int32Array;
   const v = new A(buf, off, type === 4 ? 2 * n : n);
   if (type !== 4) return v;
-  const lo = new Int32Array(n);
+  const lo = zeros(n);
   for (let i = 0; i < n; i++) lo[i] = v[2 * i] as number;
   return lo;
 }
@@ -160,7 +160,7 @@ function build(bytes: ArrayBuffer | Uint8Array | string): Model {
     ts.forEach((i, j) => {
       const t = T[i] as RtTensor;
       const b = root(i);
-      const ty = t && !t.data ? t.type : 9;
+      const ty = t && !t.data ? t.ty : 9;
       if (p >= 0 && ty !== 9 && !(!ty && (p === 15 ? !j : p === 5 && j))) fail("tensor " + i + " not int8");
       if (act(b)) {
         // (k never decreases from call to call)

@@ -26,6 +26,8 @@ export interface RtTensor {
   dims: number[];
   /** Rank. */
   rk: number;
+  /** Type. */
+  ty: number;
   nel: number;
   /** Bytes per element. */
   es: number;

@@ -52,6 +52,11 @@ export function strides(shape: number[], out: number[]): number[] {
   return s;
 }
 
+/** n int32 zeros. */
+export function zeros(n: number): Int32Array {
+  return new Int32Array(n);
+}
+
 /** v / n (n > 0) rounded half away from zero: C's (v +- n/2) / n, truncating. */
 export function rdiv(v: number, n: number): number {
   v = v > 0 ? v + (n >> 1) : v - (n >> 1);
@@ -99,9 +104,9 @@ export interface Q {
  */
 export function quant<G>(reals: number[], act: number, Y: RtTensor, o?: G): Q & G {
   const n = reals.length;
-  const m = new Int32Array(n);
-  const l = new Int32Array(n);
-  const r = new Int32Array(n);
+  const m = zeros(n);
+  const l = zeros(n);
+  const r = zeros(n);
   for (let i = 0; i < n; i++) {
     const qm = quantizeMultiplier(reals[i] as number);
     const s = qm[1] as number;
@@ -139,7 +144,7 @@ export function clampQ(q: Q, v: number): number {
 /** Bias B as an Int32Array of n (its view into the model; zeros when absent). */
 export function bias(B: RtTensor | undefined, n: number): Int32Array {
   // (every tensor an op names has a view by now)
-  if (!B) return new Int32Array(n);
+  if (!B) return zeros(n);
   check(B.nel === n);
   return B.d as Int32Array;
 }

@@ -7,7 +7,7 @@
  * is at most 2^16 in magnitude. No intermediate can overflow int32.
  */
 import { num } from "../fb.js";
-import { fround } from "../fixed.js";
+import { fround, M } from "../fixed.js";
 import type { Eval, RtOp, RtTensor, View } from "../types.js";
 import { type Ctx, mq, offs, quant, rq, strides } from "../util.js";
 
@@ -25,7 +25,7 @@ export function elementwise(
   const os = Y.dims;
   const sa = strides(A.dims, os);
   const sb = strides(B.dims, os);
-  const twice = 2 * Math.max(A.sq, B.sq);
+  const twice = 2 * M.max(A.sq, B.sq);
   const q = quant(
     isMul ? [fround(fround(A.sq * B.sq) / Y.sq)] : [A.sq / twice, B.sq / twice, twice / (1048576 * Y.sq)],
     num(op.opt, 0, 0, 1),

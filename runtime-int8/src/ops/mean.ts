@@ -11,7 +11,7 @@
  */
 import { num } from "../fb.js";
 import type { Eval, RtOp, RtTensor, View } from "../types.js";
-import { type Ctx, check, clampQ, mq, offs, quant, rdiv, strides } from "../util.js";
+import { type Ctx, check, clampQ, mq, offs, quant, rdiv, strides, zeros } from "../util.js";
 
 export function mean(_c: Ctx, op: RtOp, t: RtTensor[], Y: RtTensor, X: RtTensor, x: View, y: View): Eval {
   const ax = (t[1] as RtTensor).d as View;
@@ -38,7 +38,7 @@ export function mean(_c: Ctx, op: RtOp, t: RtTensor[], Y: RtTensor, X: RtTensor,
   const q = quant([X.sq / Y.sq], 0, Y);
   const xz = raw ? 0 : X.zq;
   return () => {
-    const acc = new Int32Array(Y.nel);
+    const acc = zeros(Y.nel);
     for (let i = 0; i < X.nel; i++) {
       const o = offs(i, xs, ostr);
       acc[o] = (acc[o] as number) + (x[i] as number) - xz;

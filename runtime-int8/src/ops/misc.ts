@@ -67,11 +67,7 @@ export function unary(_c: Ctx, op: RtOp, _t: RtTensor[], Y: RtTensor, X: RtTenso
   return () => {
     for (let i = 0; i < Y.nel; i++) {
       const v = x[i] as number;
-      y[i] = !Y.type
-        ? X.sq * (v - xz)
-        : X.type
-          ? rq(q, 0, v - xz)
-          : clampQ(q, roundAway(fround(v / s)) + q.yz);
+      y[i] = !Y.ty ? X.sq * (v - xz) : X.ty ? rq(q, 0, v - xz) : clampQ(q, roundAway(fround(v / s)) + q.yz);
     }
   };
 }

@@ -6,14 +6,14 @@
  * D < 4096.
  */
 import { num } from "../fb.js";
-import { quantizeMultiplier, rdbpot, srdhm } from "../fixed.js";
+import { M, quantizeMultiplier, rdbpot, srdhm } from "../fixed.js";
 import type { Eval, RtOp, RtTensor, View } from "../types.js";
 import { type Ctx, check, clamp8 } from "../util.js";
 
 /** SaturatingRoundingMultiplyByPOT with a positive exponent e: x * 2^e, saturated to int32. */
 function satShl(x: number, e: number): number {
   // (x > 2^(31-e) - 1: x 2^e >= 2^31; x < -(2^(31-e) - 1): x 2^e <= -2^31; so a clamp of the exact product)
-  return Math.max(-2147483648, Math.min(2147483647, x * (1 << e)));
+  return M.max(-2147483648, M.min(2147483647, x * (1 << e)));
 }
 
 /** exp(a) for a <= 0, a in Q5.26 -> Q0.31 (exp_on_negative_values). */
@@ -55,7 +55,7 @@ export function softmax(
 ): Eval {
   const D = X.dims[X.rk - 1] as number;
   // PreprocessSoftmaxScaling with 5 integer bits
-  const real = Math.min(num(op.opt, 0, 1, 4) * X.sq * 67108864, 2147483647);
+  const real = M.min(num(op.opt, 0, 1, 4) * X.sq * 67108864, 2147483647);
   // QuantizeMultiplierGreaterThanOne: the reference kernel is only defined for beta * scale > 2^-26
   check(real > 1, "beta * input scale < 2^-26");
   const q = quantizeMultiplier(real);
