@@ -7,9 +7,10 @@
 import { M } from "./fixed.js";
 import type { RtOp, RtTensor } from "./types.js";
 
-// the model being parsed (load() reads it and prepares its ops before another load can start)
-let dv: DataView = new DataView(new ArrayBuffer(0));
-let len = 0;
+// the model being parsed (load() reads it and prepares its ops before another load can start;
+// parse() sets both before any read)
+let dv: DataView;
+let len: number;
 
 export function fail(msg: string): never {
   throw new Error("edgeqrt: " + msg);

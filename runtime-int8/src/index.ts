@@ -14,7 +14,7 @@ import { softmax } from "./ops/softmax.js";
 import { windowed } from "./ops/window.js";
 import { greedy } from "./plan.js";
 import type { Eval, Prep, RtOp, RtTensor, View } from "./types.js";
-import { type Ctx, type Fast, zeros } from "./util.js";
+import { type Ctx, type Fast, I8, zeros } from "./util.js";
 
 export { greedy } from "./plan.js";
 export type { RtOp, RtTensor, View } from "./types.js";
@@ -71,12 +71,15 @@ export interface Model {
   invoke(onOp?: (k: number) => void): void;
 }
 
+/** (Uint8Array under a short name once minified) */
+const U8 = Uint8Array;
+
 function bytesOf(b: ArrayBuffer | Uint8Array | string, N: Natives): Uint8Array {
   if (typeof b === "string") {
     const s = b;
     if (N.toArrayBuffer) b = N.toArrayBuffer(s);
     else {
-      const u = new Uint8Array(s.length);
+      const u = new U8(s.length);
       for (let i = 0; i < s.length; i++) u[i] = s.charCodeAt(i);
       b = u;
     }
@@ -84,7 +87,7 @@ function bytesOf(b: ArrayBuffer | Uint8Array | string, N: Natives): Uint8Array {
   // duck-typed, so arrays from another realm (vm contexts, iframes) and Node Buffers work too;
   // anything else gives no bytes ("not a TFLite model")
   const v = b as Uint8Array;
-  return v && v.buffer ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength) : new Uint8Array(b || 0);
+  return v && v.buffer ? new U8(v.buffer, v.byteOffset, v.byteLength) : new U8(b || 0);
 }
 
 /** A view of tensor t's elements at byte `off` of `buf` (little-endian, as TFLite files); a misaligned int32/float32 constant is copied, int64 gives its low words. */
@@ -93,12 +96,10 @@ function view(t: RtTensor, buf: ArrayBuffer, off: number): View {
   const n = t.nel;
   const es = t.es;
   if (es > 1 && off % 4) {
-    buf = new Uint8Array(new Uint8Array(buf, off, n * es)).buffer as ArrayBuffer;
+    buf = new U8(new U8(buf, off, n * es)).buffer as ArrayBuffer;
     off = 0;
   }
-  const A = (
-    type === 9 ? Int8Array : es < 2 ? Uint8Array : type ? Int32Array : Float32Array
-  ) as typeof Int32Array;
+  const A = (type === 9 ? I8 : es < 2 ? U8 : type ? Int32Array : Float32Array) as typeof Int32Array;
   const v = new A(buf, off, type === 4 ? 2 * n : n);
   if (type !== 4) return v;
   const lo = zeros(n);
@@ -219,7 +220,7 @@ function build(bytes: ArrayBuffer | Uint8Array | string): Model {
     }
   }
   tmps.forEach((op, j) => {
-    op.tmp = new Int8Array(arena, at[NT + j] as number, size[NT + j]);
+    op.tmp = new I8(arena, at[NT + j] as number, size[NT + j]);
   });
   // dot products and sums: Espruino's natives, or plain loops
   const ec = N.convolve;

@@ -52,6 +52,9 @@ export function strides(shape: number[], out: number[]): number[] {
   return s;
 }
 
+/** Int8Array under a short name once minified. */
+export const I8 = Int8Array;
+
 /** n int32 zeros. */
 export function zeros(n: number): Int32Array {
   return new Int32Array(n);

@@ -14,7 +14,7 @@
  */
 import { num } from "../fb.js";
 import type { Eval, RtOp, RtTensor } from "../types.js";
-import { bias, type Ctx, check, clampQ, padAxis, type Q, quant, rdiv, rq } from "../util.js";
+import { bias, type Ctx, check, clampQ, I8, padAxis, type Q, quant, rdiv, rq } from "../util.js";
 
 /** Geometry and quantization of a conv-like op (field names are read by the add-on's kernels too). */
 export interface Geom extends Q {
@@ -133,7 +133,7 @@ export function windowed(c: Ctx, op: RtOp, t: RtTensor[], Y: RtTensor): Eval {
   const n = g.KH * g.KW * C;
   const x = g.x;
   const off = g.off;
-  const patch = new Int8Array(n);
+  const patch = new I8(n);
   const rows: Int8Array[] = [];
   const ws: number[] = [];
   for (let k = 0; k < OC; k++) {
