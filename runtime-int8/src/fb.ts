@@ -4,7 +4,7 @@
  * bytes left, so a bad file raises a clear Error instead of a crash or hang (no loop runs longer
  * than a checked vector).
  */
-import { M } from "./fixed.js";
+import { M, P31 } from "./fixed.js";
 import type { RtOp, RtTensor } from "./types.js";
 
 // the model being parsed (load() reads it and prepares its ops before another load can start;
@@ -104,7 +104,7 @@ export function parse(u8: Uint8Array): Parsed {
     const nm = vec(t, 3, 1);
     const d = vec(bufs[num(t, 2)] || 0, 0, 1);
     // shape, type, data size (no tensor over 64 MB: the arena is capped there too)
-    if (!(size * es <= 67108864 && es) || (d[1] && d[1] !== size * es)) fail("bad tensor " + i);
+    if (!(size * es <= P31 / 32 && es) || (d[1] && d[1] !== size * es)) fail("bad tensor " + i);
     let name = "";
     for (let k = 0; k < (nm[1] as number); k++)
       name += String.fromCharCode(u8[(nm[0] as number) + k] as number);

@@ -11,6 +11,9 @@
 
 const f32 = new Float32Array(1);
 
+/** 2^31 (once minified, one short name for 2^31, 2^31 - 1, -2^31, 2^30 and 2^26 as P31 - 1, -P31, P31 / 2, P31 / 32). */
+export const P31 = 2147483648;
+
 /** Math, under a short name once minified (no Math.imul / round / clz32 / fround through it either). */
 export const M = Math;
 
@@ -37,8 +40,8 @@ export function quantizeMultiplier(d: number): number[] {
   let s = 0;
   for (; ok && d >= 1; s++) d /= 2;
   for (; ok && d < 0.5; s--) d *= 2;
-  const q = M.floor(d * 2147483648 + 0.5);
-  return !ok || s < -31 ? [0, 0] : q > 2147483647 ? [1073741824, s + 1] : [q, s];
+  const q = M.floor(d * P31 + 0.5);
+  return !ok || s < -31 ? [0, 0] : q >= P31 ? [P31 / 2, s + 1] : [q, s];
 }
 
 /**
@@ -47,16 +50,16 @@ export function quantizeMultiplier(d: number): number[] {
  * and the quotient is assembled from exact pieces that all share the sign of a*b.
  */
 export function srdhm(a: number, b: number): number {
-  if (a === -2147483648 && b === a) return 2147483647;
+  if (a === -P31 && b === a) return P31 - 1;
   if (b < 0) {
     a = -a;
     b = -b;
   }
   const hi = a * (b >>> 16);
-  const lo = a * (b & 0xffff) + (a < 0 ? -1073741823 : 1073741824);
+  const lo = a * (b & 0xffff) + (a < 0 ? 1 - P31 / 2 : P31 / 2);
   const hr = hi % 32768;
   const r = hr * 65536 + lo;
-  return (hi - hr) / 32768 + (r - (r % 2147483648)) / 2147483648;
+  return (hi - hr) / 32768 + (r - (r % P31)) / P31;
 }
 
 /** RoundingDivideByPOT(x, e) for int32 x, 0 <= e <= 31: x / 2^e, ties away from zero. */

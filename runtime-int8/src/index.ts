@@ -7,6 +7,7 @@
  *   m.input(0).set(data); m.invoke(); m.output(0)
  */
 import { fail, parse } from "./fb.js";
+import { P31 } from "./fixed.js";
 import { elementwise } from "./ops/elementwise.js";
 import { mean } from "./ops/mean.js";
 import { pad, reshape, unary } from "./ops/misc.js";
@@ -208,7 +209,7 @@ function build(bytes: ArrayBuffer | Uint8Array | string): Model {
   const plan = greedy(size, first, last, 4);
   const at = plan.offsets;
   const total = plan.total;
-  if (total > 67108864) fail("arena over 64 MB");
+  if (total > P31 / 32) fail("arena over 64 MB");
   const arena = new ArrayBuffer(total);
   for (let i = 0; i < NT; i++) {
     const t = T[i] as RtTensor;

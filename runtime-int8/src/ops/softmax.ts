@@ -6,22 +6,23 @@
  * D < 4096.
  */
 import { num } from "../fb.js";
-import { M, quantizeMultiplier, rdbpot, srdhm } from "../fixed.js";
+import { M, P31, quantizeMultiplier, rdbpot, srdhm } from "../fixed.js";
 import type { Eval, RtOp, RtTensor, View } from "../types.js";
 import { type Ctx, check, clamp8 } from "../util.js";
 
 /** SaturatingRoundingMultiplyByPOT with a positive exponent e: x * 2^e, saturated to int32. */
 function satShl(x: number, e: number): number {
   // (x > 2^(31-e) - 1: x 2^e >= 2^31; x < -(2^(31-e) - 1): x 2^e <= -2^31; so a clamp of the exact product)
-  return M.max(-2147483648, M.min(2147483647, x * (1 << e)));
+  return M.max(-P31, M.min(P31 - 1, x * (1 << e)));
 }
 
 /** exp(a) for a <= 0, a in Q5.26 -> Q0.31 (exp_on_negative_values). */
 function expNeg(a: number): number {
   // exp_on_interval_between_negative_one_quarter_and_0_excl on (a mod 1/4) - 1/4, rescaled to
   // Q0.31 (|aq| <= 2^24, so * 2^5 cannot saturate), + 1/8
-  const aq = (a & 16777215) - 16777216;
-  const x = aq * 32 + 268435456;
+  // (2^24 - 1, 2^24, 2^28 as fractions of P31)
+  const aq = (a & (P31 / 128 - 1)) - P31 / 128;
+  const x = aq * 32 + P31 / 8;
   const x2 = srdhm(x, x);
   const x3 = srdhm(x2, x);
   const x4 = rdbpot(srdhm(x2, x2), 2);
@@ -29,7 +30,7 @@ function expNeg(a: number): number {
   // times exp(-2^(i-2)) for each bit i of the remainder
   const mul = [1672461947, 1302514674, 790015084, 290630308, 39332535, 720401, 242];
   for (let i = 0; i < 7; i++) if ((aq - a) & (1 << (24 + i))) res = srdhm(res, mul[i] as number);
-  return a ? res : 2147483647;
+  return a ? res : P31 - 1;
 }
 
 /** GetReciprocal: 1 / x for x > 0 in Q12.19 -> [Q0.31 scale, num_bits_over_unit]. */
@@ -38,9 +39,9 @@ function reciprocal(x: number): number[] {
   let lz = 0;
   while (x << lz > 0) lz++;
   // one_over_one_plus_x_for_x_in_0_1 of (x << lz) - 2^31, via RoundingHalfSum with One (the sum is positive)
-  const half = (((x << lz) + 2147483648) >> 1) + 1073741824;
+  const half = (((x << lz) + P31) >> 1) + P31 / 2;
   let v = 1515870810 + srdhm(half, -1010580540);
-  for (let i = 0; i < 3; i++) v += satShl(srdhm(v, 536870912 - srdhm(half, v)), 2);
+  for (let i = 0; i < 3; i++) v += satShl(srdhm(v, P31 / 4 - srdhm(half, v)), 2);
   return [satShl(v, 1), 12 - lz];
 }
 
@@ -55,7 +56,7 @@ export function softmax(
 ): Eval {
   const D = X.dims[X.rk - 1] as number;
   // PreprocessSoftmaxScaling with 5 integer bits
-  const real = M.min(num(op.opt, 0, 1, 4) * X.sq * 67108864, 2147483647);
+  const real = M.min(num(op.opt, 0, 1, 4) * X.sq * (P31 / 32), P31 - 1);
   // QuantizeMultiplierGreaterThanOne: the reference kernel is only defined for beta * scale > 2^-26
   check(real > 1, "beta * input scale < 2^-26");
   const q = quantizeMultiplier(real);
