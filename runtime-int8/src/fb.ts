@@ -63,7 +63,7 @@ function list(t: number, f: number, read: (p: number) => number, size?: number):
   const s = size || 4;
   const v = vec(t, f, s);
   const out: number[] = [];
-  for (let i = 0; i < (v[1] as number); i++) out[i] = read((v[0] as number) + s * i);
+  for (let i = v[1] as number; i--; ) out[i] = read((v[0] as number) + s * i);
   return out;
 }
 

@@ -81,7 +81,7 @@ function bytesOf(b: ArrayBuffer | Uint8Array | string, N: Natives): Uint8Array {
     if (N.toArrayBuffer) b = N.toArrayBuffer(s);
     else {
       const u = new U8(s.length);
-      for (let i = 0; i < s.length; i++) u[i] = s.charCodeAt(i);
+      for (let i = s.length; i--; ) u[i] = s.charCodeAt(i);
       b = u;
     }
   }
@@ -104,7 +104,7 @@ function view(t: RtTensor, buf: ArrayBuffer, off: number): View {
   const v = new A(buf, off, type === 4 ? 2 * n : n);
   if (type !== 4) return v;
   const lo = zeros(n);
-  for (let i = 0; i < n; i++) lo[i] = v[2 * i] as number;
+  for (let i = n; i--; ) lo[i] = v[2 * i] as number;
   return lo;
 }
 
@@ -145,7 +145,7 @@ function build(bytes: ArrayBuffer | Uint8Array | string): Model {
   const first: number[] = [];
   const last: number[] = [];
   const size: number[] = [];
-  for (let i = 0; i < NT; i++) {
+  for (let i = NT; i--; ) {
     par[i] = i;
     // (all NT entries: the in-place planes go at NT + j)
     first[i] = last[i] = -1;
@@ -211,7 +211,7 @@ function build(bytes: ArrayBuffer | Uint8Array | string): Model {
   const total = plan.total;
   if (total > P31 / 32) fail("arena over 64 MB");
   const arena = new ArrayBuffer(total);
-  for (let i = 0; i < NT; i++) {
+  for (let i = NT; i--; ) {
     const t = T[i] as RtTensor;
     const d = t.data;
     if (d) t.d = view(t, d.buffer as ArrayBuffer, d.byteOffset);
@@ -227,7 +227,7 @@ function build(bytes: ArrayBuffer | Uint8Array | string): Model {
   const ec = N.convolve;
   const js = (a: View, b?: View) => {
     let s = 0;
-    for (let i = 0; i < a.length; i++) s += (a[i] as number) * (b ? (b[i] as number) : 1);
+    for (let i = a.length; i--; ) s += (a[i] as number) * (b ? (b[i] as number) : 1);
     return s;
   };
   const c: Ctx = { h: fast, dot: ec ? (a, b) => ec(a, b, 0) : js, su: N.sum || js };

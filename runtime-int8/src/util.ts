@@ -110,7 +110,7 @@ export function quant<G>(reals: number[], act: number, Y: RtTensor, o?: G): Q & 
   const m = zeros(n);
   const l = zeros(n);
   const r = zeros(n);
-  for (let i = 0; i < n; i++) {
+  for (let i = n; i--; ) {
     const qm = quantizeMultiplier(reals[i] as number);
     const s = qm[1] as number;
     m[i] = qm[0] as number;

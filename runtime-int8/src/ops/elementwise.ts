@@ -32,7 +32,7 @@ export function elementwise(
     Y,
   );
   return () => {
-    for (let i = 0; i < Y.nel; i++) {
+    for (let i = Y.nel; i--; ) {
       const va = (a[offs(i, os, sa)] as number) - A.zq;
       const vb = ((B.d as Int8Array)[offs(i, os, sb)] as number) - B.zq;
       y[i] = isMul ? rq(q, 0, va * vb) : rq(q, 2, mq(q, 0, va << 20) + mq(q, 1, vb << 20));

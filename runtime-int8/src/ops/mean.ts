@@ -19,7 +19,7 @@ export function mean(_c: Ctx, op: RtOp, t: RtTensor[], Y: RtTensor, X: RtTensor,
   // the kept shape (reduced dims 1) and the count of values per output
   const kept = xs.slice();
   let cnt = 1;
-  for (let i = 0; i < ax.length; i++) {
+  for (let i = ax.length; i--; ) {
     const a = (ax[i] as number) + ((ax[i] as number) < 0 ? X.rk : 0);
     cnt *= kept[a] as number;
     kept[a] = 1;
@@ -39,11 +39,11 @@ export function mean(_c: Ctx, op: RtOp, t: RtTensor[], Y: RtTensor, X: RtTensor,
   const xz = raw ? 0 : X.zq;
   return () => {
     const acc = zeros(Y.nel);
-    for (let i = 0; i < X.nel; i++) {
+    for (let i = X.nel; i--; ) {
       const o = offs(i, xs, ostr);
       acc[o] = (acc[o] as number) + (x[i] as number) - xz;
     }
-    for (let k = 0; k < Y.nel; k++) {
+    for (let k = Y.nel; k--; ) {
       const v = acc[k] as number;
       y[k] = clampQ(q, raw ? (v - (v % cnt)) / cnt : rdiv(mq(q, 0, v), cnt) + q.yz);
     }

@@ -45,11 +45,11 @@ export function pad(_c: Ctx, op: RtOp, a: RtTensor[], Y: RtTensor, X: RtTensor, 
   return () => {
     let base = 0;
     // (CONCATENATION's inputs then overwrite every byte)
-    for (let i = 0; i < Y.nel; i++) y[i] = Y.zq;
-    for (let d = 0; d < r && !cat; d++) base += (ys[d] as number) * (p[2 * d] as number);
+    for (let i = Y.nel; i--; ) y[i] = Y.zq;
+    for (let d = cat ? 0 : r; d--; ) base += (ys[d] as number) * (p[2 * d] as number);
     xs.forEach((X) => {
       const x = X.d as Int8Array;
-      for (let i = 0; i < X.nel; i++) y[base + offs(i, X.dims, ys)] = x[i] as number;
+      for (let i = X.nel; i--; ) y[base + offs(i, X.dims, ys)] = x[i] as number;
       base += (X.dims[axis] as number) * (ys[axis] as number);
     });
   };
@@ -65,7 +65,7 @@ export function unary(_c: Ctx, op: RtOp, _t: RtTensor[], Y: RtTensor, X: RtTenso
   const s = Y.sq;
   const q = quant([X.sq / s], op.bc === 19 ? 1 : op.bc === 21 ? 3 : 0, Y);
   return () => {
-    for (let i = 0; i < Y.nel; i++) {
+    for (let i = Y.nel; i--; ) {
       const v = x[i] as number;
       y[i] = !Y.ty ? X.sq * (v - xz) : X.ty ? rq(q, 0, v - xz) : clampQ(q, roundAway(fround(v / s)) + q.yz);
     }

@@ -70,7 +70,7 @@ export function geom(op: RtOp, t: RtTensor[], Y: RtTensor, kind: number): Geom {
   );
   // multipliers: input scale * filter scale (per channel or per tensor) / output scale
   const reals: number[] = [];
-  for (let c = 0; c < OC && !pool; c++) reals[c] = (X.sq * (W.scale[c] || W.sq)) / Y.sq;
+  for (let c = pool ? 0 : OC; c--; ) reals[c] = (X.sq * (W.scale[c] || W.sq)) / Y.sq;
   const same = !num(o, 0, 0, 1);
   const H = xs[1] as number;
   const IW = xs[2] as number;
@@ -136,7 +136,7 @@ export function windowed(c: Ctx, op: RtOp, t: RtTensor[], Y: RtTensor): Eval {
   const patch = new I8(n);
   const rows: Int8Array[] = [];
   const ws: number[] = [];
-  for (let k = 0; k < OC; k++) {
+  for (let k = OC; k--; ) {
     rows[k] = g.w.subarray(k * n, k * n + n);
     ws[k] = (g.b[k] as number) + off * sum(rows[k] as Int8Array);
   }
@@ -158,7 +158,7 @@ export function windowed(c: Ctx, op: RtOp, t: RtTensor[], Y: RtTensor): Eval {
                 for (let q = 0; q < C; q++) patch[j++] = ok ? (x[i + q] as number) : -off;
               }
           const s = g.wz * (sum(xs) + n * off);
-          for (let k = 0; k < OC; k++)
+          for (let k = OC; k--; )
             g.y[p * OC + k] = rq(g, k, dot(rows[k] as Int8Array, xs) + (ws[k] as number) + s);
         }
   };
@@ -209,6 +209,6 @@ function win(g: Geom, kind: number, tmp: Int8Array | undefined): void {
           if (tmp) tmp[oy * OW + ox] = a;
           else y[(n * P + oy * OW + ox) * OC + k] = a;
         }
-      if (tmp) for (let i = 0; i < P; i++) y[(n * P + i) * OC + k] = tmp[i] as number;
+      if (tmp) for (let i = P; i--; ) y[(n * P + i) * OC + k] = tmp[i] as number;
     }
 }
