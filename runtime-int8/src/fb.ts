@@ -12,8 +12,11 @@ import type { RtOp, RtTensor } from "./types.js";
 let dv: DataView;
 let len: number;
 
+/** The prefix of every load() error. */
+export const PFX = "edgeqrt: ";
+
 export function fail(msg: string): never {
-  throw new Error("edgeqrt: " + msg);
+  throw new Error(PFX + msg);
 }
 
 function at(p: number, n: number): number {
@@ -53,7 +56,8 @@ function table(t: number, f: number): number {
 /** Vector field f with elements of `size` bytes: [first element position, length] (length 0 when absent). */
 function vec(t: number, f: number, size: number): number[] {
   const v = table(t, f);
-  const n = v && i32(v);
+  // (a negative count: unsigned, so past the file)
+  const n = (v && i32(v)) >>> 0;
   at(v + 4, n * size);
   return [v + 4, n];
 }
@@ -106,8 +110,8 @@ export function parse(u8: Uint8Array): Parsed {
     // shape, type, data size (no tensor over 64 MB: the arena is capped there too)
     if (!(size * es <= P31 / 32 && es) || (d[1] && d[1] !== size * es)) fail("bad tensor " + i);
     let name = "";
-    for (let k = 0; k < (nm[1] as number); k++)
-      name += String.fromCharCode(u8[(nm[0] as number) + k] as number);
+    for (let k = nm[1] as number; k--; )
+      name = String.fromCharCode(u8[(nm[0] as number) + k] as number) + name;
     const scale = list(q, 2, (p) => dv.getFloat32(p, true));
     // int64 zero points: their low words
     const zp = list(q, 3, i32, 8);

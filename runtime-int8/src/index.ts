@@ -6,7 +6,7 @@
  *   var m = edgeqrt.load(bytes);   // ArrayBuffer, Uint8Array or a byte string
  *   m.input(0).set(data); m.invoke(); m.output(0)
  */
-import { fail, parse } from "./fb.js";
+import { fail, PFX, parse } from "./fb.js";
 import { P31 } from "./fixed.js";
 import { elementwise } from "./ops/elementwise.js";
 import { mean } from "./ops/mean.js";
@@ -125,7 +125,7 @@ export function load(bytes: ArrayBuffer | Uint8Array | string): Model {
     return build(bytes);
   } catch (e) {
     const m = (e as Error).message;
-    if (m.indexOf("edgeqrt: ")) fail("corrupt model (" + m + ")");
+    if (m.indexOf(PFX)) fail("corrupt model (" + m + ")");
     throw e;
   }
 }
@@ -209,7 +209,7 @@ function build(bytes: ArrayBuffer | Uint8Array | string): Model {
   const plan = greedy(size, first, last, 4);
   const at = plan.offsets;
   const total = plan.total;
-  if (total > P31 / 32) fail("arena over 64 MB");
+  if (total > P31 / 32) fail("arena > 64 MB");
   const arena = new ArrayBuffer(total);
   for (let i = NT; i--; ) {
     const t = T[i] as RtTensor;
@@ -241,10 +241,7 @@ function build(bytes: ArrayBuffer | Uint8Array | string): Model {
       return fail("operator " + k + " (" + op.type + "): " + (e as Error).message);
     }
   });
-  const tv = (i: number): View => {
-    const t = T[i];
-    return t && t.d ? t.d : fail("no tensor " + i);
-  };
+  const tv = (i: number): View => (T[i] || ({} as RtTensor)).d || fail("no tensor " + i);
   return {
     arenaBytes: total,
     tensors: T,

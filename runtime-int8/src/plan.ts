@@ -15,7 +15,7 @@ export function greedy(size: number[], first: number[], last: number[], align: n
   const n = size.length;
   const order: number[] = [];
   const offsets: number[] = [];
-  for (let i = 0; i < n; i++) order[i] = i;
+  for (let i = n; i--; ) order[i] = i;
   order.sort(
     (a, b) =>
       (size[b] as number) - (size[a] as number) || (first[a] as number) - (first[b] as number) || a - b,

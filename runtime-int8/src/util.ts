@@ -29,7 +29,7 @@ export interface Fast {
 /** Where element i (flat, last dim fastest) of an array of `shape` lands under strides st: sum of index_d * st[d]. */
 export function offs(i: number, shape: number[], st: number[]): number {
   let o = 0;
-  for (let d = shape.length - 1; d >= 0; d--) {
+  for (let d = shape.length; d--; ) {
     const n = shape[d] as number;
     const k = i % n;
     i = (i - k) / n;
@@ -42,7 +42,7 @@ export function offs(i: number, shape: number[], st: number[]): number {
 export function strides(shape: number[], out: number[]): number[] {
   const s: number[] = [];
   let k = 1;
-  for (let d = out.length - 1; d >= 0; d--) {
+  for (let d = out.length; d--; ) {
     const j = d - out.length + shape.length;
     const n = j >= 0 ? (shape[j] as number) : 1;
     check(n === out[d] || n === 1);

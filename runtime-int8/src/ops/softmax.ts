@@ -26,7 +26,8 @@ function expNeg(a: number): number {
   const x2 = srdhm(x, x);
   const x3 = srdhm(x2, x);
   const x4 = rdbpot(srdhm(x2, x2), 2);
-  let res = 1895147668 + srdhm(1895147668, x + rdbpot(srdhm(x4 + x3, 715827883) + x2, 1));
+  const c = 1895147668;
+  let res = c + srdhm(c, x + rdbpot(srdhm(x4 + x3, 715827883) + x2, 1));
   // times exp(-2^(i-2)) for each bit i of the remainder
   const mul = [1672461947, 1302514674, 790015084, 290630308, 39332535, 720401, 242];
   for (let i = 0; i < 7; i++) if ((aq - a) & (1 << (24 + i))) res = srdhm(res, mul[i] as number);
@@ -63,7 +64,7 @@ export function softmax(
   const mult = q[0] as number;
   const ls = q[1] as number;
   // CalculateInputRadius(5, ls): floor(31 * 2^26 / 2^ls) (0 < ls < 32)
-  const diffMin = -(2080374784 >> ls);
+  const diffMin = -(((31 * P31) / 32) >> ls);
   return () => {
     for (let o = 0; o < X.nel; o += D) {
       let mx = -128;

@@ -182,11 +182,13 @@ function win(g: Geom, kind: number, tmp: Int8Array | undefined): void {
   const x = g.x;
   const w = g.w;
   const y = g.y;
+  // (batches in order: an in-place output may have fewer pixels, so batch n's y bytes can be x's
+  // batch n - 1 bytes, read before; channels and pixels count down: each output is independent)
   for (let n = 0; n < g.N; n++)
-    for (let k = 0; k < OC; k++) {
+    for (let k = OC; k--; ) {
       const ic = (k / M) >> 0;
-      for (let oy = 0; oy < g.OH; oy++)
-        for (let ox = 0; ox < OW; ox++) {
+      for (let oy = g.OH; oy--; )
+        for (let ox = OW; ox--; ) {
           const iy0 = oy * g.sh - g.ph;
           const ix0 = ox * g.sw - g.pw;
           let a = kind === 3 ? -128 : (g.b[k] as number);
