@@ -132,7 +132,8 @@ export function load(bytes: ArrayBuffer | Uint8Array | string): Model {
 
 function build(bytes: ArrayBuffer | Uint8Array | string): Model {
   // Espruino's `E` (with convolve, sum, toArrayBuffer), or {} elsewhere; read at each load
-  const N: Natives = (typeof E !== "undefined" && E) || {};
+  // (typeof gives "undefined" only when E is not defined, and every other typeof name sorts before "u")
+  const N: Natives = (typeof E < "u" && E) || {};
   const g = parse(bytesOf(bytes, N));
   const T = g.tens;
   const ops = g.opl;
