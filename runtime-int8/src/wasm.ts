@@ -238,13 +238,7 @@ export function wasmKernels(src: string): Fast {
     const ny = N * OH * OW * OC;
     const G = region(g, (OC8 >> 3) * wblk, N * imgB, ny, false);
     if (!G) return undefined;
-    const R = G.R;
-    const f = G.f;
-    const q = G.q;
-    const w = G.w;
-    const xr = G.xr;
-    const xp = G.xp;
-    const y = G.y;
+    const { R, f, q, w, xr, xp, y } = G;
     const i16 = R.i16;
     const wt = g.w;
     const wz = g.wz;
@@ -300,13 +294,7 @@ export function wasmKernels(src: string): Fast {
       const ny = N * g.OH * g.OW * OC;
       const G = region(g, KH * KW * 2 * pixB, N * imgB, ny, true);
       if (!G) return undefined;
-      const R = G.R;
-      const f = G.f;
-      const q = G.q;
-      const w = G.w;
-      const xr = G.xr;
-      const xp = G.xp;
-      const y = G.y;
+      const { R, f, q, w, xr, xp, y } = G;
       const i16 = R.i16;
       const wt = g.w;
       for (let t = 0; t < KH * KW; t++)

@@ -11,7 +11,7 @@ import { writeTflite } from "../../toolchain/tflite/write.js";
 import { fcWithWeightsOffset, KINDS, randomCase } from "./gen.js";
 import { mobilenetInput, mobilenetV1 } from "./mobilenet.js";
 import { checkCase, newTally } from "./parity.js";
-import { evalScripts, type Rt, useCounted } from "./scripts.js";
+import { evalScripts, outputs, type Rt, useCounted } from "./scripts.js";
 
 type Counted = { rt: Rt; calls: () => number };
 
@@ -35,15 +35,6 @@ beforeAll(async () => {
   core = evalScripts("", b.min);
   withFast = coreWithFast(b);
 });
-
-function outputs(rt: Rt, bytes: Uint8Array, inputs: ArrayLike<number>[]): number[][] {
-  const m = rt.load(bytes);
-  inputs.forEach((x, i) => {
-    m.input(i).set(x as Int8Array);
-  });
-  m.invoke();
-  return m.outputs.map((_, k) => Array.from(m.output(k)));
-}
 
 describe(`core bundle alone vs native TFLite 2.9 (${SEEDS.length} random models of each of ${KINDS.length} kinds)`, () => {
   for (const kind of KINDS)

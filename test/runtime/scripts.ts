@@ -35,3 +35,13 @@ export function useCounted(
   rt.use(counted);
   return { offered: () => offered, taken: () => taken };
 }
+
+/** Loads `bytes` in `rt`, fills the inputs, invokes once; every output as a plain array. */
+export function outputs(rt: Rt, bytes: Uint8Array, inputs: ArrayLike<number>[]): number[][] {
+  const m = rt.load(bytes);
+  inputs.forEach((x, i) => {
+    m.input(i).set(x as Int8Array);
+  });
+  m.invoke();
+  return m.outputs.map((_, k) => Array.from(m.output(k)));
+}

@@ -12,7 +12,7 @@ import { buildRuntime, type RuntimeBundle } from "../../runtime-int8/build.js";
 import { writeTflite } from "../../toolchain/tflite/write.js";
 import { randomCase } from "./gen.js";
 import { mobilenetInput, mobilenetV1 } from "./mobilenet.js";
-import { evalScripts, type Rt, useCounted } from "./scripts.js";
+import { evalScripts, outputs, type Rt, useCounted } from "./scripts.js";
 
 let b: RuntimeBundle;
 
@@ -22,15 +22,6 @@ function withAddon(prelude: string): { rt: Rt; offered: () => number; taken: () 
     wasm: Record<string, unknown>;
   };
   return { rt, ...useCounted(rt, rt.wasm) };
-}
-
-function outputs(rt: Rt, bytes: Uint8Array, inputs: ArrayLike<number>[]): number[][] {
-  const m = rt.load(bytes);
-  inputs.forEach((x, i) => {
-    m.input(i).set(x as Int8Array);
-  });
-  m.invoke();
-  return m.outputs.map((_, k) => Array.from(m.output(k)));
 }
 
 beforeAll(async () => {

@@ -14,7 +14,7 @@ import { writeTflite } from "../../toolchain/tflite/write.js";
 import { type Case, fcWithWeightsOffset, prng, randomCase } from "./gen.js";
 import { mobilenetInput, mobilenetV1 } from "./mobilenet.js";
 import { checkCase, newTally } from "./parity.js";
-import { evalScripts, type Rt, useCounted } from "./scripts.js";
+import { evalScripts, outputs, type Rt, useCounted } from "./scripts.js";
 
 let core: Rt;
 let wasm: Rt;
@@ -31,15 +31,6 @@ beforeAll(async () => {
   taken = useCounted(rt, rt.wasm).taken;
   wasm = rt;
 });
-
-function outputs(rt: Rt, bytes: Uint8Array, inputs: ArrayLike<number>[]): number[][] {
-  const m = rt.load(bytes);
-  inputs.forEach((x, i) => {
-    m.input(i).set(x as Int8Array);
-  });
-  m.invoke();
-  return m.outputs.map((_, k) => Array.from(m.output(k)));
-}
 
 /** Native parity op by op, then the same outputs as the core alone; returns the ops the add-on took. */
 function check(c: Case, tally = newTally()): number {
