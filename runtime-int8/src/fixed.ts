@@ -3,7 +3,7 @@
  * kernels/internal/common.h, quantization_util.cc).
  *
  * Load-time helpers (quantizeMultiplier, fround, roundAway) may use
- * floating point. Eval-time helpers (srdhm, rdbpot, mbqm) only ever hold integer values:
+ * floating point. Eval-time helpers (srdhm, rdbpot, mq) only ever hold integer values:
  * every intermediate below is an integer of at most 48 bits, which a JS number (53-bit
  * mantissa) holds exactly, and every division is by a power of two of a value that is a
  * multiple of it (exact). No Math.imul / Math.round / Math.clz32 / `**` (Espruino).
@@ -68,7 +68,19 @@ export function rdbpot(x: number, e: number): number {
   return (x >> e) + +((x & mask) > (mask >> 1) + +(x < 0));
 }
 
-/** MultiplyByQuantizedMultiplier(x, m, shift) with shift split at load: l = max(shift, 0), r = max(-shift, 0). */
+/**
+ * MultiplyByQuantizedMultiplier(x) with channel k's multiplier m[k] and its shift, split at load:
+ * l = max(shift, 0), r = max(-shift, 0). The one implementation (the ops call it through a Q).
+ */
+export function mq(
+  q: { m: ArrayLike<number>; l: ArrayLike<number>; r: ArrayLike<number> },
+  k: number,
+  x: number,
+): number {
+  return rdbpot(srdhm(x << (q.l[k] as number), q.m[k] as number), q.r[k] as number);
+}
+
+/** mq for one multiplier m and its split shift l, r (the tests' entry point). */
 export function mbqm(x: number, m: number, l: number, r: number): number {
-  return rdbpot(srdhm(x << l, m), r);
+  return mq({ m: [m], l: [l], r: [r] }, 0, x);
 }

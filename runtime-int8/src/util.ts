@@ -1,6 +1,9 @@
 /** Small helpers shared by the ops (load-time only unless noted). */
 
-import { fround, quantizeMultiplier, rdbpot, roundAway, srdhm } from "./fixed.js";
+import { fround, mq, quantizeMultiplier, roundAway } from "./fixed.js";
+
+export { mq } from "./fixed.js";
+
 import type { Geom } from "./ops/window.js";
 import type { Eval, RtTensor, View } from "./types.js";
 
@@ -132,11 +135,6 @@ export function quant<G>(reals: number[], act: number, Y: RtTensor, o?: G): Q & 
 /** Requantizes int32 acc of channel k: MultiplyByQuantizedMultiplier, + zero point, clamped (integer only). */
 export function rq(q: Q, k: number, acc: number): number {
   return clampQ(q, mq(q, k, acc | 0) + q.yz);
-}
-
-/** MultiplyByQuantizedMultiplier(x) with multiplier k of q (fixed.ts's mbqm). */
-export function mq(q: Q, k: number, x: number): number {
-  return rdbpot(srdhm(x << (q.l[k] as number), q.m[k] as number), q.r[k] as number);
 }
 
 /** v clamped to q's activation range. */
