@@ -22,6 +22,7 @@ export function elementwise(
 ): Eval {
   const isMul = op.bc === 18;
   const B = t[1] as RtTensor;
+  const b = B.d as Int8Array;
   const os = Y.dims;
   const sa = strides(A.dims, os);
   const sb = strides(B.dims, os);
@@ -34,7 +35,7 @@ export function elementwise(
   return () => {
     for (let i = Y.nel; i--; ) {
       const va = (a[offs(i, os, sa)] as number) - A.zq;
-      const vb = ((B.d as Int8Array)[offs(i, os, sb)] as number) - B.zq;
+      const vb = (b[offs(i, os, sb)] as number) - B.zq;
       y[i] = isMul ? rq(q, 0, va * vb) : rq(q, 2, mq(q, 0, va << 20) + mq(q, 1, vb << 20));
     }
   };
