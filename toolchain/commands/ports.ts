@@ -6,7 +6,8 @@ export default defineCommand({
   meta: { name: "ports", description: "List serial ports (for edgeq flash --port)" },
   args: { json: { type: "boolean", description: "print JSON" } },
   async run({ args }) {
-    const ports = await listPorts();
+    const { ports, note } = await listPorts();
+    if (note) process.stderr.write(`edgeq: note: ${note}\n`);
     if (args.json) {
       process.stdout.write(`${JSON.stringify(ports, null, 2)}\n`);
       return;

@@ -4,6 +4,7 @@
  * the received text), chunked writes that wait for the OS to drain, and clear errors when the
  * link goes away.
  */
+import { readdirSync } from "node:fs";
 import { SerialPort } from "serialport";
 import { EdgeqError } from "../errors.js";
 
@@ -206,14 +207,58 @@ export interface PortInfo {
   productId?: string;
 }
 
-/** Lists serial ports (SerialPort.list()). */
-export async function listPorts(): Promise<PortInfo[]> {
-  const ports = await SerialPort.list();
-  return ports.map((p) => ({
-    path: p.path,
-    manufacturer: p.manufacturer,
-    serialNumber: p.serialNumber,
-    vendorId: p.vendorId,
-    productId: p.productId,
-  }));
+/** Serial ports and how they were found. */
+export interface PortList {
+  ports: PortInfo[];
+  /** "serialport" (udev on Linux) or "device-nodes" (udevadm missing: /dev scanned by name). */
+  method: "serialport" | "device-nodes";
+  /** Why the fallback ran, for the user (absent when the normal lister worked). */
+  note?: string;
+}
+
+/** Device names of serial ports on Linux: USB CDC/ACM and USB-serial bridges, on-chip UARTs, Bluetooth RFCOMM. */
+const SERIAL_NODE = /^(ttyACM\d+|ttyUSB\d+|ttyAMA\d+|ttyS\d+|ttyTHS\d+|rfcomm\d+)$/;
+
+/** Serial device nodes in `dir` (default /dev), sorted; no details (those need udev). */
+export function listDeviceNodes(dir = "/dev"): PortInfo[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => SERIAL_NODE.test(n))
+    .sort((a, b) => a.localeCompare(b, "en", { numeric: true }))
+    .map((n) => ({ path: `${dir}/${n}` }));
+}
+
+/**
+ * Lists serial ports with SerialPort.list(); where that fails because udevadm is missing (containers,
+ * CI, minimal systems) lists the serial device nodes in /dev instead and says so in `note`.
+ */
+export async function listPorts(): Promise<PortList> {
+  try {
+    const ports = await SerialPort.list();
+    return {
+      method: "serialport",
+      ports: ports.map((p) => ({
+        path: p.path,
+        manufacturer: p.manufacturer,
+        serialNumber: p.serialNumber,
+        vendorId: p.vendorId,
+        productId: p.productId,
+      })),
+    };
+  } catch (e) {
+    const why = (e as Error).message || String(e);
+    if (process.platform !== "linux") {
+      throw new EdgeqError("flash/ports", `cannot list serial ports: ${why}`);
+    }
+    return {
+      method: "device-nodes",
+      ports: listDeviceNodes(),
+      note: `could not ask udev for serial ports (${why}); listed the serial device nodes in /dev instead (no manufacturer or USB ids). Install udev (udevadm) for details.`,
+    };
+  }
 }
