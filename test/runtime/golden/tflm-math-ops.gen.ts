@@ -86,6 +86,86 @@ function cases(): GoldenCase[] {
       out: null,
     });
   }
+  out.push(...subMultiplierCases(r));
+  return out;
+}
+
+/** QuantizeMultiplier (frexp, Q31 rounded half away from zero) for d > 0: [multiplier, shift]. */
+function quantizeMultiplier(d: number): [number, number] {
+  let e = 0;
+  while (d >= 1) (d /= 2), e++;
+  while (d < 0.5) (d *= 2), e--;
+  const m = Math.round(d * 2 ** 31);
+  return m === 2 ** 31 ? [m / 2, e + 1] : [m, e];
+}
+
+/** MultiplyByQuantizedMultiplier (two roundings, as TFLite Micro's common.cc), in BigInt. */
+function multiply(x: number, [m, shift]: [number, number]): number {
+  const ab = BigInt(x * 2 ** Math.max(shift, 0)) * BigInt(m);
+  const high = (ab + (ab >= 0n ? 1n << 30n : 1n - (1n << 30n))) / (1n << 31n);
+  const r = BigInt(Math.max(-shift, 0));
+  if (!r) return Number(high);
+  const mask = (1n << r) - 1n;
+  const rem = high & mask;
+  return Number((high >> r) + (rem > (mask >> 1n) + (high < 0n ? 1n : 0n) ? 1n : 0n));
+}
+
+/** SUB (activation NONE) of int8 a, b with multipliers qs (a's, b's, the output's) and zero points zs. */
+function subValue(qs: [number, number][], zs: number[], a: number, b: number): number {
+  const raw = multiply((a - zs[0]!) * 2 ** 20, qs[0]!) - multiply((b - zs[1]!) * 2 ** 20, qs[1]!);
+  return Math.min(127, Math.max(-128, multiply(raw, qs[2]!) + zs[2]!));
+}
+
+/**
+ * A SUB case's outputs (activation NONE) with TFLite's double multiplier quotients instead of TFLite
+ * Micro's float32 ones, in the golden layout ([a (256), b (values)]).
+ */
+export function subWithDoubleMultipliers(c: GoldenCase): Int8Array {
+  const [s1, z1, s2, z2, so, zo] = c.params as number[];
+  const twice = 2 * Math.max(s1!, s2!);
+  const qs = [s1! / twice, s2! / twice, twice / (2 ** 20 * so!)].map(quantizeMultiplier);
+  const values = c.values ?? [];
+  const out = new Int8Array(256 * values.length);
+  for (let a = 0; a < 256; a++)
+    values.forEach((b, j) => {
+      out[a * values.length + j] = subValue(qs, [z1!, z2!, zo!], a - 128, b);
+    });
+  return out;
+}
+
+/**
+ * SUB parameter sets (found by a seeded search) where TFLite Micro's float32 multiplier quotients
+ * (sub_common.cc) and TFLite's double ones give a different byte for some input pair; values holds
+ * that pair's second input, so the golden bytes tell which rounding a kernel follows.
+ */
+function subMultiplierCases(r: () => number): GoldenCase[] {
+  const f = Math.fround;
+  const zp = () => Math.floor(r() * 256) - 128;
+  const out: GoldenCase[] = [];
+  for (let t = 0; t < 100000 && out.length < 4; t++) {
+    const s1 = f(10 ** (-3 + 2.5 * r()));
+    const s2 = f(s1 * 10 ** (2 * r() - 1));
+    const so = f(Math.max(s1, s2) * 10 ** (r() - 0.3));
+    const [z1, z2, zo] = [zp(), zp(), zp()];
+    const twice = 2 * Math.max(s1, s2);
+    const asFloat = [f(s1 / twice), f(s2 / twice), f(twice / f(2 ** 20 * so))].map(quantizeMultiplier);
+    const asDouble = [s1 / twice, s2 / twice, twice / (2 ** 20 * so)].map(quantizeMultiplier);
+    if (asFloat.every((q, k) => q[0] === asDouble[k]![0] && q[1] === asDouble[k]![1])) continue;
+    const value = (qs: [number, number][], a: number, b: number) =>
+      Math.min(
+        127,
+        Math.max(
+          -128,
+          multiply(multiply((a - z1) * 2 ** 20, qs[0]!) - multiply((b - z2) * 2 ** 20, qs[1]!), qs[2]!) + zo,
+        ),
+      );
+    search: for (let b = -128; b < 128; b++)
+      for (let a = -128; a < 128; a++)
+        if (value(asFloat, a, b) !== value(asDouble, a, b)) {
+          out.push({ op: "SUB", params: [s1, z1, s2, z2, so, zo, 0], values: [b, -128, 0, 127], out: null });
+          break search;
+        }
+  }
   return out;
 }
 
