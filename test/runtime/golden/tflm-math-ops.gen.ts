@@ -93,8 +93,8 @@ function cases(): GoldenCase[] {
 /** QuantizeMultiplier (frexp, Q31 rounded half away from zero) for d > 0: [multiplier, shift]. */
 function quantizeMultiplier(d: number): [number, number] {
   let e = 0;
-  while (d >= 1) (d /= 2), e++;
-  while (d < 0.5) (d *= 2), e--;
+  for (; d >= 1; e++) d /= 2;
+  for (; d < 0.5; e--) d *= 2;
   const m = Math.round(d * 2 ** 31);
   return m === 2 ** 31 ? [m / 2, e + 1] : [m, e];
 }
@@ -236,7 +236,10 @@ function main(): void {
       gemmlowp: rev(gemmlowp, "GEMMLOWP_COMMIT"),
       cases: cs,
     };
-    writeFileSync(join(here, "tflm-math-ops.json"), `${JSON.stringify(golden, null, 0)}\n`);
+    const json = join(here, "tflm-math-ops.json");
+    writeFileSync(json, `${JSON.stringify(golden)}\n`);
+    // (in the repository's JSON style)
+    execFileSync("npx", ["biome", "format", "--write", json], { stdio: "ignore" });
     process.stdout.write(
       `wrote ${cs.length} cases (${cs.filter((c) => !c.out).length} rejected by TFLM's Prepare)\n`,
     );
