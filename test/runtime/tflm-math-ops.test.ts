@@ -115,3 +115,31 @@ describe(`runtime vs TFLite Micro's reference kernels (tflite-micro ${golden.tfl
     expect(differing).toBeGreaterThan(0);
   });
 });
+
+describe("load errors of the math ops name the op and the condition", () => {
+  const one = (op: "LOGISTIC" | "TANH", xq: QuantParams, yq: QuantParams): Uint8Array =>
+    writeTflite({
+      tensors: [
+        { name: "x", shape: [1, 4], dtype: "int8", quant: xq },
+        { name: "y", shape: [1, 4], dtype: "int8", quant: yq },
+      ],
+      ops: [{ type: op, inputs: [0], outputs: [1], options: {} }],
+      inputs: [0],
+      outputs: [1],
+    });
+  it("LOGISTIC with output quantization (0.01, 0)", () => {
+    expect(() => load(one("LOGISTIC", q(0.05, 0), q(0.01, 0)))).toThrow(
+      "edgeqrt: op 0 LOGISTIC: output quantization must be (1/256, -128)",
+    );
+  });
+  it("TANH with output quantization (1/256, -128)", () => {
+    expect(() => load(one("TANH", q(0.05, 0), q(1 / 256, -128)))).toThrow(
+      "edgeqrt: op 0 TANH: output quantization must be (1/128, 0)",
+    );
+  });
+  it("LOGISTIC with input scale 1e-9 (below the reference kernel's 2^-28)", () => {
+    expect(() => load(one("LOGISTIC", q(Math.fround(1e-9), 0), q(1 / 256, -128)))).toThrow(
+      "edgeqrt: op 0 LOGISTIC: input scale < 2^-28",
+    );
+  });
+});

@@ -6,20 +6,12 @@
  * (the radius), and every fixed-point step is an int32 SaturatingRoundingDoublingHighMul.
  */
 import { Builtin } from "../builtin.js";
-import { check } from "../errors.js";
 import type { Kernel, RtTensor } from "../types.js";
-import { lookupEval, sigmoidTable } from "./lookup_table.js";
+import { sigmoidEval } from "./lookup_table.js";
 
 export const logistic: Kernel = {
   code: Builtin.LOGISTIC,
   name: "LOGISTIC",
-  prepare: (_context, _op, inputs, outputs) => {
-    const X = inputs[0] as RtTensor;
-    const Y = outputs[0] as RtTensor;
-    check(
-      Y.firstScale === 1 / 256 && Y.firstZeroPoint === -128,
-      "output quantization (" + Y.firstScale + ", " + Y.firstZeroPoint + "), must be (1/256, -128)",
-    );
-    return lookupEval(X, Y, sigmoidTable(X.firstScale, X.firstZeroPoint, false));
-  },
+  prepare: (_context, _op, inputs, outputs) =>
+    sigmoidEval(inputs[0] as RtTensor, outputs[0] as RtTensor, false),
 };

@@ -119,31 +119,38 @@ function multiplyByQuantized(x: number, q: number[]): number {
 }
 
 /**
- * LOGISTIC (tanh = false; output scale 1/256, zero point -128) or TANH (tanh = true; output scale
- * 1/128, zero point 0) of int8 input (scale, zeroPoint): TFLite Micro's Prepare (multiplier of
- * scale * 2^27 by frexp, range radius CalculateInputRadius(4, shift, 31)) and
- * reference_integer_ops::Logistic / Tanh. Throws for an input scale below 2^-28, where the
+ * The eval of LOGISTIC (tanh false; output quantization (1/256, -128)) or TANH (tanh true; output
+ * (1/128, 0)), the output quantizations TFLite requires: TFLite Micro's Prepare (multiplier of
+ * input scale * 2^27 by frexp, range radius CalculateInputRadius(4, shift, 31)) and
+ * reference_integer_ops::Logistic / Tanh, as a table. Refuses an input scale below 2^-28, where the
  * reference's radius shifts by a negative amount (undefined in C).
  */
-export function sigmoidTable(scale: number, zeroPoint: number, tanh: boolean): Int8Array {
+export function sigmoidEval(X: RtTensor, Y: RtTensor, tanh: boolean): Eval {
+  const scale = X.firstScale;
+  const zeroPoint = X.firstZeroPoint;
+  check(
+    Y.firstScale === (tanh ? 1 / 128 : 1 / 256) && Y.firstZeroPoint === (tanh ? 0 : -128),
+    "output quantization must be " + (tanh ? "(1/128, 0)" : "(1/256, -128)"),
+  );
   const q = quantizeMultiplier(scale * 134217728);
   const shift = q[1] as number;
-  check(
-    q[0] !== 0 && shift >= 0,
-    "input scale " + scale + " < 2^-28 (outside the reference kernel's domain)",
-  );
+  check(q[0] !== 0 && shift >= 0, "input scale < 2^-28");
   // CalculateInputRadius: floor(15 * 2^27 / 2^shift)
   let radius = 15 * 134217728;
   for (let i = shift; i--; ) radius /= 2;
   radius = M.floor(radius);
-  return table((v) => {
-    const x = v - zeroPoint;
-    if (x <= -radius) return -128;
-    if (x >= radius) return 127;
-    // |x| 2^shift < 15 * 2^27: the Q4.27 input fits int32
-    const q4 = multiplyByQuantized(x, q);
-    return clampInt8(tanh ? rdbpot(tanhQ4(q4), 24) : rdbpot(logisticQ4(q4), 23) - 128);
-  });
+  return lookupEval(
+    X,
+    Y,
+    table((v) => {
+      const x = v - zeroPoint;
+      if (x <= -radius) return -128;
+      if (x >= radius) return 127;
+      // |x| 2^shift < 15 * 2^27: the Q4.27 input fits int32
+      const q4 = multiplyByQuantized(x, q);
+      return clampInt8(tanh ? rdbpot(tanhQ4(q4), 24) : rdbpot(logisticQ4(q4), 23) - 128);
+    }),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -160,11 +167,11 @@ function divPow15(a: number): number {
   return (a - (a % 32768)) / 32768;
 }
 
-/** gemmlowp SaturatingRoundingDoublingHighMul on int16. */
+/** gemmlowp SaturatingRoundingDoublingHighMul on int16 (|result| <= 2^15, and 2^15 only for -2^15 squared). */
 function srdhm16(a: number, b: number): number {
   if (a === -32768 && b === a) return 32767;
   const ab = a * b;
-  return wrap16(divPow15(ab + (ab >= 0 ? 16384 : 1 - 16384)));
+  return divPow15(ab + (ab >= 0 ? 16384 : 1 - 16384));
 }
 
 /** gemmlowp RoundingDivideByPOT on int16 (0 <= e <= 31; its mask (2^e - 1) is an int16, all ones for e >= 16). */
@@ -197,7 +204,7 @@ export function hardSwishTable(sx: number, zx: number, sy: number, zy: number): 
   const relu = quantizeMultiplier(fround(hires / fround(3 / 32768)));
   const outExponent = out[1] as number;
   const reluExponent = relu[1] as number;
-  check(outExponent <= 0, "output scale < input scale / 256 (TFLite Micro's HardSwishPrepare refuses it)");
+  check(outExponent <= 0, "output scale < input scale / 256");
   const outMultiplier = downScale16(out[0] as number);
   const reluMultiplier = downScale16(relu[0] as number);
   return table((v) => {
