@@ -10,7 +10,8 @@ import { Builtin } from "../builtin.js";
 import { fround, M } from "../fixed.js";
 import { int8Option } from "../parse.js";
 import type { Eval, Kernel, RtOp, RtTensor } from "../types.js";
-import { broadcastStrides, ElementwiseOptions, offsetOf } from "./broadcast.js";
+import { ElementwiseOptions } from "./broadcast.js";
+import { broadcastIndex } from "./broadcast_run.js";
 import { mq, requantization, requantize } from "./requantize.js";
 
 /** The left shift both inputs get before scaling (TFLite's left_shift for int8 ADD and SUB). */
@@ -28,9 +29,8 @@ export function addOrSubtract(op: RtOp, inputs: RtTensor[], outputs: RtTensor[],
   const a = A.view as Int8Array;
   const b = B.view as Int8Array;
   const y = Y.view as Int8Array;
-  const shape = Y.shape;
-  const stridesA = broadcastStrides(A.shape, shape);
-  const stridesB = broadcastStrides(B.shape, shape);
+  const indexA = broadcastIndex(A.shape, Y.shape);
+  const indexB = broadcastIndex(B.shape, Y.shape);
   const twice = 2 * M.max(A.firstScale, B.firstScale);
   const quotient = (n: number, d: number) => (subtract ? fround(n / d) : n / d);
   // multipliers 0 and 1 scale a and b, 2 the sum
@@ -46,8 +46,8 @@ export function addOrSubtract(op: RtOp, inputs: RtTensor[], outputs: RtTensor[],
   const sign = subtract ? -1 : 1;
   return () => {
     for (let i = Y.size; i--; ) {
-      const va = (a[offsetOf(i, shape, stridesA)] as number) - A.firstZeroPoint;
-      const vb = (b[offsetOf(i, shape, stridesB)] as number) - B.firstZeroPoint;
+      const va = (a[indexA(i)] as number) - A.firstZeroPoint;
+      const vb = (b[indexB(i)] as number) - B.firstZeroPoint;
       y[i] = requantize(q, 2, mq(q, 0, va << LEFT_SHIFT) + sign * mq(q, 1, vb << LEFT_SHIFT));
     }
   };

@@ -6,7 +6,7 @@
  */
 import { check } from "../errors.js";
 import { type Eval, type RtTensor, TensorType } from "../types.js";
-import { broadcastStrides, offsetOf } from "./broadcast.js";
+import { broadcastIndex } from "./broadcast_run.js";
 
 export function maximumMinimumEval(inputs: RtTensor[], outputs: RtTensor[], maximum: boolean): Eval {
   const A = inputs[0] as RtTensor;
@@ -16,13 +16,12 @@ export function maximumMinimumEval(inputs: RtTensor[], outputs: RtTensor[], maxi
   const a = A.view as Int8Array;
   const b = B.view as Int8Array;
   const y = Y.view as Int8Array;
-  const shape = Y.shape;
-  const stridesA = broadcastStrides(A.shape, shape);
-  const stridesB = broadcastStrides(B.shape, shape);
+  const indexA = broadcastIndex(A.shape, Y.shape);
+  const indexB = broadcastIndex(B.shape, Y.shape);
   return () => {
     for (let i = Y.size; i--; ) {
-      const va = a[offsetOf(i, shape, stridesA)] as number;
-      const vb = b[offsetOf(i, shape, stridesB)] as number;
+      const va = a[indexA(i)] as number;
+      const vb = b[indexB(i)] as number;
       y[i] = va > vb === maximum ? va : vb;
     }
   };

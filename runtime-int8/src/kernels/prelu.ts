@@ -9,7 +9,7 @@
 import { Builtin } from "../builtin.js";
 import { check } from "../errors.js";
 import { Activation, type Kernel, type RtTensor, TensorType } from "../types.js";
-import { broadcastStrides, offsetOf } from "./broadcast.js";
+import { broadcastIndex } from "./broadcast_run.js";
 import { requantization, requantize } from "./requantize.js";
 
 export const prelu: Kernel = {
@@ -24,8 +24,7 @@ export const prelu: Kernel = {
     const x = X.view as Int8Array;
     const alpha = A.view as Int8Array;
     const y = Y.view as Int8Array;
-    const shape = Y.shape;
-    const stridesAlpha = broadcastStrides(A.shape, shape);
+    const indexAlpha = broadcastIndex(A.shape, Y.shape);
     const xz = X.firstZeroPoint;
     const az = A.firstZeroPoint;
     // multiplier 0: x >= 0, 1: x * alpha
@@ -37,10 +36,7 @@ export const prelu: Kernel = {
     return () => {
       for (let i = Y.size; i--; ) {
         const v = (x[i] as number) - xz;
-        y[i] =
-          v >= 0
-            ? requantize(q, 0, v)
-            : requantize(q, 1, v * ((alpha[offsetOf(i, shape, stridesAlpha)] as number) - az));
+        y[i] = v >= 0 ? requantize(q, 0, v) : requantize(q, 1, v * ((alpha[indexAlpha(i)] as number) - az));
       }
     };
   },
