@@ -6,7 +6,8 @@
  * (reference_ops::QuantizeLeakyRelu). Each output depends on its input byte only, so running the
  * reference arithmetic once per possible byte at load gives the kernel's outputs for every tensor;
  * eval is one table read per element (integer only; E.mapInPlace can do it natively on Espruino).
- * Not TFLite's float tables: those (1 / (1 + expf(-x)), tanhf) round differently on some bytes.
+ * TFLite (not Micro) builds its LOGISTIC / TANH tables in float (1 / (1 + expf(-x)), tanhf); on
+ * the parameter sets tried the two gave the same bytes, but the arithmetic here is TFLite Micro's.
  */
 import { check } from "../errors.js";
 import { fround, M, P31, quantizeMultiplier, rdbpot, srdhm } from "../fixed.js";
