@@ -178,10 +178,17 @@ function line(c: GoldenCase): string {
 
 function main(): void {
   const [tflm, gemmlowp] = process.argv.slice(2);
+  const usage =
+    "usage: tsx test/runtime/golden/tflm-math-ops.gen.ts TFLITE_MICRO_DIR GEMMLOWP_DIR\n" +
+    "  writes test/runtime/golden/tflm-math-ops.json: TFLite Micro's reference kernels (compiled with\n" +
+    "  g++ from those checkouts) on seeded parameter sets; TFLM_COMMIT / GEMMLOWP_COMMIT name the\n" +
+    "  commits when the directories are exported trees, not git checkouts\n";
+  if (tflm === "--help" || tflm === "-h") {
+    process.stdout.write(usage);
+    return;
+  }
   if (!tflm || !gemmlowp) {
-    process.stderr.write(
-      "usage: tsx test/runtime/golden/tflm-math-ops.gen.ts TFLITE_MICRO_DIR GEMMLOWP_DIR\n",
-    );
+    process.stderr.write(usage);
     process.exit(2);
   }
   const dir = mkdtempSync(join(tmpdir(), "tflm-golden-"));
