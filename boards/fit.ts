@@ -134,13 +134,13 @@ export function ramFit(board: Board, s: ModelSummary, runtimeBytes: number, func
   const bpv = board.bytesPerJsVar;
   const arena = typedArrayJsVars(s.arenaBytes, bpv);
   const activationViews = 2 * s.activationTensors;
-  const weights = 2 * s.constTensors + (board.mmapFlash ? 0 : typedArrayJsVars(s.modelBytes, bpv));
+  const weights = 2 * s.constTensors + (board.storageMapped ? 0 : typedArrayJsVars(s.modelBytes, bpv));
   const convOps = s.ops.filter(
     (o) => o.type === "CONV_2D" || o.type === "DEPTHWISE_CONV_2D" || o.type === "FULLY_CONNECTED",
   );
   const channelParams = convOps.length * 2 * 3 + 2 * Math.ceil((4 * s.channelParams) / bpv);
   const runtimeObjects = JSVARS_PER_FUNCTION * functions + JSVARS_PER_OP * s.ops.length;
-  const runtimeCode = board.mmapFlash ? 0 : Math.ceil(runtimeBytes / bpv);
+  const runtimeCode = board.storageMapped ? 0 : Math.ceil(runtimeBytes / bpv);
   const firmware = FIRMWARE_BASELINE_JSVARS;
   const totalJsVars =
     arena + activationViews + weights + channelParams + runtimeObjects + runtimeCode + firmware;
@@ -275,7 +275,7 @@ export function reasons(board: Board, flash: FlashFit, ram: RamFit): string[] {
     }
   }
   if (ram.verdict !== "fits") {
-    const big = board.mmapFlash
+    const big = board.storageMapped
       ? ""
       : `; Storage is not memory-mapped on ${board.name}, so the model (${ram.weights} JsVars) and the runtime code (${ram.runtimeCode}) are copied into RAM`;
     out.push(

@@ -65,11 +65,11 @@ describe("board records", () => {
       jsVars: 2630,
       bytesPerJsVar: 13,
       storageBytes: 40960,
-      mmapFlash: true,
+      storageMapped: true,
       tflm: false,
     });
     expect(boards.filter((b) => b.tflm).map((b) => b.id)).toEqual(["banglejs1", "banglejs2"]);
-    expect(boards.filter((b) => !b.mmapFlash).map((b) => b.id)).toEqual([
+    expect(boards.filter((b) => !b.storageMapped).map((b) => b.id)).toEqual([
       "banglejs1",
       "banglejs2",
       "esp32",
