@@ -7,21 +7,6 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { EdgeqError } from "../toolchain/errors.js";
 
-/** Per-board speed estimates (not measurements; `note` says how they were derived). */
-export interface BoardRates {
-  /** Multiply-accumulates per second of a plain interpreted JS loop. */
-  jsMacsPerSec: number;
-  /** MACs per second of long dot products through the native E.convolve (CONV_2D, FULLY_CONNECTED). */
-  convolveMacsPerSec: number;
-  /** MACs per second of short (3x3) depthwise dot products. */
-  depthwiseMacsPerSec: number;
-  /** Output elements per second of per-element JS work (requantize, pools, add, softmax). */
-  elementsPerSec: number;
-  /** MACs per second of the firmware's built-in TFLite Micro (boards with `tflm` only). */
-  tflmMacsPerSec?: number;
-  note: string;
-}
-
 export interface Board {
   id: string;
   name: string;
@@ -52,7 +37,6 @@ export interface Board {
   storageNote?: string;
   /** Where the figures come from (Espruino board file and commit). */
   source?: string;
-  rates: BoardRates;
 }
 
 /** CPU architectures of Espruino boards. */
@@ -92,14 +76,6 @@ const FIELDS: [keyof Board, Check, string][] = [
   ["tflm", isBool, "true or false"],
   ["storageMapped", isBool, "true or false"],
   ["envBoard", (v) => Array.isArray(v) && v.length > 0 && v.every(isStr), "a non-empty array of strings"],
-  ["rates", (v) => typeof v === "object" && v !== null && !Array.isArray(v), "an object"],
-];
-
-const RATE_FIELDS: (keyof BoardRates)[] = [
-  "jsMacsPerSec",
-  "convolveMacsPerSec",
-  "depthwiseMacsPerSec",
-  "elementsPerSec",
 ];
 
 /** Validates a parsed board record; throws EdgeqError naming `file` and the bad field. */
@@ -124,29 +100,8 @@ export function validateBoard(raw: unknown, file: string): Board {
       );
     }
   }
-  const rates = o.rates as Record<string, unknown>;
-  for (const key of RATE_FIELDS) {
-    if (!isPos(rates[key])) {
-      throw new EdgeqError(
-        "BOARD_FILE",
-        `board file ${file}: field 'rates.${key}' is ${JSON.stringify(rates[key])}, want a positive number of operations per second`,
-        file,
-      );
-    }
-  }
-  if (o.tflm === true && !isPos(rates.tflmMacsPerSec)) {
-    throw new EdgeqError(
-      "BOARD_FILE",
-      `board file ${file}: 'tflm' is true, so 'rates.tflmMacsPerSec' must be a positive number`,
-      file,
-    );
-  }
-  if (!isStr(rates.note)) {
-    throw new EdgeqError(
-      "BOARD_FILE",
-      `board file ${file}: field 'rates.note' must say how the rates were obtained`,
-      file,
-    );
+  if (o.source !== undefined && !isStr(o.source)) {
+    throw new EdgeqError("BOARD_FILE", `board file ${file}: field 'source' must be a non-empty string`, file);
   }
   return o as unknown as Board;
 }

@@ -76,12 +76,21 @@ export function runEspruino(script: string, o: EspruinoOptions = {}): Promise<Es
           new Error(`Espruino did not finish within ${timeoutMs} ms (killed); output:\n${tail(stdout)}`),
         );
       else if (/Uncaught |^ERROR: /m.test(stdout))
-        reject(new Error(`Espruino reported an error:\n${tail(stdout)}`));
+        reject(new Error(`Espruino reported an error: ${errorLines(stdout)}`));
       else resolve({ stdout, ms: performance.now() - t0 });
     };
     p.on("error", (e) => done(e));
     p.on("close", () => done());
   });
+}
+
+/** The interpreter's error lines ("Uncaught ...", "ERROR: ...", "    at ..."), without the echoed source. */
+function errorLines(s: string): string {
+  return s
+    .split(/\r?\n/)
+    .filter((l) => /^(Uncaught |ERROR: |\s+at )/.test(l))
+    .map((l) => l.slice(0, 300))
+    .join("\n");
 }
 
 function tail(s: string): string {
