@@ -47,7 +47,7 @@ function onHost(model: Uint8Array, inputs: Uint8Array[], nOut: number): string[]
 
 async function expectSame(model: Uint8Array, inputs: Uint8Array[], nOut = 1): Promise<string[][]> {
   const want = onHost(model, inputs, nOut);
-  const got = await runBundleOnEspruino(bundle, model, inputs, nOut, { timeoutMs: 60_000 });
+  const got = await runBundleOnEspruino(bundle, model, inputs, nOut, { timeoutMs: 110_000 });
   expect(got.outputs).toEqual(want);
   return want;
 }
