@@ -76,14 +76,16 @@ function fromB64(s: unknown, like: TypedView | undefined): TypedView {
  * reads the flash chip (measured on the Linux build: code evaluated from it runs 5x slower,
  * weights read through it 2x), and TensorFlow Micro refuses it ("Model is not a Flat
  * String/ArrayBuffer"): there the file is copied into RAM once, as one flat string
- * (E.toFlatString), which is what `edgeq fit` counts for such boards.
+ * (E.toFlatString), which is what `edgeq fit` counts for such boards. A flat string needs one
+ * contiguous run of free JsVars: when the heap is fragmented the copy is retried once after
+ * E.defrag() (firmware that has it), then fails with a message naming the file.
  */
 export function storageReadCode(name: string, storageMapped: boolean): string {
   const n = jsString(name);
   if (storageMapped) return `${S}.read(${n})`;
   return (
     `(function(){var s=${S}.read(${n});if(s===undefined)throw new Error("no file "+${n}+" in Storage");` +
-    `var f=E.toFlatString(s);if(!f)throw new Error("not enough RAM to copy "+${n}+" ("+s.length+" bytes) out of Storage, which is not memory-mapped on this board; use a smaller model");return f;})()`
+    `var f=E.toFlatString(s);if(!f&&E.defrag){E.defrag();f=E.toFlatString(s);}if(!f)throw new Error("not enough RAM to copy "+${n}+" ("+s.length+" bytes) out of Storage, which is not memory-mapped on this board; use a smaller model");return f;})()`
   );
 }
 
