@@ -19,7 +19,14 @@ import {
   verdict,
 } from "../../boards/fit.js";
 import { type Board, findBoard, loadBoardFile, loadBoards } from "../../boards/index.js";
-import { boardScale, fitCost, type MeasuredRates, type OpCost, ratesNote } from "../../boards/rates.js";
+import {
+  boardScale,
+  fitCost,
+  loadRates,
+  type MeasuredRates,
+  type OpCost,
+  ratesNote,
+} from "../../boards/rates.js";
 import { EdgeqError } from "../../toolchain/errors.js";
 import { writeTflite } from "../../toolchain/tflite/write.js";
 import { int8DsCnn } from "../helpers/models.js";
@@ -250,6 +257,18 @@ describe("fit arithmetic", () => {
       /measured on the real Espruino interpreter's Linux build .* scaled to Puck.js as x16.0/,
     );
     expect(ratesNote(linux, rates)).toMatch(/unscaled/);
+  });
+
+  it("boards/rates.json is the bench's output: generatedBy the bench command, a JS-loop rate, a '*' fallback and TFLite Micro cost, every cost >= 0", () => {
+    const r = loadRates();
+    expect(r.generatedBy).toMatch(/^npm run bench -- espruino --write-rates/);
+    expect(r.jsLoopMacsPerSec).toBeGreaterThan(0);
+    const costs = [...Object.values(r.edgeq), r.tflm];
+    expect(r.edgeq["*"]).toBeDefined();
+    for (const c of costs) {
+      for (const v of [c.perCallMs, c.perElementUs, c.perMacNs]) expect(v).toBeGreaterThanOrEqual(0);
+      expect(c.perCallMs + c.perElementUs + c.perMacNs).toBeGreaterThan(0);
+    }
   });
 
   it("fitCost recovers a cost from exact samples: ms = 0.2 + 3 us x elems + 40 ns x MACs", () => {
