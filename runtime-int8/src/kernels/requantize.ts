@@ -98,16 +98,19 @@ const P53 = 9007199254740992;
  * where v < 0, floor and truncation both clamp to 0) and maps it through clampTable() at the end.
  * Exact: every intermediate is an integer multiple of 2^-(31 + r) below 2^53 of them while
  * (|acc| + |ws|) m 2^l + 257 2^(31 + r) < 2^53, and acc << l must not wrap (|acc| 2^l < 2^31);
- * bound[k] is the largest |acc| channel k's weights allow. Returns [A, Bp, Bn, -ws] per channel,
- * or undefined when some channel's bound is too large (the op then requantizes each output with
- * `requantize`: the same bytes, slower).
+ * bound[k] is the largest |acc| channel k's weights allow. Returns [A, Bp, Bn, -ws] per channel
+ * (Bn and -ws empty when lo >= zero point: RAM on a board),
+ * or undefined when some channel's bound is too large (the op then keeps the portable loop and
+ * `requantize`: the same bytes, slower; also every r > 13, a real multiplier below 2^-14).
  */
 export function floorRequantization(q: Q, ws: number[], bound: number[]): Float64Array[] | undefined {
   const n = ws.length;
   const A = new Float64Array(n);
   const Bp = new Float64Array(n);
-  const Bn = new Float64Array(n);
-  const W = new Float64Array(n);
+  // (lo >= zero point: a negative acc gives lo with either constant; Bn and -ws only where lo < zero point)
+  const signed = q.lo < q.yz;
+  const Bn = new Float64Array(signed ? n : 0);
+  const W = new Float64Array(signed ? n : 0);
   const u0 = 128 + q.yz;
   for (let k = n; k--; ) {
     const r = q.r[k] as number;
@@ -120,8 +123,10 @@ export function floorRequantization(q: Q, ws: number[], bound: number[]): Float6
     if ((b + (s < 0 ? -s : s)) * m + 257 * D >= P53 || b * l >= 2147483648) return undefined;
     A[k] = m / D;
     Bp[k] = (s * m + c + u0 * D) / D;
-    Bn[k] = (s * m + D - c + u0 * D) / D;
-    W[k] = -s;
+    if (signed) {
+      Bn[k] = (s * m + D - c + u0 * D) / D;
+      W[k] = -s;
+    }
   }
   return [A, Bp, Bn, W];
 }
