@@ -206,6 +206,36 @@ describe("the Espruino path (stand-in E) gives the host kernels' bytes", () => {
     }
   });
 
+  it("an input reaching past byte 65535 of the arena (Espruino keeps view offsets in 16 bits) keeps the portable loop", () => {
+    const m = new GraphBuilder();
+    const q = (scale: number, zp: number) => ({ scale: [Math.fround(scale)], zeroPoint: [zp], axis: 0 });
+    const x = m.tensor("x", [1, 96, 96, 8], "int8", undefined, q(0.05, 3));
+    const w = m.tensor(
+      "w",
+      [4, 3, 3, 8],
+      "int8",
+      new Int8Array(288).map((_, i) => ((i * 29) % 255) - 127),
+      q(0.01, 0),
+    );
+    const y = m.tensor("y", [1, 96, 96, 4], "int8", undefined, q(0.2, -5));
+    m.op("CONV_2D", [x, w, -1], [y], {
+      padding: "SAME",
+      strideH: 1,
+      strideW: 1,
+      dilationH: 1,
+      dilationW: 1,
+      activation: "NONE",
+    });
+    m.g.inputs = [x];
+    m.g.outputs = [y];
+    const bytes = writeTflite(m.g);
+    const input = new Int8Array(96 * 96 * 8).map((_, i) => ((i * 7) % 256) - 128);
+    const counts = { convolve: 0, mapInPlace: 0 };
+    expect(run(bytes, [input], true, counts)).toEqual(run(bytes, [input], false));
+    expect(counts.mapInPlace).toBe(0);
+    expect(counts.convolve).toBeGreaterThan(0);
+  });
+
   it("micro_speech (DEPTHWISE_CONV_2D 10x8 stride 2 on one channel, multiplier 8; FC 4000 -> 4)", () => {
     const bytes = new Uint8Array(readFileSync(`${refDir}/micro_speech_quantized.tflite`));
     const input = new Int8Array(1960).map((_, i) => ((i * 37 + 11) % 256) - 128);

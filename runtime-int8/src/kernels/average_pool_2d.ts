@@ -7,7 +7,7 @@
  */
 import { Builtin } from "../builtin.js";
 import type { EspruinoNatives, Eval, Geom, Kernel, RtTensor } from "../types.js";
-import { clampToActivation, roundedDivide } from "./requantize.js";
+import { clampToActivation, roundedDivide, subarrays } from "./requantize.js";
 import { firstTap, geometry, WindowKind } from "./window.js";
 
 export const averagePool2d: Kernel = {
@@ -17,7 +17,8 @@ export const averagePool2d: Kernel = {
     const g = geometry(op, inputs, outputs[0] as RtTensor, WindowKind.AVERAGE_POOL_2D);
     const e = context.espruino;
     // a global pool (one window, the whole image) on Espruino: one E.convolve per channel
-    if (e && g.OH * g.OW === 1 && g.KH === g.H && g.KW === g.IW) return espruinoGlobalPool(e, g);
+    if (e && g.OH * g.OW === 1 && g.KH === g.H && g.KW === g.IW && subarrays(g.x))
+      return espruinoGlobalPool(e, g);
     return () => averagePool(g);
   },
 };

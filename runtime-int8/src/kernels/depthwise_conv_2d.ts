@@ -107,6 +107,8 @@ function espruinoDepthwise(e: EspruinoNatives, g: Geom): Eval | undefined {
   // the plane: the image at (ph, pw), bordered to hold every window
   const PW = Math.max(IW + g.pw, (OW - 1) * sw + (KW - 1) * g.dw + 1);
   const PH = Math.max(H + g.ph, (OH - 1) * sh + (g.KH - 1) * g.dh + 1);
+  // (row views of the plane: below Espruino's 64 KB view offsets, else the portable loop)
+  if (PH * PW > 65536) return undefined;
   const plane = new I8(PH * PW).fill(-off);
   const filterLength = (g.KH - 1) * g.dh * PW + (KW - 1) * g.dw + 1;
   const filters: Int8Array[] = [];

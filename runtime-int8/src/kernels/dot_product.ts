@@ -12,7 +12,15 @@
  * JS sum itself is exact below 2^53).
  */
 import type { Context, EspruinoNatives, Eval, Geom } from "../types.js";
-import { absSum, clampedView, clampTable, floorRequantization, I8, requantize } from "./requantize.js";
+import {
+  absSum,
+  clampedView,
+  clampTable,
+  floorRequantization,
+  I8,
+  requantize,
+  subarrays,
+} from "./requantize.js";
 
 /** matmul: a 1x1 stride-1 window (FULLY_CONNECTED, or such a CONV_2D): each pixel's patch is x's own C values. */
 export function dotProductEval(context: Context, g: Geom, matmul: boolean): Eval {
@@ -75,8 +83,8 @@ export function espruinoDotProducts(
   g: Geom,
   matmul: boolean,
 ): Eval | undefined {
-  // (a dilated filter's rows are not runs of x: the portable loop)
-  if (g.dw > 1 && !matmul) return undefined;
+  // (a dilated filter's rows are not runs of x; x past Espruino's 64 KB view offsets: the portable loop)
+  if ((g.dw > 1 && !matmul) || !subarrays(g.x)) return undefined;
   const convolve = e.convolve;
   const C = g.C;
   const OC = g.OC;

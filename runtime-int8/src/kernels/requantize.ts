@@ -152,3 +152,11 @@ export function absSum(w: Int8Array, z: number): number {
 export function clampedView(y: Int8Array): Uint8ClampedArray {
   return new Uint8ClampedArray(y.buffer, y.byteOffset, y.length);
 }
+
+/**
+ * Espruino keeps a typed array's byteOffset in 16 bits (a view or subarray past byte 65535 of its
+ * buffer throws "byteOffset too large"): whether every subarray of a lies below that.
+ */
+export function subarrays(a: Int8Array): boolean {
+  return a.byteOffset + a.length <= 65536;
+}
