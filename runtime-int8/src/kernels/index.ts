@@ -11,15 +11,23 @@ import { conv2d } from "./conv_2d.js";
 import { depthwiseConv2d } from "./depthwise_conv_2d.js";
 import { dequantize } from "./dequantize.js";
 import { fullyConnected } from "./fully_connected.js";
+import { hardSwish } from "./hard_swish.js";
+import { leakyRelu } from "./leaky_relu.js";
+import { logistic } from "./logistic.js";
 import { maxPool2d } from "./max_pool_2d.js";
+import { maximum } from "./maximum.js";
 import { mean } from "./mean.js";
+import { minimum } from "./minimum.js";
 import { mul } from "./mul.js";
 import { pad } from "./pad.js";
+import { prelu } from "./prelu.js";
 import { quantize } from "./quantize.js";
 import { relu } from "./relu.js";
 import { relu6 } from "./relu6.js";
 import { reshape } from "./reshape.js";
 import { softmax } from "./softmax.js";
+import { sub } from "./sub.js";
+import { tanh } from "./tanh.js";
 
 export const KERNELS: Kernel[] = [
   add,
@@ -38,4 +46,13 @@ export const KERNELS: Kernel[] = [
   relu6,
   reshape,
   softmax,
+  // issue 13, arithmetic and activations (ops2)
+  hardSwish,
+  leakyRelu,
+  logistic,
+  maximum,
+  minimum,
+  prelu,
+  sub,
+  tanh,
 ];
