@@ -92,12 +92,15 @@ describe("runtime bundle", () => {
   // Issue 13 dropped the 10,240 B core budget (it decided which ops could exist): the full bundle
   // holds every kernel (one file per op, readable source) and aims at <= 16 KB minified; the
   // per-model bundles carry the budget now. The host add-on (never on Espruino) stays <= 6 KB.
-  it("full edgeq-rt.min.js (every kernel) <= 16 KB and gzip <= 7.5 KB; add-on <= 6 KB", () => {
+  // Issue 13's math ops took it to 17,650 B; issue 12 item 4 added the Espruino path of CONV_2D /
+  // DEPTHWISE_CONV_2D / FULLY_CONNECTED and the global AVERAGE_POOL_2D (about 3 KB minified, 7-30x
+  // faster there): 20,764 B, gzip 9,136 B. Guard: 21 KB, gzip 9.5 KB.
+  it("full edgeq-rt.min.js (every kernel) <= 21 KB and gzip <= 9.5 KB; add-on <= 6 KB", () => {
     process.stdout.write(
       `edgeq-rt.min.js: ${bundle.min.length} B, gzip ${bundle.gzipBytes} B; edgeq-rt-fast.min.js ${bundle.fast.min.length} B, gzip ${bundle.fast.gzipBytes} B\n`,
     );
-    expect(bundle.min.length).toBeLessThanOrEqual(16 * 1024);
-    expect(bundle.gzipBytes).toBeLessThanOrEqual(7.5 * 1024);
+    expect(bundle.min.length).toBeLessThanOrEqual(21 * 1024);
+    expect(bundle.gzipBytes).toBeLessThanOrEqual(9.5 * 1024);
     expect(bundle.fast.min.length).toBeLessThanOrEqual(6 * 1024);
   });
 
