@@ -98,7 +98,8 @@ function mbqm(x: number, m: number, shift: number): number {
   return Math.floor(hi / 2 ** right) + (rem > threshold ? 1 : 0);
 }
 
-const clamp8 = (v: number) => Math.max(-128, Math.min(127, v));
+/** (+ 0: never -0) */
+const clamp8 = (v: number) => Math.max(-128, Math.min(127, v)) + 0;
 
 /** TFLite Micro's int8 MEAN (QuantizedMeanOrSum, the count folded into the multiplier). */
 export function meanMicro(c: MeanCase): number[] {
