@@ -24,7 +24,7 @@
  *   and native equals TFLite 2.9's, both recomputed independently (mean-emulation.ts).
  */
 
-import { load as loadFast } from "../../runtime-int8/src/fast.js";
+import { load as loadFast } from "../../runtime-int8/src/addons/fast/fast.js";
 import type { Graph, Op } from "../../toolchain/ir/types.js";
 import { writeTflite } from "../../toolchain/tflite/write.js";
 import { loadNative } from "../oracles/native.js";
