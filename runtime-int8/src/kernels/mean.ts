@@ -35,16 +35,12 @@ export const mean: Kernel = {
     const reduced: boolean[] = [];
     let n = 1;
     for (let i = axes.length; i--; ) {
-      const written = axes[i] as number;
-      const a = written < 0 ? written + rank : written;
-      check(a >= 0 && a < rank, "axis " + written + ", input rank " + rank);
+      const a = (axes[i] as number) + ((axes[i] as number) < 0 ? rank : 0);
       if (!reduced[a]) n *= shape[a] as number;
       reduced[a] = true;
     }
-    check(
-      n * Y.size === X.size && n > 0,
-      "axes [" + Array.prototype.slice.call(axes) + "] do not reduce [" + shape + "] to [" + Y.shape + "]",
-    );
+    // (an axis out of range gives n NaN)
+    check(n * Y.size === X.size && n > 0, "axes do not reduce [" + shape + "] to [" + Y.shape + "]");
     // per input axis, the stride of the output index along it (0 along a reduced axis)
     const keptStrides = stridesOf(shape.map((d, a) => (reduced[a] ? 1 : d)));
     const outputStrides = keptStrides.map((s, a) => (reduced[a] ? 0 : s));

@@ -7,15 +7,12 @@
 import { Builtin } from "../builtin.js";
 import { check } from "../errors.js";
 import { int32Option } from "../parse.js";
-import { type Kernel, type RtTensor, TensorType } from "../types.js";
+import type { Kernel, RtTensor, View } from "../types.js";
 import { stridesOf } from "./layout.js";
-import { copyBlock, foldInt32 } from "./strided_copy.js";
+import { checkShape, copyBlock, foldInt32 } from "./strided_copy.js";
 
-/** PackOptions fields. */
-enum Options {
-  VALUES_COUNT = 0,
-  AXIS = 1,
-}
+/** PackOptions field 1: axis (field 0, values_count, is the input count). */
+const AXIS = 1;
 
 export const pack: Kernel = {
   code: Builtin.PACK,
@@ -23,43 +20,30 @@ export const pack: Kernel = {
   prepare: (_context, op, inputs, outputs) => {
     const X = inputs[0] as RtTensor;
     const Y = outputs[0] as RtTensor;
-    const y = Y.view as Int8Array;
-    const count = inputs.length;
+    const y = Y.view as View;
     const rank = Y.shape.length;
-    check(
-      int32Option(op.options, Options.VALUES_COUNT) === count,
-      "values_count " + int32Option(op.options, Options.VALUES_COUNT) + ", " + count + " inputs",
-    );
-    let axis = int32Option(op.options, Options.AXIS);
-    if (axis < 0) axis += rank;
-    check(
-      axis >= 0 && axis < rank,
-      "axis " + int32Option(op.options, Options.AXIS) + ", output rank " + rank,
-    );
+    const axis = int32Option(op.options, AXIS) + (int32Option(op.options, AXIS) < 0 ? rank : 0);
     const want = X.shape.slice();
-    want.splice(axis, 0, count);
-    check(want.join() === Y.shape.join(), "output shape [" + Y.shape + "], the inputs give [" + want + "]");
+    want.splice(axis, 0, inputs.length);
+    checkShape(Y, want);
     inputs.forEach((T) => {
       check(
-        T.shape.join() === X.shape.join() && T.type === Y.type,
-        "the inputs differ in shape or type from input 0 and the output",
-      );
-      check(
-        Y.type !== TensorType.INT8 ||
-          (T.firstZeroPoint === Y.firstZeroPoint && T.firstScale === Y.firstScale),
-        "the inputs must share the output's quantization",
+        T.shape.join() === X.shape.join() &&
+          T.firstZeroPoint === Y.firstZeroPoint &&
+          T.firstScale === Y.firstScale,
+        "inputs differ in shape or quantization",
       );
     });
+    // input i goes to y at i along the axis, over y's strides without the axis
     const yStrides = stridesOf(Y.shape);
-    // y's strides over an input's dims (the new axis left out), and where input i starts
-    const into = yStrides.slice();
-    into.splice(axis, 1);
+    const step = yStrides[axis] as number;
     const xStrides = stridesOf(X.shape);
-    const views = inputs.map((T) => T.view as Int8Array);
+    yStrides.splice(axis, 1);
     return () => {
       if (X.size)
-        for (let i = count; i--; )
-          copyBlock(views[i] as Int8Array, 0, xStrides, y, i * (yStrides[axis] as number), into, X.shape);
+        inputs.forEach((T, i) => {
+          copyBlock(T.view as View, 0, xStrides, y, i * step, yStrides, X.shape);
+        });
     };
   },
   fold: (op, inputs, outputs) => foldInt32(pack, op, inputs, outputs),

@@ -6,9 +6,9 @@
  */
 import { Builtin } from "../builtin.js";
 import { check } from "../errors.js";
-import { type Kernel, type RtTensor, TensorType } from "../types.js";
+import type { Kernel, RtTensor } from "../types.js";
 import { stridesOf } from "./layout.js";
-import { constantInts, copyBlock } from "./strided_copy.js";
+import { checkShape, constantInts, copyBlock } from "./strided_copy.js";
 
 export const padv2: Kernel = {
   code: Builtin.PADV2,
@@ -19,45 +19,29 @@ export const padv2: Kernel = {
     const x = X.view as Int8Array;
     const y = Y.view as Int8Array;
     const paddings = constantInts(inputs[1], "paddings");
-    const rank = X.shape.length;
-    check(
-      paddings.length === 2 * rank && Y.shape.length === rank,
-      "paddings has " + paddings.length + " values, input rank " + rank,
-    );
     const C = inputs[2];
-    let value = Y.firstZeroPoint;
-    if (C) {
-      check(
-        !!C.data && C.type === TensorType.INT8 && C.size === 1,
-        "constant_values must be one constant int8 value",
-      );
-      check(
-        C.firstZeroPoint === Y.firstZeroPoint && C.firstScale === Y.firstScale,
-        "constant_values must share the output's quantization",
-      );
-      value = (C.view as Int8Array)[0] as number;
-    }
+    check(
+      !C ||
+        (!!C.data && C.size === 1 && C.firstZeroPoint === Y.firstZeroPoint && C.firstScale === Y.firstScale),
+      "constant_values must be one constant value in the output's quantization",
+    );
+    const value = C ? ((C.view as Int8Array)[0] as number) : Y.firstZeroPoint;
+    check(
+      paddings.length === 2 * X.shape.length,
+      "paddings has " + paddings.length + " values, input rank " + X.shape.length,
+    );
+    // y's shape, and where x[0, .., 0] goes: the padding before, along every dim
     const yStrides = stridesOf(Y.shape);
-    // where x[0, .., 0] goes: the padding before, along every dim
+    const want: number[] = [];
     let base = 0;
-    for (let d = rank; d--; ) {
+    X.shape.forEach((n, d) => {
       const before = paddings[2 * d] as number;
       const after = paddings[2 * d + 1] as number;
-      check(
-        before >= 0 && after >= 0 && Y.shape[d] === (X.shape[d] as number) + before + after,
-        "output dim " +
-          d +
-          " is " +
-          Y.shape[d] +
-          ", input " +
-          X.shape[d] +
-          " + paddings " +
-          before +
-          ", " +
-          after,
-      );
-      base += before * (yStrides[d] as number);
-    }
+      check(before >= 0 && after >= 0, "negative paddings");
+      want.push(n + before + after);
+      base += before * ((yStrides[d] as number) || 0);
+    });
+    checkShape(Y, want);
     const xStrides = stridesOf(X.shape);
     return () => {
       for (let i = Y.size; i--; ) y[i] = value;

@@ -14,7 +14,7 @@ import { fround, M, roundAway } from "../fixed.js";
 import { int8Option } from "../parse.js";
 import type { Kernel, RtTensor } from "../types.js";
 import { zeros } from "./requantize.js";
-import { constantInts } from "./strided_copy.js";
+import { checkShape, constantInts } from "./strided_copy.js";
 
 /** ResizeNearestNeighborOptions fields. */
 enum Options {
@@ -31,20 +31,14 @@ export const resizeNearestNeighbor: Kernel = {
     const x = X.view as Int8Array;
     const y = Y.view as Int8Array;
     const size = constantInts(inputs[1], "size");
-    check(
-      X.shape.length === 4 && size.length === 2,
-      "input rank " + X.shape.length + " (must be 4), size has " + size.length + " values (must be 2)",
-    );
+    check(X.shape.length === 4, "input rank " + X.shape.length + ", not 4");
     const N = X.shape[0] as number;
     const H = X.shape[1] as number;
     const W = X.shape[2] as number;
     const C = X.shape[3] as number;
     const OH = size[0] as number;
     const OW = size[1] as number;
-    check(
-      Y.shape.join() === [N, OH, OW, C].join(),
-      "output shape [" + Y.shape + "], size gives [" + [N, OH, OW, C] + "]",
-    );
+    checkShape(Y, [N, OH, OW, C]);
     const alignCorners = int8Option(op.options, Options.ALIGN_CORNERS);
     const halfPixelCenters = int8Option(op.options, Options.HALF_PIXEL_CENTERS);
     // GetNearestNeighbor for every output row (or column) o of an axis of `n` inputs

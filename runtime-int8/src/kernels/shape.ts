@@ -6,7 +6,7 @@
 import { Builtin } from "../builtin.js";
 import { check } from "../errors.js";
 import { type Kernel, type RtTensor, TensorType } from "../types.js";
-import { foldInt32 } from "./strided_copy.js";
+import { checkShape, foldInt32 } from "./strided_copy.js";
 
 export const shape: Kernel = {
   code: Builtin.SHAPE,
@@ -14,16 +14,13 @@ export const shape: Kernel = {
   prepare: (_context, _op, inputs, outputs) => {
     const X = inputs[0] as RtTensor;
     const Y = outputs[0] as RtTensor;
-    const y = Y.view as Int32Array;
-    check(Y.type === TensorType.INT32, "output type " + Y.type + " (only int32 is supported)");
-    check(Y.size === X.shape.length, "output has " + Y.size + " values, input rank " + X.shape.length);
+    checkShape(Y, [X.shape.length]);
     return () => {
-      for (let d = X.shape.length; d--; ) y[d] = X.shape[d] as number;
+      (Y.view as Int32Array).set(X.shape);
     };
   },
   fold: (op, inputs, outputs) => {
-    const Y = outputs[0] as RtTensor;
-    check(Y.type === TensorType.INT32, "output type " + Y.type + " (only int32 is supported)");
+    check((outputs[0] as RtTensor).type === TensorType.INT32, "output type must be int32");
     return foldInt32(shape, op, inputs, outputs, true);
   },
 };

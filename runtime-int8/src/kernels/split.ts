@@ -8,45 +8,20 @@ import { Builtin } from "../builtin.js";
 import { check } from "../errors.js";
 import type { Kernel, RtTensor } from "../types.js";
 import { stridesOf } from "./layout.js";
-import { constantInts, copyBlock } from "./strided_copy.js";
+import { constantInts, cut } from "./strided_copy.js";
 
 export const split: Kernel = {
   code: Builtin.SPLIT,
   name: "SPLIT",
   prepare: (_context, _op, inputs, outputs) => {
-    const written = constantInts(inputs[0], "axis");
     const X = inputs[1] as RtTensor;
-    const x = X.view as Int8Array;
     const rank = X.shape.length;
-    check(written.length === 1, "axis has " + written.length + " values, not 1");
-    let axis = written[0] as number;
-    if (axis < 0) axis += rank;
-    check(axis >= 0 && axis < rank, "axis " + written[0] + ", input rank " + rank);
-    const count = outputs.length;
+    const written = constantInts(inputs[0], "axis")[0] as number;
+    const axis = written + (written < 0 ? rank : 0);
+    check(axis >= 0 && axis < rank, "axis " + written + ", input rank " + rank);
     const part = X.shape.slice();
-    const size = (part[axis] as number) / count;
+    const size = (part[axis] as number) / outputs.length;
     part[axis] = size;
-    outputs.forEach((Y) => {
-      check(
-        Y.shape.join() === part.join(),
-        "output shape [" + Y.shape + "], " + count + " equal parts of [" + X.shape + "] are [" + part + "]",
-      );
-    });
-    const xStrides = stridesOf(X.shape);
-    const yStrides = stridesOf(part);
-    const views = outputs.map((Y) => Y.view as Int8Array);
-    return () => {
-      if (X.size)
-        for (let i = count; i--; )
-          copyBlock(
-            x,
-            i * size * (xStrides[axis] as number),
-            xStrides,
-            views[i] as Int8Array,
-            0,
-            yStrides,
-            part,
-          );
-    };
+    return cut(X, outputs, axis, size, part, stridesOf(X.shape));
   },
 };

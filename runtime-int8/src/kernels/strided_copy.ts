@@ -3,8 +3,10 @@
  * PADV2, RESIZE_NEAREST_NEIGHBOR, SHAPE): the strided block copy, reading an op's constant int32
  * operands, and folding int32 shape arithmetic at load.
  */
-import type { Context, Kernel, RtOp, RtTensor, View } from "../types.js";
+import { check } from "../errors.js";
+import type { Context, Eval, Kernel, RtOp, RtTensor, View } from "../types.js";
 import { TensorType } from "../types.js";
+import { stridesOf } from "./layout.js";
 import { zeros } from "./requantize.js";
 
 /**
@@ -57,9 +59,40 @@ export function copyBlock(
 
 /** The values of an operand that must be a constant int32 tensor (named `what` in the error). */
 export function constantInts(T: RtTensor | undefined, what: string): View {
-  if (!(T && T.data && T.type === TensorType.INT32))
-    throw new Error(what + " must be a constant int32 tensor");
-  return T.view as View;
+  check(!!T && !!T.data && T.type === TensorType.INT32, what + " must be a constant int32 tensor");
+  return (T as RtTensor).view as View;
+}
+
+/** Checks a tensor's shape: "output shape [2,3], expected [3,2]". */
+export function checkShape(T: RtTensor, want: number[]): void {
+  check(T.shape.join() === want.join(), "output shape [" + T.shape + "], expected [" + want + "]");
+}
+
+/**
+ * x cut along `axis` into the outputs (UNPACK: parts of size 1 with the axis dropped; SPLIT: equal
+ * parts): output i is x from i * size along the axis, over the dims `part` (each output's shape)
+ * with x's strides `from` (the axis left out for UNPACK).
+ */
+export function cut(
+  X: RtTensor,
+  outputs: RtTensor[],
+  axis: number,
+  size: number,
+  part: number[],
+  from: number[],
+): Eval {
+  const x = X.view as Int8Array;
+  const step = size * (stridesOf(X.shape)[axis] as number);
+  const partStrides = stridesOf(part);
+  outputs.forEach((Y) => {
+    checkShape(Y, part);
+  });
+  return () => {
+    if (X.size)
+      outputs.forEach((Y, i) => {
+        copyBlock(x, i * step, from, Y.view as View, 0, partStrides, part);
+      });
+  };
 }
 
 /**

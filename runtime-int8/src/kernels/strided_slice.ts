@@ -11,9 +11,9 @@
 import { Builtin } from "../builtin.js";
 import { check } from "../errors.js";
 import { int8Option, int32Option } from "../parse.js";
-import type { Kernel, RtTensor } from "../types.js";
+import type { Kernel, RtTensor, View } from "../types.js";
 import { stridesOf } from "./layout.js";
-import { constantInts, copyBlock, foldInt32 } from "./strided_copy.js";
+import { checkShape, constantInts, copyBlock, foldInt32 } from "./strided_copy.js";
 
 /** StridedSliceOptions fields. */
 enum Options {
@@ -25,64 +25,64 @@ enum Options {
   OFFSET = 5,
 }
 
+/** An index along an axis of n with this stride's sign: negative counts from the end, then clamped. */
+function clampIndex(v: number, n: number, stride: number): number {
+  if (v < 0) v += n;
+  const low = stride > 0 ? 0 : -1;
+  const high = stride > 0 ? n : n - 1;
+  return v < low ? low : v > high ? high : v;
+}
+
 export const stridedSlice: Kernel = {
   code: Builtin.STRIDED_SLICE,
   name: "STRIDED_SLICE",
   prepare: (_context, op, inputs, outputs) => {
     const X = inputs[0] as RtTensor;
     const Y = outputs[0] as RtTensor;
-    const x = X.view as Int8Array;
-    const y = Y.view as Int8Array;
+    const x = X.view as View;
+    const y = Y.view as View;
     const rank = X.shape.length;
     const begin = constantInts(inputs[1], "begin");
     const end = constantInts(inputs[2], "end");
     const strides = constantInts(inputs[3], "strides");
+    const options = op.options;
+    const beginMask = int32Option(options, Options.BEGIN_MASK);
+    const endMask = int32Option(options, Options.END_MASK);
+    const shrinkMask = int32Option(options, Options.SHRINK_AXIS_MASK);
+    check(
+      !(
+        int32Option(options, Options.ELLIPSIS_MASK) ||
+        int32Option(options, Options.NEW_AXIS_MASK) ||
+        int8Option(options, Options.OFFSET)
+      ),
+      "ellipsis_mask, new_axis_mask and offset are not supported",
+    );
     check(
       begin.length === rank && end.length === rank && strides.length === rank,
-      "begin, end and strides have " +
-        [begin.length, end.length, strides.length] +
-        " entries, input rank " +
-        rank,
+      "begin, end, strides need " + rank + " entries",
     );
-    const beginMask = int32Option(op.options, Options.BEGIN_MASK);
-    const endMask = int32Option(op.options, Options.END_MASK);
-    const shrinkMask = int32Option(op.options, Options.SHRINK_AXIS_MASK);
-    check(
-      !int32Option(op.options, Options.ELLIPSIS_MASK) && !int32Option(op.options, Options.NEW_AXIS_MASK),
-      "ellipsis_mask and new_axis_mask are not supported",
-    );
-    check(!int8Option(op.options, Options.OFFSET), "offset is not supported");
-    check(X.type === Y.type, "input type " + X.type + ", output type " + Y.type);
     const xStrides = stridesOf(X.shape);
-    // per axis: the count of indices taken, and the step in x between them
+    // per axis: the count of indices taken and the step between them in x; y's shape
     const counts: number[] = [];
     const steps: number[] = [];
-    const kept: number[] = [];
+    const want: number[] = [];
     let base = 0;
     for (let d = 0; d < rank; d++) {
       const n = X.shape[d] as number;
       const stride = strides[d] as number;
+      const bit = 1 << d;
       check(stride !== 0, "stride " + d + " is 0");
-      const clamped = (v: number) => {
-        if (v < 0) v += n;
-        const lo = stride > 0 ? 0 : -1;
-        const hi = stride > 0 ? n : n - 1;
-        return v < lo ? lo : v > hi ? hi : v;
-      };
-      let start = clamped(begin[d] as number);
-      if (beginMask & (1 << d)) start = stride > 0 ? 0 : n - 1;
-      let stop = clamped(end[d] as number);
-      if (endMask & (1 << d)) stop = stride > 0 ? n : -1;
-      const shrink = shrinkMask & (1 << d);
-      if (shrink) stop = start >= n ? start : start + 1;
+      const start = beginMask & bit ? (stride > 0 ? 0 : n - 1) : clampIndex(begin[d] as number, n, stride);
+      let stop = endMask & bit ? (stride > 0 ? n : -1) : clampIndex(end[d] as number, n, stride);
+      if (shrinkMask & bit) stop = start < n ? start + 1 : start;
       let count = 0;
       for (let i = start; stride > 0 ? i < stop : i > stop; i += stride) count++;
       counts.push(count);
-      if (!shrink) kept.push(count);
+      if (!(shrinkMask & bit)) want.push(count);
       steps.push(stride * (xStrides[d] as number));
       base += start * (xStrides[d] as number);
     }
-    check(kept.join() === Y.shape.join(), "output shape [" + Y.shape + "], the slice gives [" + kept + "]");
+    checkShape(Y, want);
     const yStrides = stridesOf(counts);
     return () => {
       if (Y.size) copyBlock(x, base, steps, y, 0, yStrides, counts);

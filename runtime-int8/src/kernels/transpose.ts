@@ -8,7 +8,7 @@ import { Builtin } from "../builtin.js";
 import { check } from "../errors.js";
 import type { Kernel, RtTensor } from "../types.js";
 import { stridesOf } from "./layout.js";
-import { constantInts, copyBlock } from "./strided_copy.js";
+import { checkShape, constantInts, copyBlock } from "./strided_copy.js";
 
 export const transpose: Kernel = {
   code: Builtin.TRANSPOSE,
@@ -21,23 +21,22 @@ export const transpose: Kernel = {
     const perm = constantInts(inputs[1], "perm");
     const rank = X.shape.length;
     check(perm.length === rank, "perm has " + perm.length + " entries, input rank " + rank);
+    // y's axis j walks x's axis perm[j]; y's shape checks that perm is a permutation
     const xStrides = stridesOf(X.shape);
-    // y's axis j walks x's axis perm[j]
     const steps: number[] = [];
-    const seen: boolean[] = [];
+    const want: number[] = [];
+    const seen: number[] = [];
     for (let j = 0; j < rank; j++) {
       const p = perm[j] as number;
       check(
-        p >= 0 && p < rank && !seen[p],
-        "perm [" + Array.prototype.slice.call(perm) + "] is not a permutation of 0.." + (rank - 1),
+        !seen[p] && p >= 0 && p < rank,
+        "perm [" + Array.prototype.slice.call(perm) + "] is not a permutation",
       );
-      seen[p] = true;
-      check(
-        Y.shape[j] === X.shape[p],
-        "output dim " + j + " is " + Y.shape[j] + ", input dim " + p + " is " + X.shape[p],
-      );
+      seen[p] = 1;
       steps.push(xStrides[p] as number);
+      want.push(X.shape[p] as number);
     }
+    checkShape(Y, want);
     const yStrides = stridesOf(Y.shape);
     return () => {
       if (Y.size) copyBlock(x, 0, steps, y, 0, yStrides, Y.shape);
