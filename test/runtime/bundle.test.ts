@@ -92,12 +92,15 @@ describe("runtime bundle", () => {
   // Issue 13 dropped the 10,240 B core budget (it decided which ops could exist): the full bundle
   // holds every kernel (one file per op, readable source) and aims at <= 16 KB minified; the
   // per-model bundles carry the budget now. The host add-on (never on Espruino) stays <= 6 KB.
-  it("full edgeq-rt.min.js (every kernel) <= 16 KB and gzip <= 7.5 KB; add-on <= 6 KB", () => {
+  // The shape and data-movement kernels (SHAPE .. RESIZE_NEAREST_NEIGHBOR, ~5 KB) and MEAN's
+  // integer QuantizedMeanOrSum took the full bundle from 13831 to 19383 B (gzip 8352 B): past the
+  // 16 KB aim, so this guard is 20 KB / 8.5 KB gzip (a per-model bundle holds only what it uses).
+  it("full edgeq-rt.min.js (every kernel) <= 20 KB and gzip <= 8.5 KB; add-on <= 6 KB", () => {
     process.stdout.write(
       `edgeq-rt.min.js: ${bundle.min.length} B, gzip ${bundle.gzipBytes} B; edgeq-rt-fast.min.js ${bundle.fast.min.length} B, gzip ${bundle.fast.gzipBytes} B\n`,
     );
-    expect(bundle.min.length).toBeLessThanOrEqual(16 * 1024);
-    expect(bundle.gzipBytes).toBeLessThanOrEqual(7.5 * 1024);
+    expect(bundle.min.length).toBeLessThanOrEqual(20 * 1024);
+    expect(bundle.gzipBytes).toBeLessThanOrEqual(8.5 * 1024);
     expect(bundle.fast.min.length).toBeLessThanOrEqual(6 * 1024);
   });
 
