@@ -11,6 +11,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { load } from "../../runtime-int8/src/index.js";
+import type { Graph } from "../../toolchain/ir/types.js";
+import { writeTflite } from "../../toolchain/tflite/write.js";
 import { SHAPE_KINDS, shapeCase } from "./gen-shape-ops.js";
 import { checkCase, newTally } from "./parity.js";
 
@@ -37,5 +39,97 @@ describe(`runtime vs native TFLite 2.9: ${SEEDS} random models of each of ${SHAP
     process.stdout.write(
       `shape-op parity: ${tally.cases} models, ${tally.values} values, ${tally.meanMicro ?? 0} MEAN values where native 2.9 differs from TFLite Micro (identified), all others equal\n`,
     );
+  });
+});
+
+describe("shape-op load errors name the op and the condition", () => {
+  const q = { scale: [0.05], zeroPoint: [3], axis: 0 };
+  const graph = (ops: Graph["ops"], tensors: Graph["tensors"], outputs: number[]): Graph => ({
+    tensors,
+    ops,
+    inputs: [0],
+    outputs,
+  });
+  const loadError = (g: Graph): string => {
+    try {
+      load(writeTflite(g));
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return "loaded";
+  };
+
+  it("TRANSPOSE with a perm of 3 entries on a rank-4 input: 'edgeqrt: op 0 TRANSPOSE: perm has 3 entries, input rank 4'", () => {
+    const g = graph(
+      [{ type: "TRANSPOSE", inputs: [0, 1], outputs: [2], options: {} }],
+      [
+        { name: "x", shape: [1, 2, 3, 4], dtype: "int8", quant: q },
+        { name: "perm", shape: [3], dtype: "int32", data: Int32Array.from([0, 2, 1]) },
+        { name: "y", shape: [1, 3, 2, 4], dtype: "int8", quant: q },
+      ],
+      [2],
+    );
+    expect(loadError(g)).toBe("edgeqrt: op 0 TRANSPOSE: perm has 3 entries, input rank 4");
+  });
+
+  it("PACK of int32 tensors not known at load is refused, naming the op (int32 exists only at load)", () => {
+    const g = graph(
+      [{ type: "PACK", inputs: [0, 1], outputs: [2], options: { valuesCount: 2, axis: 0 } }],
+      [
+        { name: "x", shape: [], dtype: "int32" },
+        { name: "c", shape: [], dtype: "int32", data: Int32Array.from([7]) },
+        { name: "y", shape: [2], dtype: "int32" },
+      ],
+      [2],
+    );
+    expect(loadError(g)).toMatch(/^edgeqrt: op 0 PACK: input 0 is not known at load/);
+  });
+
+  it("STRIDED_SLICE with an ellipsis_mask is refused, naming the op", () => {
+    const g = graph(
+      [
+        {
+          type: "STRIDED_SLICE",
+          inputs: [0, 1, 1, 2],
+          outputs: [3],
+          options: {
+            beginMask: 0,
+            endMask: 0,
+            ellipsisMask: 1,
+            newAxisMask: 0,
+            shrinkAxisMask: 0,
+            offset: false,
+          },
+        },
+      ],
+      [
+        { name: "x", shape: [4], dtype: "int8", quant: q },
+        { name: "b", shape: [1], dtype: "int32", data: Int32Array.from([0]) },
+        { name: "s", shape: [1], dtype: "int32", data: Int32Array.from([1]) },
+        { name: "y", shape: [4], dtype: "int8", quant: q },
+      ],
+      [3],
+    );
+    expect(loadError(g)).toBe(
+      "edgeqrt: op 0 STRIDED_SLICE: ellipsis_mask, new_axis_mask and offset are not supported",
+    );
+  });
+
+  it("Keras Flatten (SHAPE -> STRIDED_SLICE -> PACK -> RESHAPE) takes no arena for its int32 tensors and runs no eval for them", () => {
+    const c = shapeCase(1, "flatten");
+    const m = load(writeTflite(c.graph));
+    const folded = m.ops.filter((op) => op.type !== "RESHAPE");
+    expect(folded.map((op) => op.type)).toEqual(["SHAPE", "STRIDED_SLICE", "PACK"]);
+    for (const op of folded) {
+      const t = m.tensors[op.outputs[0] as number]!;
+      expect(t.offset).toBe(-1);
+      expect(t.data).toBeDefined();
+    }
+    const x = c.graph.tensors[0]!.shape;
+    expect(Array.from(m.tensor(folded[0]!.outputs[0]!))).toEqual(x);
+    expect(Array.from(m.tensor(folded[2]!.outputs[0]!))).toEqual([
+      x[0],
+      x.slice(1).reduce((a, b) => a * b, 1),
+    ]);
   });
 });
