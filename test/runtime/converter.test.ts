@@ -3,7 +3,8 @@
  * see its README): for each model and each of its 8 inputs, the final outputs equal expected.json's
  * (TFLite's reference kernels, BUILTIN_REF), and for the first two inputs so does the output of every
  * op (keyed by tensor index: invoke(onOp) + tensor(i), which also shows the int32 tensors of a Keras
- * Flatten, folded at load). The built bundle gives the same final outputs on Node and on Duktape.
+ * Flatten, folded at load). The built bundle gives the same final outputs on Node and on Duktape,
+ * and on the real Espruino interpreter for two small models.
  *
  * SOFTMAX: the expected values come from TFLite's float-table SOFTMAX, the truth is TFLite Micro's
  * fixed-point one (which the runtime follows). Each SOFTMAX value that differs is identified on its
@@ -16,8 +17,10 @@
  * exact tie of the second rounding, the runtime equals the two-rounding value and expected.json the
  * one-rounding value. Nothing else may differ, and no other op gets any tolerance.
  */
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import * as flatbuffers from "flatbuffers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildRuntime, type RuntimeBundle } from "../../runtime-int8/build.js";
@@ -25,7 +28,7 @@ import { KERNELS, load, type Model } from "../../runtime-int8/src/index.js";
 import { Model as FbModel } from "../../toolchain/tflite/generated/tflite/model.js";
 import { SoftmaxOptions } from "../../toolchain/tflite/generated/tflite/softmax-options.js";
 import { refDir } from "../helpers/refmodels.js";
-import { type EngineJob, runDuktape, runNode } from "./engines.js";
+import { type EngineJob, engineScript, runDuktape, runNode } from "./engines.js";
 import { nativeSoftmaxValue } from "./softmax-lut.js";
 
 const DIR = resolve(refDir, "converter");
@@ -319,6 +322,44 @@ describe("the built bundle on Node and Duktape: final outputs of the converter m
       });
       expect(runNode(bundle.min, job)).toEqual(want);
       expect(runDuktape(bundle.min, job)).toEqual(want);
+    });
+  }
+
+  // the real Espruino interpreter (../shared/espruino, Linux build), on the two smallest models
+  // with MEAN and a folded Flatten (its interpreter runs about 3 us per loop step: a few seconds each)
+  for (const name of ["mean_axes", "gap_dense"]) {
+    it(`${name}: inputs 0-2, final outputs on the real Espruino interpreter equal the sources'`, () => {
+      const entry = EXPECTED.models[name] as Entry;
+      const bytes = bytesOf(entry.file);
+      const inputs = inputsOf(name).slice(0, 3);
+      const job: EngineJob = {
+        model: bytes,
+        runs: inputs.map((x) => [new Uint8Array(x.buffer, x.byteOffset, x.byteLength)]),
+      };
+      const m = load(bytes);
+      const want = inputs.map((x) => {
+        const got = runCase(m, x);
+        return m.outputs.map((t) =>
+          Buffer.from(new Int8Array(got.get(t) as number[]).buffer).toString("hex"),
+        );
+      });
+      const dir = mkdtempSync(join(tmpdir(), "edgeq-esp-"));
+      try {
+        writeFileSync(join(dir, "run.js"), `${engineScript(bundle.min, job)}\nprint(edgeqOut);\nquit();\n`);
+        const out = execFileSync(resolve(refDir, "../espruino/espruino"), ["run.js"], {
+          cwd: dir,
+          encoding: "utf8",
+          timeout: 110_000,
+          // (it ignores SIGTERM once in its REPL)
+          killSignal: "SIGKILL",
+          maxBuffer: 1 << 26,
+        });
+        const line = out.split(/\r?\n/).find((l) => l.startsWith("[["));
+        expect(line, `Espruino printed: ${out.slice(-500)}`).toBeDefined();
+        expect(JSON.parse(line as string)).toEqual(want);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   }
 });
