@@ -9,10 +9,12 @@
  * unless keep_dims over axes {1, 2}); each such value is accepted only where the runtime equals
  * TFLite Micro's MEAN and native equals TFLite 2.9's, both recomputed (mean-emulation.ts), and counted.
  */
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { buildRuntime, type RuntimeBundle } from "../../runtime-int8/build.js";
 import { load } from "../../runtime-int8/src/index.js";
 import type { Graph } from "../../toolchain/ir/types.js";
 import { writeTflite } from "../../toolchain/tflite/write.js";
+import { type EngineJob, runDuktape, runNode } from "./engines.js";
 import { SHAPE_KINDS, shapeCase } from "./gen-shape-ops.js";
 import { checkCase, newTally } from "./parity.js";
 
@@ -132,4 +134,36 @@ describe("shape-op load errors name the op and the condition", () => {
       x.slice(1).reduce((a, b) => a * b, 1),
     ]);
   });
+});
+
+describe("the built bundle (ES5) runs the shape ops as the sources do, on Node and Duktape", () => {
+  let bundle: RuntimeBundle;
+  beforeAll(async () => {
+    bundle = await buildRuntime();
+  });
+  for (const kind of SHAPE_KINDS) {
+    it(`${kind}: 2 random models, every output equal to the sources'`, () => {
+      for (const seed of [101, 102]) {
+        const c = shapeCase(seed, kind);
+        const bytes = writeTflite(c.graph);
+        const job: EngineJob = {
+          model: bytes,
+          runs: [c.inputs.map((x) => new Uint8Array(x.buffer, x.byteOffset, x.byteLength))],
+        };
+        const m = load(bytes);
+        c.inputs.forEach((x, i) => {
+          m.input(i).set(x);
+        });
+        m.invoke();
+        const want = [
+          m.outputs.map((_, k) => {
+            const v = m.output(k);
+            return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("hex");
+          }),
+        ];
+        expect(runNode(bundle.min, job), c.name).toEqual(want);
+        expect(runDuktape(bundle.min, job), c.name).toEqual(want);
+      }
+    });
+  }
 });
