@@ -108,15 +108,21 @@ function build(bytes: ArrayBuffer | Uint8Array | string, kernels: Kernel[]): Mod
   ops.forEach((op, k) => {
     const kernel = opKernels[k] as Kernel;
     const fold = kernel.fold;
-    if (
-      fold &&
-      fold(
-        op,
-        op.inputs.map((i) => T[i] as RtTensor),
-        op.outputs.map((i) => T[i] as RtTensor),
+    // (int32 shape arithmetic is computed here, or refused: a fold's error names the op as a
+    // prepare error does, "op k NAME: ...")
+    try {
+      if (
+        fold &&
+        fold(
+          op,
+          op.inputs.map((i) => T[i] as RtTensor),
+          op.outputs.map((i) => T[i] as RtTensor),
+        )
       )
-    )
-      opKernels[k] = undefined;
+        opKernels[k] = undefined;
+    } catch (e) {
+      fail("op " + k + " " + kernel.name + ": " + (e as Error).message);
+    }
   });
   const life = lifetimes(graph, opKernels);
   const plan = greedy(life.size, life.first, life.last, 4);
