@@ -48,6 +48,8 @@ export interface EspResult {
   offered: number;
   /** ms per invoke (the mean of `repeat` invokes). */
   ms?: number;
+  /** "TYPE ms" per op (perOp). */
+  opMs?: string[];
 }
 
 export interface EspOptions {
@@ -60,6 +62,8 @@ export interface EspOptions {
   timeoutMs?: number;
   /** Also run the interpreter's built-in TensorFlow Lite Micro on each case (ms per invoke into tflmMs). */
   tflm?: boolean;
+  /** Also time each op once (invoke's onOp), into opMs. */
+  perOp?: boolean;
 }
 
 const HARNESS = `
@@ -89,7 +93,10 @@ function runCase(i) {
         }
       };
       var t = 0;
+      var per = m.ops.map(function () { return 0; }), tk = 0;
+      var onOp = function (k) { var n = getTime(); per[k] += n - tk; tk = n; };
       for (var r = 0; r < REPEAT; r++) { fill(); var t0 = getTime(); m.invoke(); t += getTime() - t0; }
+      if (PER_OP) { fill(); tk = getTime(); m.invoke(onOp); res.opMs = per.map(function (v, k) { return m.ops[k].type + " " + (v * 1000).toFixed(2); }); }
       res.ms = t * 1000 / REPEAT;
       res.outputs = m.outputs.map(function (_, k) { return b64(m.output(k)); });
       if (TFLM) {
@@ -140,7 +147,7 @@ export async function runEspruino(
         b.core,
         b.native,
         `var DIR = ${JSON.stringify(dir)}, CASES = ${JSON.stringify(meta)}, USE_NATIVE = ${o.native !== false}, ` +
-          `REPEAT = ${o.repeat ?? 1}, LOAD_ONLY = ${!!o.loadOnly}, TFLM = ${!!o.tflm};`,
+          `REPEAT = ${o.repeat ?? 1}, LOAD_ONLY = ${!!o.loadOnly}, TFLM = ${!!o.tflm}, PER_OP = ${!!o.perOp};`,
         HARNESS,
         "quit();",
       ].join("\n"),
