@@ -62,7 +62,9 @@ function start(N: Natives): Run {
   if (!run || runE !== N) {
     const code = atob(BLOB);
     if (code.length !== BLOB_BYTES || (N.CRC32 as (s: string) => number)(code) >>> 0 !== BLOB_CRC32)
-      throw new Error("edgeqrt: native add-on: the blob's CRC32 does not match (a damaged edgeq-rt-native file)");
+      throw new Error(
+        "edgeqrt: native add-on: the blob's CRC32 does not match (a damaged edgeq-rt-native file)",
+      );
     run = (N.nativeCall as (a: number, s: string, c: string) => Run)(ENTRY | 1, "int(int,int)", code);
     runE = N;
   }
@@ -79,7 +81,12 @@ function addr(N: Natives, v: object): number {
  * A flat, 4-byte aligned array of n elements of A (es bytes each; Espruino has no BYTES_PER_ELEMENT),
  * or undefined: 4 bytes of slack, and at least 64 bytes (a flat string on Espruino).
  */
-function flat(N: Natives, A: typeof Int32Array | typeof Int8Array, n: number, es: number): Int32Array | Int8Array | undefined {
+function flat(
+  N: Natives,
+  A: typeof Int32Array | typeof Int8Array,
+  n: number,
+  es: number,
+): Int32Array | Int8Array | undefined {
   const bytes = new Uint8Array(n * es + 64);
   const a = (N.getAddressOf as (v: object, f: boolean) => number)(bytes, true);
   if (!a) return;
@@ -88,7 +95,12 @@ function flat(N: Natives, A: typeof Int32Array | typeof Int8Array, n: number, es
 }
 
 /** Whether view v lies inside its buffer (Espruino makes views past a buffer's end without complaint). */
-function inside(v: { buffer: ArrayBuffer; byteOffset: number; byteLength: number; length: number }): boolean {
+function inside(v: {
+  buffer: { byteLength: number };
+  byteOffset: number;
+  byteLength: number;
+  length: number;
+}): boolean {
   return v.byteOffset >= 0 && v.byteOffset + v.byteLength <= v.buffer.byteLength && v.byteLength >= v.length;
 }
 

@@ -20,7 +20,7 @@ import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 import { minify } from "terser";
 import ts from "typescript";
-import { buildRuntime } from "../build.js";
+import { buildRuntime, type RuntimeBundle } from "../build.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -90,14 +90,28 @@ export function compileBlob(): Blob {
           "/DISCARD/ : { *(.ARM.exidx*) *(.ARM.extab*) *(.comment) } }\n",
       );
       const elf = join(dir, `k-${base}.elf`);
-      run("arm-none-eabi-gcc", [...ARM_FLAGS, "-static", "-Wl,-T," + ld, "-Wl,--gc-sections", "-e", "edgeq_native", obj, "-o", elf]);
+      run("arm-none-eabi-gcc", [
+        ...ARM_FLAGS,
+        "-static",
+        "-Wl,-T," + ld,
+        "-Wl,--gc-sections",
+        "-e",
+        "edgeq_native",
+        obj,
+        "-o",
+        elf,
+      ]);
       const sections = run("arm-none-eabi-readelf", ["-S", "-W", elf]);
       for (const line of sections.split("\n")) {
-        const m = /^\s*\[\s*\d+\]\s+(\S+)\s+\S+\s+[0-9a-f]+\s+[0-9a-f]+\s+([0-9a-f]+)\s+\S+\s+(\S*)/.exec(line);
+        const m = /^\s*\[\s*\d+\]\s+(\S+)\s+\S+\s+[0-9a-f]+\s+[0-9a-f]+\s+([0-9a-f]+)\s+\S+\s+(\S*)/.exec(
+          line,
+        );
         if (!m) continue;
         const [, name, size, flags] = m as unknown as [string, string, string, string];
         if (flags.includes("A") && name !== ".text" && Number.parseInt(size, 16) > 0)
-          throw new Error(`build-native: section ${name} (${size} bytes) besides .text: the blob must hold code only`);
+          throw new Error(
+            `build-native: section ${name} (${size} bytes) besides .text: the blob must hold code only`,
+          );
         if (/^\.rel/.test(name)) throw new Error(`build-native: relocation section ${name}`);
       }
       const syms = run("arm-none-eabi-nm", [elf]);
@@ -112,7 +126,10 @@ export function compileBlob(): Blob {
       if (!entry) throw new Error("build-native: no edgeq_native");
       const bin = join(dir, `k-${base}.bin`);
       run("arm-none-eabi-objcopy", ["-O", "binary", "-j", ".text", elf, bin]);
-      return { bytes: new Uint8Array(readFileSync(bin)), entry: Number.parseInt(entry[1] as string, 16) - base };
+      return {
+        bytes: new Uint8Array(readFileSync(bin)),
+        entry: Number.parseInt(entry[1] as string, 16) - base,
+      };
     };
     const a = link(0);
     const b = link(0x20010000);
@@ -187,8 +204,8 @@ export interface NativeAddon {
   blobBytes: number;
 }
 
-/** Bundles the add-on (blob from blob.generated.ts) in memory. */
-export async function buildNativeAddon(): Promise<NativeAddon> {
+/** Bundles the add-on (blob from blob.generated.ts) in memory; `core`: the core built by runtime-int8/build.ts (built here if not given). */
+export async function buildNativeAddon(core?: RuntimeBundle): Promise<NativeAddon> {
   const r = await build({
     entryPoints: [join(here, "addon-bundle.ts")],
     bundle: true,
@@ -213,12 +230,19 @@ export async function buildNativeAddon(): Promise<NativeAddon> {
     }).outputText
   }\n${FOOTER}\n`;
   // the core's property-name cache: its minification redone (build.ts minifies the core first, from an empty cache)
-  const core = await buildRuntime();
+  const built = core ?? (await buildRuntime());
   const cache = {};
-  if ((await min(core.code, cache, PUBLIC)) !== core.min)
-    throw new Error("build-native: the core's minification changed (runtime-int8/build.ts): update PUBLIC / options here");
+  if ((await min(built.code, cache, PUBLIC)) !== built.min)
+    throw new Error(
+      "build-native: the core's minification changed (runtime-int8/build.ts): update PUBLIC / options here",
+    );
   const m = await min(code, cache, [...PUBLIC, ...NATIVE_PUBLIC]);
-  return { code, min: m, gzipBytes: gzipSync(m, { level: 9 }).length, blobBytes: committedBlob().bytes.length };
+  return {
+    code,
+    min: m,
+    gzipBytes: gzipSync(m, { level: 9 }).length,
+    blobBytes: committedBlob().bytes.length,
+  };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -25,7 +25,8 @@ let bundles: Promise<{ core: string; native: string }> | undefined;
 /** The built core (minified) and native add-on (minified with the core's names), built once per process. */
 export function builtBundles(): Promise<{ core: string; native: string }> {
   bundles ??= (async () => {
-    const [core, native] = await Promise.all([buildRuntime(), buildNativeAddon()]);
+    const core = await buildRuntime();
+    const native = await buildNativeAddon(core);
     return { core: core.min, native: native.min };
   })();
   return bundles;
@@ -82,6 +83,7 @@ function runCase(i) {
   try {
     var m = edgeqrt.load(c.str ? s : E.toUint8Array(s));
     var res = { taken: taken, offered: offered };
+    for (var q = 0; q < c.ins.length; q++) if (!m.input(q) || m.input(q).length !== c.ins[q]) throw new Error("harness: input " + q + " size");
     if (!LOAD_ONLY) {
       var inp = E.toArrayBuffer(fs.readFileSync(DIR + "/i" + i + ".bin"));
       var fill = function () {
@@ -177,7 +179,9 @@ export async function runEspruino(
       } as EspResult & { tflmMs?: number; tflm?: number[] };
     }
     const done = /^DONE\r?$/m.test(out);
-    const crashed = done ? "" : `exit ${r.status} signal ${r.signal} ${r.error ?? ""} ${(r.stderr ?? "").slice(-300)} ${out.slice(-300)}`;
+    const crashed = done
+      ? ""
+      : `exit ${r.status} signal ${r.signal} ${r.error ?? ""} ${(r.stderr ?? "").slice(-300)} ${out.slice(-300)}`;
     return { results, crashed };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -74,7 +74,8 @@ export function hostE(nonFlat: (b: ArrayBuffer) => boolean = () => false): HostE
       return crc32(b);
     },
     nativeCall(addr, sig, code) {
-      if (addr !== 1 || sig !== "int(int,int)" || !code.length) throw new Error("host E: unexpected nativeCall");
+      if (addr !== 1 || sig !== "int(int,int)" || !code.length)
+        throw new Error("host E: unexpected nativeCall");
       return (kind, p) => {
         const img = Buffer.alloc(12 + top);
         img.writeUInt32LE(kind, 0);

@@ -9,7 +9,11 @@
 import type { Graph, QuantParams } from "../../toolchain/ir/types.js";
 import { GraphBuilder, rng } from "../helpers/models.js";
 
-const q1 = (scale: number, zp: number): QuantParams => ({ scale: [Math.fround(scale)], zeroPoint: [zp], axis: 0 });
+const q1 = (scale: number, zp: number): QuantParams => ({
+  scale: [Math.fround(scale)],
+  zeroPoint: [zp],
+  axis: 0,
+});
 
 export function demoDsCnn(seed = 1): Graph {
   const r = rng(seed);
@@ -75,8 +79,20 @@ export function demoDsCnn(seed = 1): Graph {
   const shape = m.tensor("gap/shape", [2], "int32", new Int32Array([1, c]));
   const flat = act("gap", [1, c]);
   m.op("RESHAPE", [pooled, shape], [flat], { newShape: [1, c] });
-  const fw = m.tensor("logits/w", [10, c], "int8", new Int8Array(10 * c).map(() => Math.round(r() * 254 - 127)), q1(0.01, 0));
-  const fb = m.tensor("logits/b", [10], "int32", new Int32Array(10).map(() => Math.round(r() * 200 - 100)), q1(0.0005, 0));
+  const fw = m.tensor(
+    "logits/w",
+    [10, c],
+    "int8",
+    new Int8Array(10 * c).map(() => Math.round(r() * 254 - 127)),
+    q1(0.01, 0),
+  );
+  const fb = m.tensor(
+    "logits/b",
+    [10],
+    "int32",
+    new Int32Array(10).map(() => Math.round(r() * 200 - 100)),
+    q1(0.0005, 0),
+  );
   const logits = m.tensor("logits", [1, 10], "int8", undefined, q1(0.1, 0));
   m.op("FULLY_CONNECTED", [flat, fw, fb], [logits], { activation: "NONE", keepNumDims: false });
   const probs = m.tensor("probs", [1, 10], "int8", undefined, q1(1 / 256, -128));
