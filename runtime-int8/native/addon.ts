@@ -150,15 +150,18 @@ function prep(g: Geom, kind: number): Eval | undefined {
     const m = g.m[k] as number;
     if (!small(m, 2147483648) || !small(g.l[k] as number, 32) || !small(g.r[k] as number, 32)) return;
   }
-  // scratch: depthwise one output plane, conv a gathered window (bytes)
-  const scratch = kind === 1 ? g.OH * g.OW : direct ? 0 : taps * C;
+  const ax = addr(N, g.x);
+  const ay = addr(N, g.y);
+  if (!ax || !ay) return;
+  // depthwise: in place (y shares x's bytes) one channel at a time (kind 1), else by pixels (kind 4)
+  if (kind === 1 && (ay >= ax + nx || ax >= ay + ny)) kind = 4;
+  // scratch bytes: one output plane (1), the accumulators (4), a gathered window (0, 2)
+  const scratch = kind === 1 ? g.OH * g.OW : kind === 4 ? 4 * OC : direct ? 0 : taps * C;
   if (scratch > 65536) return;
   const words = HDR + 3 * OC + ((scratch + 3) >> 2);
   const p = flat(N, Int32Array, words, 4);
   const w = addr(N, g.w) ? g.w : (flat(N, Int8Array, nw, 1) as Int8Array | undefined);
-  const ax = addr(N, g.x);
-  const ay = addr(N, g.y);
-  if (!p || !w || !ax || !ay) return;
+  if (!p || !w) return;
   if (w !== g.w) w.set(g.w.subarray(0, nw));
   const head = [ax, addr(N, w), ay].concat(geo, [g.ph, g.pw, g.off, g.wz, g.yz, g.lo, g.hi]);
   for (let i = HDR; i--; ) p[i] = head[i] as number;
@@ -170,7 +173,7 @@ function prep(g: Geom, kind: number): Eval | undefined {
   const f = start(N);
   const pa = addr(N, p);
   // (conv and mm: constant terms folded into the biases, once)
-  if (kind !== 1) f(3, pa);
+  if (kind !== 1 && kind !== 4) f(3, pa);
   return () => {
     f(kind, pa);
   };

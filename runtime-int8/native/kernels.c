@@ -232,8 +232,50 @@ static void depthwise(int32_t *p) {
     }
 }
 
-/* The one entry point (first in the blob): kind 0 CONV_2D, 1 DEPTHWISE_CONV_2D, 2 FULLY_CONNECTED
- * / 1x1 CONV_2D, 3 fold (at load), p the parameter block. Returns kind (or -1 for an unknown kind). */
+/*
+ * DEPTHWISE_CONV_2D when y does not share x's bytes (kind 4): one output pixel at a time, all
+ * channels together: per tap each input value (+ off) is loaded once and multiplied with its M
+ * contiguous weights; int32 accumulators (OC of them) in the scratch; same sums as depthwise().
+ */
+static void depthwise_pixels(int32_t *p) {
+  const int32_t C = p[P_C], KH = p[P_KH], KW = p[P_KW], OC = p[P_OC];
+  const int32_t H = p[P_H], IW = p[P_IW], off = p[P_OFF];
+  const int32_t M = OC / C;
+  const int8_t *x = (const int8_t *)PTR(p[P_X]);
+  const int8_t *w = (const int8_t *)PTR(p[P_W]);
+  int8_t *y = (int8_t *)PTR(p[P_Y]);
+  const int32_t *b = p + P_HDR, *mul = b + OC, *sh = mul + OC;
+  uint32_t *acc = (uint32_t *)(sh + OC);
+  for (int32_t bn = 0; bn < p[P_N]; bn++)
+    for (int32_t oy = 0; oy < p[P_OH]; oy++) {
+      const int32_t iy0 = oy * p[P_SH] - p[P_PH];
+      int32_t ky0 = 0, ky1 = KH;
+      while (ky0 < KH && iy0 + ky0 * p[P_DH] < 0) ky0++;
+      while (ky1 > ky0 && iy0 + (ky1 - 1) * p[P_DH] >= H) ky1--;
+      for (int32_t ox = 0; ox < p[P_OW]; ox++) {
+        const int32_t ix0 = ox * p[P_SW] - p[P_PW];
+        int32_t kx0 = 0, kx1 = KW;
+        while (kx0 < KW && ix0 + kx0 * p[P_DW] < 0) kx0++;
+        while (kx1 > kx0 && ix0 + (kx1 - 1) * p[P_DW] >= IW) kx1--;
+        for (int32_t k = 0; k < OC; k++) acc[k] = (uint32_t)b[k];
+        for (int32_t ky = ky0; ky < ky1; ky++)
+          for (int32_t kx = kx0; kx < kx1; kx++) {
+            const int8_t *xs = x + ((bn * H + iy0 + ky * p[P_DH]) * IW + ix0 + kx * p[P_DW]) * C;
+            const int8_t *ws = w + (ky * KW + kx) * OC;
+            uint32_t *a = acc;
+            for (int32_t ic = 0; ic < C; ic++) {
+              const int32_t v = xs[ic] + off;
+              for (int32_t j = 0; j < M; j++) *a++ += (uint32_t)(v * *ws++);
+            }
+          }
+        for (int32_t k = 0; k < OC; k++) *y++ = out8(p, (int32_t)acc[k], mul[k], sh[k]);
+      }
+    }
+}
+
+/* The one entry point (first in the blob): kind 0 CONV_2D, 1 DEPTHWISE_CONV_2D (in place), 2
+ * FULLY_CONNECTED / 1x1 CONV_2D, 3 fold (at load), 4 DEPTHWISE_CONV_2D (y apart from x), p the
+ * parameter block. Returns kind (or -1 for an unknown kind). */
 __attribute__((section(".text.entry"))) int32_t edgeq_native(int32_t kind, int32_t *p) {
   if (kind == 0 || kind == 2)
     conv(p);
@@ -241,6 +283,8 @@ __attribute__((section(".text.entry"))) int32_t edgeq_native(int32_t kind, int32
     depthwise(p);
   else if (kind == 3)
     fold(p);
+  else if (kind == 4)
+    depthwise_pixels(p);
   else
     return -1;
   return kind;

@@ -44,7 +44,8 @@ function same(c: NCase): void {
   expect(r.out).toEqual(want);
   // every CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED but those on arrays too small to be flat
   expect(r.taken).toBeGreaterThan(0);
-  expect(E.calls[0]! + E.calls[1]! + E.calls[2]!).toBeGreaterThanOrEqual(r.taken);
+  // (kinds 0 conv, 1 / 4 depthwise, 2 mm; 3 is the load-time fold)
+  expect(E.calls.reduce((a, v, k) => a + (k === 3 ? 0 : v), 0)).toBeGreaterThanOrEqual(r.taken);
 }
 
 describe("native kernels on the host (cc, UBSan) give the runtime's bytes", () => {
