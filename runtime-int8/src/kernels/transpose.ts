@@ -28,10 +28,9 @@ export const transpose: Kernel = {
     const seen: number[] = [];
     for (let j = 0; j < rank; j++) {
       const p = perm[j] as number;
-      check(
-        !seen[p] && p >= 0 && p < rank,
-        "perm [" + Array.prototype.slice.call(perm) + "] is not a permutation",
-      );
+      // (the message is built only on failure; Espruino has no Array.prototype.slice, typed arrays have join)
+      if (seen[p] || !(p >= 0 && p < rank))
+        check(false, "perm [" + perm.join(",") + "] is not a permutation");
       seen[p] = 1;
       steps.push(xStrides[p] as number);
       want.push(X.shape[p] as number);
