@@ -3,9 +3,9 @@
  * A custom board is added with `--board-file custom.json` (same fields; see README of a record).
  */
 import { readdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { EdgeqError } from "../toolchain/errors.js";
+import { packagePath } from "../toolchain/package-root.js";
 
 /** Per-board speed estimates (not measurements; `note` says how they were derived). */
 export interface BoardRates {
@@ -46,8 +46,7 @@ export interface Board {
   rates: BoardRates;
 }
 
-const here = dirname(fileURLToPath(import.meta.url));
-export const RECORDS_DIR: string = join(here, "records");
+export const RECORDS_DIR: string = packagePath("boards", "records");
 
 type Check = (v: unknown) => boolean;
 const isStr: Check = (v) => typeof v === "string" && v.length > 0;

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * The edgeq command table. Each command lives in toolchain/commands/<name>.ts as a citty
  * command and is a thin call into the modules; this file only routes and turns errors into

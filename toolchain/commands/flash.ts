@@ -8,7 +8,7 @@ import { SingleBar } from "cli-progress";
 import { DEFAULT_RUNTIME, loadModel, readInput, readRuntime } from "../../boards/check.js";
 import { loadBoards } from "../../boards/index.js";
 import { EdgeqError } from "../errors.js";
-import { type Engine, type FlashProgress, flash } from "../flash/flash.js";
+import type { Engine, FlashProgress } from "../flash/flash.js";
 
 export default defineCommand({
   meta: {
@@ -72,6 +72,7 @@ export default defineCommand({
         bar.start(p.total, p.done, { phase: p.phase.padEnd(7) });
       } else bar.update(p.done, { phase: p.phase.padEnd(7) });
     };
+    const { flash } = await import("../flash/flash.js"); // serialport: loaded when the command runs
     try {
       const r = await flash({
         port: String(args.port),
