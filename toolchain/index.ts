@@ -9,7 +9,7 @@ import type { FitReport } from "../boards/fit.js";
 import type { DemoOptions, DemoSummary } from "./demo.js";
 import { buildReport, type ReportOptions, writeReport } from "./report/index.js";
 import type { ReportData } from "./report/types.js";
-import type { TrainOptions, TrainReport } from "./train/index.js";
+import type { TrainOptions, TrainReport } from "./train/options.js";
 
 export type { Board } from "../boards/index.js";
 export { loadBoards } from "../boards/index.js";
