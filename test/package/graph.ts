@@ -116,13 +116,8 @@ export function sourceFiles(folders: string[]): string[] {
   return out.sort();
 }
 
-/** Strongly connected components with more than one file (Tarjan), each sorted; the import cycles. */
-export function cycles(files: string[], withTypes = false): string[][] {
-  const inSet = new Set(files);
-  const edges = (f: string): string[] => {
-    const i = importsOf(f);
-    return [...i.static, ...i.dynamic, ...(withTypes ? i.types : [])].filter((d) => inSet.has(d));
-  };
+/** Strongly connected components with more than one node (Tarjan), each sorted. */
+export function components(nodes: string[], edges: (n: string) => string[]): string[][] {
   let index = 0;
   const idx = new Map<string, number>();
   const low = new Map<string, number>();
@@ -151,17 +146,28 @@ export function cycles(files: string[], withTypes = false): string[][] {
       if (comp.length > 1) out.push(comp.sort());
     }
   };
-  for (const f of files) if (!idx.has(f)) strong(f);
+  for (const f of nodes) if (!idx.has(f)) strong(f);
   return out;
+}
+
+/** The import cycles among `files`: their strongly connected components. */
+export function cycles(files: string[], withTypes = false): string[][] {
+  const inSet = new Set(files);
+  return components(files, (f) => {
+    const i = importsOf(f);
+    return [...i.static, ...i.dynamic, ...(withTypes ? i.types : [])].filter((d) => inSet.has(d));
+  });
 }
 
 /** The folder-level edges (toolchain/flash -> boards, ...) with the file pairs behind each. */
 export function folderEdges(files: string[], withTypes = false): Map<string, string[]> {
+  // a node per toolchain/<area>/, one for runtime-int8/src (ops/ included) and one for boards/;
+  // the files directly in toolchain/ (errors.ts, cli.ts, index.ts, ...) are nodes of their own
   const folder = (f: string): string => {
     const parts = f.split("/");
-    return parts[0] === "toolchain" && parts.length > 2
-      ? `${parts[0]}/${parts[1]}`
-      : parts.slice(0, -1).join("/");
+    if (parts[0] === "runtime-int8") return "runtime-int8/src";
+    if (parts[0] === "toolchain") return parts.length > 2 ? `toolchain/${parts[1]}` : f;
+    return parts[0]!;
   };
   const inSet = new Set(files);
   const m = new Map<string, string[]>();
@@ -185,17 +191,15 @@ if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename
   );
   for (const c of cs) process.stdout.write(`- ${c.length} files: ${c.join(", ")}\n`);
   const fe = folderEdges(files, withTypes);
-  const folderFiles = [...new Set([...fe.keys()].flatMap((k) => k.split(" -> ")))];
-  const folderCycles: string[] = [];
-  for (const a of folderFiles)
-    for (const b of folderFiles)
-      if (a < b && fe.has(`${a} -> ${b}`) && fe.has(`${b} -> ${a}`)) folderCycles.push(`${a} <-> ${b}`);
-  process.stdout.write(`folder pairs importing each other: ${folderCycles.length}\n`);
-  for (const p of folderCycles) {
-    const [a, b] = p.split(" <-> ");
-    process.stdout.write(
-      `- ${p}\n    ${fe.get(`${a} -> ${b}`)!.join("\n    ")}\n    ${fe.get(`${b} -> ${a}`)!.join("\n    ")}\n`,
-    );
+  const nodes = [...new Set([...fe.keys()].flatMap((k) => k.split(" -> ")))].sort();
+  const out = (n: string): string[] =>
+    [...fe.keys()].filter((k) => k.startsWith(`${n} -> `)).map((k) => k.slice(n.length + 4));
+  const folderCycles = components(nodes, out);
+  process.stdout.write(`folder-level cycles: ${folderCycles.length}\n`);
+  for (const c of folderCycles) {
+    process.stdout.write(`- ${c.join(", ")}\n`);
+    for (const a of c)
+      for (const b of c) for (const e of fe.get(`${a} -> ${b}`) ?? []) process.stdout.write(`    ${e}\n`);
   }
   const computed = files.flatMap((f) => importsOf(f).computed.map((c) => `${f}: import(${c})`));
   if (computed.length) process.stdout.write(`computed import() specifiers:\n- ${computed.join("\n- ")}\n`);
