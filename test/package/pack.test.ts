@@ -187,7 +187,7 @@ console.log(JSON.stringify({ ops: g.ops.length, macs: report.totals.macs, out: A
     expect(String(got.code)).toMatch(/^tflite\//);
   });
 
-  it("a TypeScript file importing the API and its types type-checks with tsc (strict, NodeNext); a wrong call is an error", () => {
+  it("a TypeScript file importing the API and its types type-checks with tsc (strict, NodeNext, edgeq's .d.ts checked too), and a wrong call is an error (an unused @ts-expect-error would fail the check)", () => {
     writeFileSync(
       join(inst.app, "check.ts"),
       `import { readFileSync } from "node:fs";
@@ -230,8 +230,8 @@ readTflite("m.tflite");
           moduleResolution: "NodeNext",
           strict: true,
           noEmit: true,
-          // tfjs's own .d.ts do not pass a strict check; edgeq's are emitted from checked sources
-          skipLibCheck: true,
+          // edgeq's .d.ts checked too (they reach no tfjs declarations, which would not pass)
+          skipLibCheck: false,
           types: ["node"],
           typeRoots: [join(repoRoot, "node_modules/@types")],
         },
@@ -242,11 +242,5 @@ readTflite("m.tflite");
     const ok = inApp(process.execPath, [tsc, "-p", "tsconfig.json"]);
     expect(ok.stdout + ok.stderr).toBe("");
     expect(ok.status).toBe(0);
-    // the same file without the expect-error line must fail: the types are real, not any
-    const bad = readFileSync(join(inst.app, "check.ts"), "utf8").replace(/\/\/ @ts-expect-error.*\n/, "");
-    writeFileSync(join(inst.app, "check.ts"), bad);
-    const fail = inApp(process.execPath, [tsc, "-p", "tsconfig.json"]);
-    expect(fail.status).not.toBe(0);
-    expect(fail.stdout).toMatch(/check\.ts\(\d+,\d+\): error TS2345/);
   });
 });
