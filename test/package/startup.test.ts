@@ -47,7 +47,9 @@ describe("start-up imports", () => {
       const meta = cmd.default.meta as { description: string };
       expect(help, name).toContain(meta.description);
       // in the summaries table, so the usage needs no import of the command
-      expect(cli, name).toContain(JSON.stringify(meta.description).slice(1, -1));
+      expect(cli, `add ${name}'s description to the summaries in toolchain/cli.ts`).toContain(
+        JSON.stringify(meta.description).slice(1, -1),
+      );
     }
     expect(staticClosure("toolchain/cli.ts")).toEqual(
       new Set(["toolchain/cli.ts", "citty", "toolchain/errors.ts"]),
@@ -59,13 +61,13 @@ describe("start-up imports", () => {
     expect(found).toEqual([]);
   });
 
-  it("edgeq inspect (cli.ts + commands/inspect.ts) imports no heavy package and at most 15 source files", () => {
+  it("edgeq inspect (cli.ts + commands/inspect.ts) imports no heavy package and at most 25 source files", () => {
     const files = new Set([
       ...staticClosure("toolchain/cli.ts"),
       ...staticClosure("toolchain/commands/inspect.ts"),
     ]);
     expect([...files].filter((m) => HEAVY.includes(m))).toEqual([]);
-    expect([...files].filter((m) => m.endsWith(".ts")).length).toBeLessThanOrEqual(15);
+    expect([...files].filter((m) => m.endsWith(".ts")).length).toBeLessThanOrEqual(25);
   });
 
   it("import 'edgeq' (toolchain/index.ts) imports no heavy package: train and runDemo load tfjs when called", () => {
