@@ -36,7 +36,7 @@ export interface RuntimeBundle {
 const PUBLIC = [
   ...["load", "arenaBytes", "tensors", "ops", "inputs", "outputs", "input", "output", "tensor", "invoke"],
   ...["name", "shape", "type", "scale", "zeroPoint", "axis", "size", "data", "offset", "offsets", "total"],
-  ...["convolve", "sum", "toArrayBuffer", "exports", "use"],
+  ...["convolve", "sum", "mapInPlace", "toArrayBuffer", "exports", "use"],
   // the kernel-set interface (Fast: conv, dw, mm) between the core and the separately built
   // add-ons, public so that pages can compose kernel sets (web/build.ts)
   ...["conv", "dw", "mm"],
@@ -98,7 +98,7 @@ const gz = (s: string) => gzipSync(s, { level: 9 }).length;
 /** Builds the core bundle and the add-on in memory (no files written). */
 export async function buildRuntime(): Promise<RuntimeBundle> {
   const code = await es5("src/bundle.ts", "edgeqrt", CORE_FOOTER);
-  const fcode = await es5("src/fast-bundle.ts", "edgeqrtFast", FAST_FOOTER);
+  const fcode = await es5("src/addons/fast/fast-bundle.ts", "edgeqrtFast", FAST_FOOTER);
   const cache = {};
   const m = await min(code, cache);
   const fm = await min(fcode, cache);

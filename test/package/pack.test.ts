@@ -46,6 +46,7 @@ describe("npm pack, installed offline into an empty project", () => {
       "runtime-int8/dist/edgeq-rt.min.js",
       "runtime-int8/dist/edgeq-rt.js",
       "boards/records/puckjs.json",
+      "boards/rates.json",
       "samples/fashion-mnist/labels.txt",
       "samples/fashion-mnist/data/train-images-idx3-ubyte.gz",
       "samples/fashion-mnist/data/t10k-labels-idx1-ubyte.gz",

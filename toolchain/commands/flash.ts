@@ -72,7 +72,8 @@ export default defineCommand({
         bar.start(p.total, p.done, { phase: p.phase.padEnd(7) });
       } else bar.update(p.done, { phase: p.phase.padEnd(7) });
     };
-    const { flash } = await import("../flash/flash.js"); // serialport: loaded when the command runs
+    // serialport: loaded when the command runs
+    const { edgeqLoadCode, flash, runtimeEvalCode, tflmCreateCode } = await import("../flash/flash.js");
     try {
       const r = await flash({
         port: String(args.port),
@@ -113,11 +114,15 @@ export default defineCommand({
         }
         if (!c.identical) process.exitCode = 1;
       }
-      const name = JSON.stringify(String(args.name));
+      const mapped = r.board.storageMapped;
+      if (!mapped)
+        out.push(
+          `Storage is not memory-mapped on ${r.board.name}: the board-side code copies the model${engine === "edgeq" ? " and the runtime" : ""} into RAM once (E.toFlatString)`,
+        );
       out.push(
         engine === "edgeq"
-          ? `on the board: eval(require("Storage").read("edgeqrt.js")); var m = edgeqrt.load(E.toArrayBuffer(require("Storage").read(${name}))); m.input(0).set(...); m.invoke(); m.output(0)`
-          : `on the board: var tf = require("tensorflow").create(ARENA_BYTES, require("Storage").read(${name})); tf.getInput().set(...); tf.invoke(); tf.getOutput()`,
+          ? `on the board: ${runtimeEvalCode("edgeqrt.js", mapped)}; var m = ${edgeqLoadCode(String(args.name), mapped)}; m.input(0).set(...); m.invoke(); m.output(0)`
+          : `on the board: var tf = ${tflmCreateCode(String(args.name), "ARENA_BYTES", mapped)}; tf.getInput().set(...); tf.invoke(); tf.getOutput()`,
       );
       process.stdout.write(`${out.join("\n")}\n`);
     } finally {
