@@ -28,7 +28,7 @@ const commands: Record<string, () => Promise<CommandDef<any>>> = {
  */
 const summaries: Record<string, string> = {
   demo: "Train a DS-CNN on samples/fashion-mnist, quantize it per-channel to int8, run it with edgeq's runtime and native TFLite side by side, write the drift report, fit it on every Espruino board, and summarise",
-  fit: "Does MODEL fit an Espruino board? Storage (runtime + model + headers), RAM in JsVars (arena, weights, runtime), verdict with a 10% margin, ESTIMATED latency (from MACs and per-board rate estimates), and for boards with TFLite Micro built in whether all ops are among its 9",
+  fit: "Does MODEL fit an Espruino board? Storage (runtime + model + headers), RAM in JsVars (arena, weights, runtime), verdict with a 10% margin, ESTIMATED latency (per-op rates measured on the real Espruino interpreter's Linux build, scaled to each board's clock and core), and for boards with TFLite Micro built in whether all ops are among its 9",
   flash:
     "Upload MODEL (and the edgeq runtime) to an Espruino board over a serial port: Storage files written under a temporary name, CRC32-checked, then swapped in; with --check, run one inference on the board and compare its output bytes with the host's",
   inspect:
