@@ -8,14 +8,7 @@ import { SingleBar } from "cli-progress";
 import { DEFAULT_RUNTIME, loadModel, readInput, readRuntime } from "../../boards/check.js";
 import { loadBoards } from "../../boards/index.js";
 import { EdgeqError } from "../errors.js";
-import {
-  type Engine,
-  edgeqLoadCode,
-  type FlashProgress,
-  flash,
-  runtimeEvalCode,
-  tflmCreateCode,
-} from "../flash/flash.js";
+import type { Engine, FlashProgress } from "../flash/flash.js";
 
 export default defineCommand({
   meta: {
@@ -79,6 +72,8 @@ export default defineCommand({
         bar.start(p.total, p.done, { phase: p.phase.padEnd(7) });
       } else bar.update(p.done, { phase: p.phase.padEnd(7) });
     };
+    // serialport: loaded when the command runs
+    const { edgeqLoadCode, flash, runtimeEvalCode, tflmCreateCode } = await import("../flash/flash.js");
     try {
       const r = await flash({
         port: String(args.port),
