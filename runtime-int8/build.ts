@@ -10,7 +10,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildWasmAddon, type WasmAddon } from "./build-wasm.js";
-import { buildCore, CORE_FOOTER, es5, gz, min, modelOpCodes, runtimeKernels } from "./bundle-lib.js";
+import { buildCore, es5, gz, min, modelOpCodes, runtimeKernels } from "./bundle-lib.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 

@@ -16,7 +16,14 @@ import ts from "typescript";
 import type { Kernel } from "./src/types.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
+/** The runtime's modules next to this one: TypeScript sources (repository, tsx) or compiled JS (dist/runtime-int8/src). */
 const SRC = join(here, "src");
+/**
+ * What esbuild bundles: the TypeScript sources where they are (the repository; the package ships
+ * them as runtime-int8/src beside dist/), whose const enums esbuild inlines; else the compiled JS.
+ */
+const BUNDLE_SRC =
+  [SRC, join(here, "../../runtime-int8/src")].find((d) => existsSync(join(d, "loader.ts"))) ?? SRC;
 
 /** Property names the bundle's users see (API, tensor and op info) or that Espruino defines. */
 const PUBLIC = [
@@ -68,7 +75,7 @@ const JS_BUILTINS: string[] = (() => {
 /** The footer of a core bundle (full or per model): CommonJS export where `module` exists. */
 export const CORE_FOOTER = 'if (typeof module !== "undefined" && module.exports) module.exports = edgeqrt;';
 
-/** A bundle entry: a file under runtime-int8/ (e.g. "src/bundle.ts"), or module source resolved from src/. */
+/** A bundle entry: a file under runtime-int8/ (e.g. "src/addons/fast/fast-bundle.ts"), or module source resolved from src/. */
 export type Entry = string | { contents: string };
 
 /** esbuild (ESM) -> `var NAME = function () { ...; return { exports }; }();` -> ES5 (TypeScript). */
@@ -77,7 +84,7 @@ export async function es5(entry: Entry, name: string, footer: string): Promise<s
     ...(typeof entry === "string"
       ? { entryPoints: [join(here, entry)] }
       : {
-          stdin: { contents: entry.contents, resolveDir: SRC, sourcefile: "entry.ts", loader: "ts" as const },
+          stdin: { contents: entry.contents, resolveDir: BUNDLE_SRC, sourcefile: "entry.ts", loader: "ts" as const },
         }),
     bundle: true,
     format: "esm",
@@ -181,8 +188,8 @@ export interface CoreBundle {
 }
 
 /**
- * The entry of a core holding the given kernels: the full runtime's loader with that list
- * (exports load and use, as src/bundle.ts).
+ * The entry of a core holding the given kernels (all of them for the full bundle): the loader with
+ * that list, exporting load and use (an ES module, bundled from src/, sources or compiled).
  */
 export function coreEntry(kernels: KernelSource[]): string {
   return [
@@ -213,11 +220,7 @@ export async function buildCore(ops: string[] | "all", nameCache: object = {}): 
       );
     kernels = all.filter((k) => wanted.has(k.name));
   }
-  const code = await es5(
-    ops === "all" ? "src/bundle.ts" : { contents: coreEntry(kernels) },
-    "edgeqrt",
-    CORE_FOOTER,
-  );
+  const code = await es5({ contents: coreEntry(kernels) }, "edgeqrt", CORE_FOOTER);
   const m = await min(code, nameCache, true);
   return { code, min: m, gzipBytes: gz(m), ops: kernels.map((k) => k.name) };
 }
