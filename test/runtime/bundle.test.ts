@@ -8,8 +8,10 @@
  * only the model's kernels, within their size guard, the same bytes on Node (alone and with the
  * add-on) and Duktape; an op outside them refused by code; every kernel in kernels/<op>.ts.
  */
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { parse } from "acorn";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildRuntime, DEMO_DS_CNN_OPS, type RuntimeBundle } from "../../runtime-int8/build.js";
@@ -20,7 +22,7 @@ import { runtimeForModel } from "../../toolchain/runtime-bundle.js";
 import { writeTflite } from "../../toolchain/tflite/write.js";
 import { kwsDsCnn } from "../boards/models.js";
 import { rng } from "../helpers/models.js";
-import { refDir } from "../helpers/refmodels.js";
+import { refDir, repoRoot } from "../helpers/refmodels.js";
 import { type EngineJob, runDuktape, runNode, runQuickJS } from "./engines.js";
 import { KINDS, randomCase } from "./gen.js";
 
@@ -180,5 +182,35 @@ describe("per-model runtime bundles", () => {
     expect(sources.map((k) => k.name)).toEqual(KERNELS.map((k) => k.name));
     for (const k of sources) expect(k.file).toBe(k.name.toLowerCase());
     expect(new Set(KERNELS.map((k) => k.code)).size).toBe(KERNELS.length);
+  });
+});
+
+describe("edgeq bundle CLI", () => {
+  const bin = resolve(repoRoot, "bin/edgeq.js");
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, [bin, "bundle", ...args], { encoding: "utf8" });
+
+  it("micro_speech --out DIR: writes edgeq-rt.js and edgeq-rt.min.js (the same bytes on Duktape), names its kernels and sizes; a float model: one 'edgeq:' line, exit 2", () => {
+    const dir = mkdtempSync(join(tmpdir(), "edgeq-bundle-"));
+    try {
+      const p = run(resolve(refDir, "micro_speech_quantized.tflite"), "--out", dir);
+      expect(p.stderr).toBe("");
+      expect(p.status).toBe(0);
+      expect(p.stdout).toMatch(
+        /runtime with 4 kernels \(DEPTHWISE_CONV_2D, FULLY_CONNECTED, RESHAPE, SOFTMAX\)/,
+      );
+      const min = readFileSync(join(dir, "edgeq-rt.min.js"), "utf8");
+      expect(p.stdout).toContain(`edgeq-rt.min.js: ${min.length} B`);
+      const job = jobs[1]?.job as EngineJob;
+      expect(runDuktape(min, job)).toEqual(expected(job));
+      expect(runNode(readFileSync(join(dir, "edgeq-rt.js"), "utf8"), job)).toEqual(expected(job));
+      const bad = run(resolve(refDir, "hello_world_float.tflite"), "--out", dir);
+      expect(bad.status).toBe(2);
+      expect(bad.stderr).toMatch(
+        /^edgeq: the runtime cannot load this model: edgeqrt: op 0 FULLY_CONNECTED: tensor 0 \(type 0\) is not int8/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
