@@ -137,11 +137,11 @@ describe("readTflite quirks and errors", () => {
     expect(e.where).toMatch(/byte \d+/);
   });
 
-  it("unsupported builtin op (TANH = 28) -> EdgeqError naming the op and the supported list", () => {
+  it("unsupported builtin op (LSTM = 16) -> EdgeqError naming the op and the supported list", () => {
     const b = new Builder(256);
     b.startObject(4);
-    b.addFieldInt8(OPERATOR_CODE.deprecated_builtin_code, 28, 0);
-    b.addFieldInt32(OPERATOR_CODE.builtin_code, 28, 0);
+    b.addFieldInt8(OPERATOR_CODE.deprecated_builtin_code, 16, 0);
+    b.addFieldInt32(OPERATOR_CODE.builtin_code, 16, 0);
     const code = b.endObject();
     b.startObject(5);
     const op = b.endObject();
@@ -156,9 +156,9 @@ describe("readTflite quirks and errors", () => {
     b.addFieldOffset(MODEL.operator_codes, codes, 0);
     b.addFieldOffset(MODEL.subgraphs, sgs, 0);
     b.finish(b.endObject(), "TFL3");
-    const e = edgeqError(() => readTflite(b.asUint8Array(), { source: "tanh.tflite" }));
+    const e = edgeqError(() => readTflite(b.asUint8Array(), { source: "lstm.tflite" }));
     expect(e.code).toBe("tflite/unsupported-op");
-    expect(e.message).toMatch(/builtin op code 28/);
+    expect(e.message).toMatch(/builtin op code 16/);
     expect(e.message).toMatch(/supported: CONV_2D, DEPTHWISE_CONV_2D/);
   });
 });

@@ -177,6 +177,12 @@ function evalOp(
       return { y: relu(get(0), false), shape: sh(0) };
     case "RELU6":
       return { y: relu(get(0), true), shape: sh(0) };
+    default:
+      throw new EdgeqError(
+        "exec/unsupported-op",
+        `the float executor does not run ${op.type} yet`,
+        `op ${op.type}`,
+      );
   }
 }
 

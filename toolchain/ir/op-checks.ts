@@ -3,6 +3,7 @@
  * Messages name the op index and type, what was expected and what was found.
  */
 import { EdgeqError } from "../errors.js";
+import { checkLayoutOp } from "./op-checks-layout.js";
 import type { Graph, Op, Padding, Tensor } from "./types.js";
 
 export const QUANTIZED = new Set(["int8", "uint8", "int16"]);
@@ -43,7 +44,7 @@ export const fmt = (s: readonly number[]) => `[${s.join(",")}]`;
 const same = (a: readonly number[], b: readonly number[]) =>
   a.length === b.length && a.every((d, i) => d === b[i]);
 
-class OpChecker {
+export class OpChecker {
   constructor(
     private readonly g: Graph,
     private readonly op: Op,
@@ -242,7 +243,10 @@ export function checkOp(g: Graph, op: Op, k: number): void {
       return;
     }
     case "ADD":
-    case "MUL": {
+    case "SUB":
+    case "MUL":
+    case "MAXIMUM":
+    case "MINIMUM": {
       c.counts(2, 2);
       const a = c.in(0, "input 0");
       const b = c.in(1, "input 1");
@@ -263,9 +267,27 @@ export function checkOp(g: Graph, op: Op, k: number): void {
       c.sameDtype(x, y, "output");
       return;
     }
+    case "PRELU": {
+      c.counts(2, 2);
+      const x = c.in(0, "input");
+      const alpha = c.in(1, "alpha");
+      const want = broadcastShapes(x.shape, alpha.shape);
+      if (!want) c.fail(`alpha ${fmt(alpha.shape)} does not broadcast against input ${fmt(x.shape)}`);
+      c.shape(c.out(), want, "output");
+      c.sameDtype(x, alpha, "alpha");
+      c.sameDtype(x, c.out(), "output");
+      return;
+    }
     case "SOFTMAX":
     case "RELU":
-    case "RELU6": {
+    case "RELU6":
+    case "HARD_SWISH":
+    case "LOGISTIC":
+    case "TANH":
+    case "LEAKY_RELU": {
+      if (op.type === "LEAKY_RELU" && !Number.isFinite(op.options.alpha)) {
+        c.fail(`alpha must be a finite number, got ${op.options.alpha}`);
+      }
       c.counts(1, 1);
       const x = c.in(0, "input");
       c.shape(c.out(), x.shape, "output");
@@ -323,6 +345,6 @@ export function checkOp(g: Graph, op: Op, k: number): void {
       return;
     }
     default:
-      c.fail(`unsupported op type '${(op as { type: string }).type}'`);
+      if (!checkLayoutOp(c, op)) c.fail(`unsupported op type '${(op as { type: string }).type}'`);
   }
 }

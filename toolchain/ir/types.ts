@@ -76,9 +76,11 @@ export interface MeanOptions {
   keepDims: boolean;
 }
 
-/** ADD, MUL. */
+/** ADD, MUL (SUB: SubOptions). */
 export interface ElementwiseOptions {
   activation: Activation;
+  /** ADD: TFLite's pot_scale_int16 (int16 only); present only when a file stores false. */
+  potScaleInt16?: boolean;
 }
 
 /** RESHAPE: the target shape is input 1 (int32 constant) and/or newShape. */
@@ -94,6 +96,61 @@ export interface ConcatenationOptions {
   axis: number;
   activation: Activation;
 }
+
+/**
+ * STRIDED_SLICE: inputs input, begin, end, strides (int32 constants, one entry per input
+ * axis). Masks are bit sets over the axes, as in TFLite (TensorFlow's tf.strided_slice).
+ */
+export interface StridedSliceOptions {
+  beginMask: number;
+  endMask: number;
+  ellipsisMask: number;
+  newAxisMask: number;
+  shrinkAxisMask: number;
+  /** End is an offset from begin (end = begin + end). */
+  offset: boolean;
+}
+
+/** PACK: valuesCount inputs of one shape stacked along a new axis. */
+export interface PackOptions {
+  valuesCount: number;
+  axis: number;
+}
+
+/** UNPACK: num outputs, the input cut along axis (which disappears). */
+export interface UnpackOptions {
+  num: number;
+  axis: number;
+}
+
+/** SPLIT: input 0 the axis (int32 constant scalar), input 1 the data; numSplits equal outputs. */
+export interface SplitOptions {
+  numSplits: number;
+}
+
+/** SQUEEZE: the size-1 axes to drop (empty: every size-1 axis). */
+export interface SqueezeOptions {
+  squeezeDims: number[];
+}
+
+/** RESIZE_NEAREST_NEIGHBOR: input 1 the output [height, width] (int32 constant). */
+export interface ResizeNearestNeighborOptions {
+  alignCorners: boolean;
+  halfPixelCenters: boolean;
+}
+
+/** LEAKY_RELU: f(x) = x >= 0 ? x : alpha * x (alpha stored as float32). */
+export interface LeakyReluOptions {
+  alpha: number;
+}
+
+/** SHAPE: the output's element type (int32 or int64). */
+export interface ShapeOptions {
+  outType: DType;
+}
+
+/** SUB: the same options as ADD. */
+export type SubOptions = ElementwiseOptions;
 
 // biome-ignore lint/complexity/noBannedTypes: ops without options carry an empty object
 export type NoOptions = {};
@@ -122,7 +179,25 @@ export type Op =
   | OpOf<"QUANTIZE", NoOptions>
   | OpOf<"DEQUANTIZE", NoOptions>
   | OpOf<"RELU", NoOptions>
-  | OpOf<"RELU6", NoOptions>;
+  | OpOf<"RELU6", NoOptions>
+  | OpOf<"SHAPE", ShapeOptions>
+  | OpOf<"STRIDED_SLICE", StridedSliceOptions>
+  | OpOf<"PACK", PackOptions>
+  | OpOf<"UNPACK", UnpackOptions>
+  | OpOf<"SPLIT", SplitOptions>
+  | OpOf<"SQUEEZE", SqueezeOptions>
+  | OpOf<"EXPAND_DIMS", NoOptions>
+  | OpOf<"TRANSPOSE", NoOptions>
+  | OpOf<"PADV2", NoOptions>
+  | OpOf<"RESIZE_NEAREST_NEIGHBOR", ResizeNearestNeighborOptions>
+  | OpOf<"HARD_SWISH", NoOptions>
+  | OpOf<"LOGISTIC", NoOptions>
+  | OpOf<"TANH", NoOptions>
+  | OpOf<"SUB", SubOptions>
+  | OpOf<"LEAKY_RELU", LeakyReluOptions>
+  | OpOf<"PRELU", NoOptions>
+  | OpOf<"MAXIMUM", NoOptions>
+  | OpOf<"MINIMUM", NoOptions>;
 
 export type OpType = Op["type"];
 
@@ -146,6 +221,24 @@ export const OP_TYPES: readonly OpType[] = [
   "DEQUANTIZE",
   "RELU",
   "RELU6",
+  "SHAPE",
+  "STRIDED_SLICE",
+  "PACK",
+  "UNPACK",
+  "SPLIT",
+  "SQUEEZE",
+  "EXPAND_DIMS",
+  "TRANSPOSE",
+  "PADV2",
+  "RESIZE_NEAREST_NEIGHBOR",
+  "HARD_SWISH",
+  "LOGISTIC",
+  "TANH",
+  "SUB",
+  "LEAKY_RELU",
+  "PRELU",
+  "MAXIMUM",
+  "MINIMUM",
 ];
 
 export interface MetadataEntry {

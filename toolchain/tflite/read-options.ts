@@ -3,7 +3,7 @@
  * gets the schema's defaults; an options table of the wrong union type is an error.
  */
 import { EdgeqError } from "../errors.js";
-import type { Activation, Op, OpType, Padding } from "../ir/types.js";
+import type { Activation, DType, Op, OpType, Padding } from "../ir/types.js";
 import type { FbReader, Table } from "./fbverify.js";
 import {
   ACTIVATION,
@@ -13,12 +13,22 @@ import {
   DWCONV2D_OPTS,
   ELEMENTWISE_OPTS,
   FC_OPTS,
+  LEAKY_RELU_OPTS,
   OPERATOR,
+  PACK_OPTS,
   PADDING,
   POOL2D_OPTS,
   REDUCER_OPTS,
   RESHAPE_OPTS,
+  RESIZE_NN_OPTS,
+  SHAPE_OPTS,
   SOFTMAX_OPTS,
+  SPLIT_OPTS,
+  SQUEEZE_OPTS,
+  STRIDED_SLICE_OPTS,
+  TENSOR_TYPE,
+  TENSOR_TYPE_NAMES,
+  UNPACK_OPTS,
 } from "./schema.js";
 
 const PADDING_BY_CODE = new Map<number, Padding>(Object.entries(PADDING).map(([p, c]) => [c, p as Padding]));
@@ -64,7 +74,27 @@ const EXPECTED_OPTIONS: Record<OpType, number> = {
   DEQUANTIZE: BUILTIN_OPTIONS.DequantizeOptions,
   RELU: BUILTIN_OPTIONS.NONE,
   RELU6: BUILTIN_OPTIONS.NONE,
+  SHAPE: BUILTIN_OPTIONS.ShapeOptions,
+  STRIDED_SLICE: BUILTIN_OPTIONS.StridedSliceOptions,
+  PACK: BUILTIN_OPTIONS.PackOptions,
+  UNPACK: BUILTIN_OPTIONS.UnpackOptions,
+  SPLIT: BUILTIN_OPTIONS.SplitOptions,
+  SQUEEZE: BUILTIN_OPTIONS.SqueezeOptions,
+  EXPAND_DIMS: BUILTIN_OPTIONS.ExpandDimsOptions,
+  TRANSPOSE: BUILTIN_OPTIONS.TransposeOptions,
+  PADV2: BUILTIN_OPTIONS.PadV2Options,
+  RESIZE_NEAREST_NEIGHBOR: BUILTIN_OPTIONS.ResizeNearestNeighborOptions,
+  HARD_SWISH: BUILTIN_OPTIONS.HardSwishOptions,
+  LOGISTIC: BUILTIN_OPTIONS.NONE,
+  TANH: BUILTIN_OPTIONS.NONE,
+  SUB: BUILTIN_OPTIONS.SubOptions,
+  LEAKY_RELU: BUILTIN_OPTIONS.LeakyReluOptions,
+  PRELU: BUILTIN_OPTIONS.NONE,
+  MAXIMUM: BUILTIN_OPTIONS.MaximumMinimumOptions,
+  MINIMUM: BUILTIN_OPTIONS.MaximumMinimumOptions,
 };
+
+const DTYPE_BY_CODE = new Map<number, DType>(Object.entries(TENSOR_TYPE).map(([d, c]) => [c, d as DType]));
 
 /** Reads an op's options; an absent options table gives the schema's defaults. */
 export function readOptions(r: FbReader, type: OpType, op: Table): Op["options"] {
@@ -128,6 +158,12 @@ function optionsFrom(r: FbReader, type: OpType, o: Table | undefined): Op["optio
     case "MEAN":
       return { keepDims: o ? o.bool(REDUCER_OPTS.keep_dims, "keep_dims") : false };
     case "ADD":
+    case "SUB": {
+      const activation = a(ELEMENTWISE_OPTS.fused_activation_function);
+      // pot_scale_int16 defaults to true; kept in the IR only when a file stores false
+      const pot = o ? o.u8(ELEMENTWISE_OPTS.pot_scale_int16, "pot_scale_int16", 1) !== 0 : true;
+      return pot ? { activation } : { activation, potScaleInt16: false };
+    }
     case "MUL":
       return { activation: a(ELEMENTWISE_OPTS.fused_activation_function) };
     case "RESHAPE": {
@@ -141,6 +177,47 @@ function optionsFrom(r: FbReader, type: OpType, o: Table | undefined): Op["optio
         axis: i32(CONCAT_OPTS.axis, "axis", 0),
         activation: a(CONCAT_OPTS.fused_activation_function),
       };
+    case "SHAPE": {
+      // TFLite's converter always stores out_type; with no options table TFLite uses int32
+      const code = o ? o.i8(SHAPE_OPTS.out_type, "out_type", 0) : TENSOR_TYPE.int32;
+      const outType = DTYPE_BY_CODE.get(code);
+      if (!outType && o) {
+        r.fail(
+          "tflite/bad-options",
+          `SHAPE out_type ${TENSOR_TYPE_NAMES[code] ?? code} is not a type edgeq reads (int32 or int64)`,
+          `${o.path}.out_type`,
+          o.pos,
+        );
+      }
+      return { outType: outType ?? "int32" };
+    }
+    case "STRIDED_SLICE":
+      return {
+        beginMask: i32(STRIDED_SLICE_OPTS.begin_mask, "begin_mask", 0),
+        endMask: i32(STRIDED_SLICE_OPTS.end_mask, "end_mask", 0),
+        ellipsisMask: i32(STRIDED_SLICE_OPTS.ellipsis_mask, "ellipsis_mask", 0),
+        newAxisMask: i32(STRIDED_SLICE_OPTS.new_axis_mask, "new_axis_mask", 0),
+        shrinkAxisMask: i32(STRIDED_SLICE_OPTS.shrink_axis_mask, "shrink_axis_mask", 0),
+        offset: o ? o.bool(STRIDED_SLICE_OPTS.offset, "offset") : false,
+      };
+    case "PACK":
+      return {
+        valuesCount: i32(PACK_OPTS.values_count, "values_count", 0),
+        axis: i32(PACK_OPTS.axis, "axis", 0),
+      };
+    case "UNPACK":
+      return { num: i32(UNPACK_OPTS.num, "num", 0), axis: i32(UNPACK_OPTS.axis, "axis", 0) };
+    case "SPLIT":
+      return { numSplits: i32(SPLIT_OPTS.num_splits, "num_splits", 0) };
+    case "SQUEEZE":
+      return { squeezeDims: o ? o.i32s(SQUEEZE_OPTS.squeeze_dims, "squeeze_dims") : [] };
+    case "RESIZE_NEAREST_NEIGHBOR":
+      return {
+        alignCorners: o ? o.bool(RESIZE_NN_OPTS.align_corners, "align_corners") : false,
+        halfPixelCenters: o ? o.bool(RESIZE_NN_OPTS.half_pixel_centers, "half_pixel_centers") : false,
+      };
+    case "LEAKY_RELU":
+      return { alpha: o ? o.f32(LEAKY_RELU_OPTS.alpha, "alpha", 0) : 0 };
     default:
       return {};
   }

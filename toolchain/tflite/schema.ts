@@ -100,10 +100,25 @@ export const POOL2D_OPTS = {
 export const FC_OPTS = { fused_activation_function: 0, weights_format: 1, keep_num_dims: 2 } as const;
 export const SOFTMAX_OPTS = { beta: 0 } as const;
 export const CONCAT_OPTS = { axis: 0, fused_activation_function: 1 } as const;
-/** AddOptions and MulOptions */
-export const ELEMENTWISE_OPTS = { fused_activation_function: 0 } as const;
+/** AddOptions, SubOptions and MulOptions (MulOptions has no pot_scale_int16) */
+export const ELEMENTWISE_OPTS = { fused_activation_function: 0, pot_scale_int16: 1 } as const;
 export const RESHAPE_OPTS = { new_shape: 0 } as const;
 export const REDUCER_OPTS = { keep_dims: 0 } as const;
+export const SQUEEZE_OPTS = { squeeze_dims: 0 } as const;
+export const STRIDED_SLICE_OPTS = {
+  begin_mask: 0,
+  end_mask: 1,
+  ellipsis_mask: 2,
+  new_axis_mask: 3,
+  shrink_axis_mask: 4,
+  offset: 5,
+} as const;
+export const SPLIT_OPTS = { num_splits: 0 } as const;
+export const SHAPE_OPTS = { out_type: 0 } as const;
+export const PACK_OPTS = { values_count: 0, axis: 1 } as const;
+export const UNPACK_OPTS = { num: 0, axis: 1 } as const;
+export const RESIZE_NN_OPTS = { align_corners: 0, half_pixel_centers: 1 } as const;
+export const LEAKY_RELU_OPTS = { alpha: 0 } as const;
 
 /** enum TensorType */
 export const TENSOR_TYPE: Record<DType, number> = {
@@ -138,7 +153,10 @@ export const DTYPE_BYTES: Record<DType, number> = {
   int8: 1,
 };
 
-/** enum BuiltinOperator (the ops edgeq supports). */
+/**
+ * enum BuiltinOperator codes of the ops edgeq's IR holds (TFLite's values; a test checks them
+ * against the whole table flatc generates from schema.fbs).
+ */
 export const BUILTIN_CODE: Record<OpType, number> = {
   ADD: 0,
   AVERAGE_POOL_2D: 1,
@@ -156,6 +174,24 @@ export const BUILTIN_CODE: Record<OpType, number> = {
   PAD: 34,
   MEAN: 40,
   QUANTIZE: 114,
+  LOGISTIC: 14,
+  TANH: 28,
+  TRANSPOSE: 39,
+  SUB: 41,
+  SQUEEZE: 43,
+  STRIDED_SLICE: 45,
+  SPLIT: 49,
+  PRELU: 54,
+  MAXIMUM: 55,
+  MINIMUM: 57,
+  PADV2: 60,
+  EXPAND_DIMS: 70,
+  SHAPE: 77,
+  PACK: 83,
+  UNPACK: 88,
+  RESIZE_NEAREST_NEIGHBOR: 97,
+  LEAKY_RELU: 98,
+  HARD_SWISH: 117,
 };
 
 /** Deprecated_builtin_code holds at most this; larger codes are stored in builtin_code only. */
@@ -174,9 +210,23 @@ export const BUILTIN_OPTIONS = {
   ReshapeOptions: 17,
   MulOptions: 21,
   PadOptions: 22,
+  TransposeOptions: 26,
   ReducerOptions: 27,
+  SubOptions: 28,
+  SqueezeOptions: 30,
+  StridedSliceOptions: 32,
+  SplitOptions: 35,
   DequantizeOptions: 38,
+  MaximumMinimumOptions: 39,
+  PadV2Options: 43,
+  ExpandDimsOptions: 52,
+  ShapeOptions: 55,
+  PackOptions: 59,
+  UnpackOptions: 64,
+  ResizeNearestNeighborOptions: 74,
+  LeakyReluOptions: 75,
   QuantizeOptions: 89,
+  HardSwishOptions: 91,
 } as const;
 
 /** enum Padding */

@@ -13,11 +13,20 @@ import {
   DWCONV2D_OPTS,
   ELEMENTWISE_OPTS,
   FC_OPTS,
+  LEAKY_RELU_OPTS,
+  PACK_OPTS,
   PADDING,
   POOL2D_OPTS,
   REDUCER_OPTS,
   RESHAPE_OPTS,
+  RESIZE_NN_OPTS,
+  SHAPE_OPTS,
   SOFTMAX_OPTS,
+  SPLIT_OPTS,
+  SQUEEZE_OPTS,
+  STRIDED_SLICE_OPTS,
+  TENSOR_TYPE,
+  UNPACK_OPTS,
 } from "./schema.js";
 
 export type Offset = number;
@@ -82,6 +91,46 @@ export function opVersion(g: Graph, op: Op): number {
     case "QUANTIZE":
       // float -> int8 is version 1 (as TensorFlow's converter writes it); requantize is 2
       return t?.dtype === "float32" ? 1 : 2;
+    // the new ops follow TFLite's tools/versioning/op_version.cc for the types edgeq writes
+    case "SHAPE":
+    case "EXPAND_DIMS":
+    case "SQUEEZE":
+    case "HARD_SWISH":
+    case "PRELU":
+    case "LEAKY_RELU":
+      return 1;
+    case "STRIDED_SLICE": {
+      const o = op.options;
+      if (o.offset) return 8;
+      if (o.ellipsisMask !== 0 || o.newAxisMask !== 0) return 6;
+      if ((t?.shape.length ?? 0) > 4) return 4;
+      return t?.dtype === "int8" ? 2 : 1;
+    }
+    case "TRANSPOSE": {
+      const r = t?.shape.length ?? 0;
+      if (r > 5) return 6;
+      if (r > 4) return 4;
+      return t?.dtype === "int8" ? 2 : 1;
+    }
+    case "PADV2":
+      if ((t?.shape.length ?? 0) > 4) return 4;
+      return t?.dtype === "int8" ? 2 : 1;
+    case "SPLIT": {
+      // input 0 is the axis; the data is input 1
+      const d = g.tensors[op.inputs[1] ?? -1]?.dtype;
+      return d === "int16" ? 4 : d === "int32" ? 3 : d === "int8" ? 2 : 1;
+    }
+    case "RESIZE_NEAREST_NEIGHBOR":
+      if (op.options.alignCorners || op.options.halfPixelCenters) return 3;
+      return t?.dtype === "int8" ? 2 : 1;
+    case "SUB":
+    case "MAXIMUM":
+    case "MINIMUM": {
+      const b = g.tensors[op.inputs[1] ?? -1];
+      const broadcast = !!b && b.shape.join(",") !== t?.shape.join(",");
+      if (broadcast && Math.max(t?.shape.length ?? 0, b.shape.length) > 4) return 3;
+      return t?.dtype === "int8" ? 2 : 1;
+    }
     default:
       return int8 ? 2 : 1;
   }
@@ -112,6 +161,14 @@ const INT_OPTIONS = [
   "filterH",
   "filterW",
   "axis",
+  "beginMask",
+  "endMask",
+  "ellipsisMask",
+  "newAxisMask",
+  "shrinkAxisMask",
+  "valuesCount",
+  "num",
+  "numSplits",
 ];
 const isInt32 = (v: unknown): boolean =>
   Number.isInteger(v) && (v as number) >= -(2 ** 31) && (v as number) < 2 ** 31;
@@ -122,11 +179,14 @@ function checkOptions(op: Op, where: string): void {
   for (const k of INT_OPTIONS) {
     if (k in o && !isInt32(o[k])) fail(`option ${k} = ${String(o[k])} is not an int32`, where);
   }
-  if ("beta" in o && !Number.isFinite(o.beta))
-    fail(`option beta = ${String(o.beta)} is not a finite number`, where);
-  const ns = o.newShape;
-  if (ns !== undefined && !(Array.isArray(ns) && ns.every(isInt32))) {
-    fail(`option newShape must be an array of int32, got ${JSON.stringify(ns)}`, where);
+  for (const k of ["beta", "alpha"]) {
+    if (k in o && !Number.isFinite(o[k])) fail(`option ${k} = ${String(o[k])} is not a finite number`, where);
+  }
+  for (const k of ["newShape", "squeezeDims"]) {
+    const v = o[k];
+    if (v !== undefined && !(Array.isArray(v) && v.every(isInt32))) {
+      fail(`option ${k} must be an array of int32, got ${JSON.stringify(v)}`, where);
+    }
   }
 }
 
@@ -182,10 +242,72 @@ export function writeOptions(b: Builder, vec: Vectors, op: Op, where: string): [
       return [BUILTIN_OPTIONS.ReducerOptions, b.endObject()];
     }
     case "ADD":
+    case "SUB":
     case "MUL": {
-      b.startObject(1);
+      const pot = op.type !== "MUL" && op.options.potScaleInt16 === false;
+      b.startObject(pot ? 2 : 1);
       b.addFieldInt8(ELEMENTWISE_OPTS.fused_activation_function, activation(op.options.activation, where), 0);
-      return [op.type === "ADD" ? BUILTIN_OPTIONS.AddOptions : BUILTIN_OPTIONS.MulOptions, b.endObject()];
+      if (pot) b.addFieldInt8(ELEMENTWISE_OPTS.pot_scale_int16, 0, 1);
+      const type = {
+        ADD: BUILTIN_OPTIONS.AddOptions,
+        SUB: BUILTIN_OPTIONS.SubOptions,
+        MUL: BUILTIN_OPTIONS.MulOptions,
+      };
+      return [type[op.type], b.endObject()];
+    }
+    case "SHAPE": {
+      const code = TENSOR_TYPE[op.options.outType];
+      if (code === undefined) fail(`SHAPE outType '${op.options.outType}' is not a tensor type`, where);
+      b.startObject(1);
+      // stored even at the schema default (FLOAT32 = 0 would be an invalid SHAPE), as the converter does
+      b.addFieldInt8(SHAPE_OPTS.out_type, code, -1);
+      return [BUILTIN_OPTIONS.ShapeOptions, b.endObject()];
+    }
+    case "STRIDED_SLICE": {
+      const o = op.options;
+      b.startObject(6);
+      b.addFieldInt32(STRIDED_SLICE_OPTS.begin_mask, o.beginMask, 0);
+      b.addFieldInt32(STRIDED_SLICE_OPTS.end_mask, o.endMask, 0);
+      b.addFieldInt32(STRIDED_SLICE_OPTS.ellipsis_mask, o.ellipsisMask, 0);
+      b.addFieldInt32(STRIDED_SLICE_OPTS.new_axis_mask, o.newAxisMask, 0);
+      b.addFieldInt32(STRIDED_SLICE_OPTS.shrink_axis_mask, o.shrinkAxisMask, 0);
+      b.addFieldInt8(STRIDED_SLICE_OPTS.offset, o.offset ? 1 : 0, 0);
+      return [BUILTIN_OPTIONS.StridedSliceOptions, b.endObject()];
+    }
+    case "PACK": {
+      b.startObject(2);
+      b.addFieldInt32(PACK_OPTS.values_count, op.options.valuesCount, 0);
+      b.addFieldInt32(PACK_OPTS.axis, op.options.axis, 0);
+      return [BUILTIN_OPTIONS.PackOptions, b.endObject()];
+    }
+    case "UNPACK": {
+      b.startObject(2);
+      b.addFieldInt32(UNPACK_OPTS.num, op.options.num, 0);
+      b.addFieldInt32(UNPACK_OPTS.axis, op.options.axis, 0);
+      return [BUILTIN_OPTIONS.UnpackOptions, b.endObject()];
+    }
+    case "SPLIT": {
+      b.startObject(1);
+      b.addFieldInt32(SPLIT_OPTS.num_splits, op.options.numSplits, 0);
+      return [BUILTIN_OPTIONS.SplitOptions, b.endObject()];
+    }
+    case "SQUEEZE": {
+      const dims = op.options.squeezeDims;
+      const v = dims.length ? vec.int32(dims) : 0;
+      b.startObject(1);
+      if (v) b.addFieldOffset(SQUEEZE_OPTS.squeeze_dims, v, 0);
+      return [BUILTIN_OPTIONS.SqueezeOptions, b.endObject()];
+    }
+    case "RESIZE_NEAREST_NEIGHBOR": {
+      b.startObject(2);
+      b.addFieldInt8(RESIZE_NN_OPTS.align_corners, op.options.alignCorners ? 1 : 0, 0);
+      b.addFieldInt8(RESIZE_NN_OPTS.half_pixel_centers, op.options.halfPixelCenters ? 1 : 0, 0);
+      return [BUILTIN_OPTIONS.ResizeNearestNeighborOptions, b.endObject()];
+    }
+    case "LEAKY_RELU": {
+      b.startObject(1);
+      b.addFieldFloat32(LEAKY_RELU_OPTS.alpha, op.options.alpha, 0);
+      return [BUILTIN_OPTIONS.LeakyReluOptions, b.endObject()];
     }
     case "RESHAPE": {
       const ns = op.options.newShape;
@@ -211,6 +333,15 @@ export function writeOptions(b: Builder, vec: Vectors, op: Op, where: string): [
     case "DEQUANTIZE":
     case "RELU":
     case "RELU6":
+    case "EXPAND_DIMS":
+    case "TRANSPOSE":
+    case "PADV2":
+    case "HARD_SWISH":
+    case "LOGISTIC":
+    case "TANH":
+    case "PRELU":
+    case "MAXIMUM":
+    case "MINIMUM":
       return [0, 0];
     default: {
       const t = (op as { type: string }).type;

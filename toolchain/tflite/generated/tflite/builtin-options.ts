@@ -6,14 +6,28 @@ import { ConcatenationOptions } from '../tflite/concatenation-options';
 import { Conv2DOptions } from '../tflite/conv2doptions';
 import { DepthwiseConv2DOptions } from '../tflite/depthwise-conv2doptions';
 import { DequantizeOptions } from '../tflite/dequantize-options';
+import { ExpandDimsOptions } from '../tflite/expand-dims-options';
 import { FullyConnectedOptions } from '../tflite/fully-connected-options';
+import { HardSwishOptions } from '../tflite/hard-swish-options';
+import { LeakyReluOptions } from '../tflite/leaky-relu-options';
+import { MaximumMinimumOptions } from '../tflite/maximum-minimum-options';
 import { MulOptions } from '../tflite/mul-options';
+import { PackOptions } from '../tflite/pack-options';
 import { PadOptions } from '../tflite/pad-options';
+import { PadV2Options } from '../tflite/pad-v2options';
 import { Pool2DOptions } from '../tflite/pool2doptions';
 import { QuantizeOptions } from '../tflite/quantize-options';
 import { ReducerOptions } from '../tflite/reducer-options';
 import { ReshapeOptions } from '../tflite/reshape-options';
+import { ResizeNearestNeighborOptions } from '../tflite/resize-nearest-neighbor-options';
+import { ShapeOptions } from '../tflite/shape-options';
 import { SoftmaxOptions } from '../tflite/softmax-options';
+import { SplitOptions } from '../tflite/split-options';
+import { SqueezeOptions } from '../tflite/squeeze-options';
+import { StridedSliceOptions } from '../tflite/strided-slice-options';
+import { SubOptions } from '../tflite/sub-options';
+import { TransposeOptions } from '../tflite/transpose-options';
+import { UnpackOptions } from '../tflite/unpack-options';
 
 
 export enum BuiltinOptions {
@@ -28,15 +42,29 @@ export enum BuiltinOptions {
   ReshapeOptions = 17,
   MulOptions = 21,
   PadOptions = 22,
+  TransposeOptions = 26,
   ReducerOptions = 27,
+  SubOptions = 28,
+  SqueezeOptions = 30,
+  StridedSliceOptions = 32,
+  SplitOptions = 35,
   DequantizeOptions = 38,
-  QuantizeOptions = 89
+  MaximumMinimumOptions = 39,
+  PadV2Options = 43,
+  ExpandDimsOptions = 52,
+  ShapeOptions = 55,
+  PackOptions = 59,
+  UnpackOptions = 64,
+  ResizeNearestNeighborOptions = 74,
+  LeakyReluOptions = 75,
+  QuantizeOptions = 89,
+  HardSwishOptions = 91
 }
 
 export function unionToBuiltinOptions(
   type: BuiltinOptions,
-  accessor: (obj:AddOptions|ConcatenationOptions|Conv2DOptions|DepthwiseConv2DOptions|DequantizeOptions|FullyConnectedOptions|MulOptions|PadOptions|Pool2DOptions|QuantizeOptions|ReducerOptions|ReshapeOptions|SoftmaxOptions) => AddOptions|ConcatenationOptions|Conv2DOptions|DepthwiseConv2DOptions|DequantizeOptions|FullyConnectedOptions|MulOptions|PadOptions|Pool2DOptions|QuantizeOptions|ReducerOptions|ReshapeOptions|SoftmaxOptions|null
-): AddOptions|ConcatenationOptions|Conv2DOptions|DepthwiseConv2DOptions|DequantizeOptions|FullyConnectedOptions|MulOptions|PadOptions|Pool2DOptions|QuantizeOptions|ReducerOptions|ReshapeOptions|SoftmaxOptions|null {
+  accessor: (obj:AddOptions|ConcatenationOptions|Conv2DOptions|DepthwiseConv2DOptions|DequantizeOptions|ExpandDimsOptions|FullyConnectedOptions|HardSwishOptions|LeakyReluOptions|MaximumMinimumOptions|MulOptions|PackOptions|PadOptions|PadV2Options|Pool2DOptions|QuantizeOptions|ReducerOptions|ReshapeOptions|ResizeNearestNeighborOptions|ShapeOptions|SoftmaxOptions|SplitOptions|SqueezeOptions|StridedSliceOptions|SubOptions|TransposeOptions|UnpackOptions) => AddOptions|ConcatenationOptions|Conv2DOptions|DepthwiseConv2DOptions|DequantizeOptions|ExpandDimsOptions|FullyConnectedOptions|HardSwishOptions|LeakyReluOptions|MaximumMinimumOptions|MulOptions|PackOptions|PadOptions|PadV2Options|Pool2DOptions|QuantizeOptions|ReducerOptions|ReshapeOptions|ResizeNearestNeighborOptions|ShapeOptions|SoftmaxOptions|SplitOptions|SqueezeOptions|StridedSliceOptions|SubOptions|TransposeOptions|UnpackOptions|null
+): AddOptions|ConcatenationOptions|Conv2DOptions|DepthwiseConv2DOptions|DequantizeOptions|ExpandDimsOptions|FullyConnectedOptions|HardSwishOptions|LeakyReluOptions|MaximumMinimumOptions|MulOptions|PackOptions|PadOptions|PadV2Options|Pool2DOptions|QuantizeOptions|ReducerOptions|ReshapeOptions|ResizeNearestNeighborOptions|ShapeOptions|SoftmaxOptions|SplitOptions|SqueezeOptions|StridedSliceOptions|SubOptions|TransposeOptions|UnpackOptions|null {
   switch(BuiltinOptions[type]) {
     case 'NONE': return null; 
     case 'Conv2DOptions': return accessor(new Conv2DOptions())! as Conv2DOptions;
@@ -49,18 +77,32 @@ export function unionToBuiltinOptions(
     case 'ReshapeOptions': return accessor(new ReshapeOptions())! as ReshapeOptions;
     case 'MulOptions': return accessor(new MulOptions())! as MulOptions;
     case 'PadOptions': return accessor(new PadOptions())! as PadOptions;
+    case 'TransposeOptions': return accessor(new TransposeOptions())! as TransposeOptions;
     case 'ReducerOptions': return accessor(new ReducerOptions())! as ReducerOptions;
+    case 'SubOptions': return accessor(new SubOptions())! as SubOptions;
+    case 'SqueezeOptions': return accessor(new SqueezeOptions())! as SqueezeOptions;
+    case 'StridedSliceOptions': return accessor(new StridedSliceOptions())! as StridedSliceOptions;
+    case 'SplitOptions': return accessor(new SplitOptions())! as SplitOptions;
     case 'DequantizeOptions': return accessor(new DequantizeOptions())! as DequantizeOptions;
+    case 'MaximumMinimumOptions': return accessor(new MaximumMinimumOptions())! as MaximumMinimumOptions;
+    case 'PadV2Options': return accessor(new PadV2Options())! as PadV2Options;
+    case 'ExpandDimsOptions': return accessor(new ExpandDimsOptions())! as ExpandDimsOptions;
+    case 'ShapeOptions': return accessor(new ShapeOptions())! as ShapeOptions;
+    case 'PackOptions': return accessor(new PackOptions())! as PackOptions;
+    case 'UnpackOptions': return accessor(new UnpackOptions())! as UnpackOptions;
+    case 'ResizeNearestNeighborOptions': return accessor(new ResizeNearestNeighborOptions())! as ResizeNearestNeighborOptions;
+    case 'LeakyReluOptions': return accessor(new LeakyReluOptions())! as LeakyReluOptions;
     case 'QuantizeOptions': return accessor(new QuantizeOptions())! as QuantizeOptions;
+    case 'HardSwishOptions': return accessor(new HardSwishOptions())! as HardSwishOptions;
     default: return null;
   }
 }
 
 export function unionListToBuiltinOptions(
   type: BuiltinOptions, 
-  accessor: (index: number, obj:AddOptions|ConcatenationOptions|Conv2DOptions|DepthwiseConv2DOptions|DequantizeOptions|FullyConnectedOptions|MulOptions|PadOptions|Pool2DOptions|QuantizeOptions|ReducerOptions|ReshapeOptions|SoftmaxOptions) => AddOptions|ConcatenationOptions|Conv2DOptions|DepthwiseConv2DOptions|DequantizeOptions|FullyConnectedOptions|MulOptions|PadOptions|Pool2DOptions|QuantizeOptions|ReducerOptions|ReshapeOptions|SoftmaxOptions|null, 
+  accessor: (index: number, obj:AddOptions|ConcatenationOptions|Conv2DOptions|DepthwiseConv2DOptions|DequantizeOptions|ExpandDimsOptions|FullyConnectedOptions|HardSwishOptions|LeakyReluOptions|MaximumMinimumOptions|MulOptions|PackOptions|PadOptions|PadV2Options|Pool2DOptions|QuantizeOptions|ReducerOptions|ReshapeOptions|ResizeNearestNeighborOptions|ShapeOptions|SoftmaxOptions|SplitOptions|SqueezeOptions|StridedSliceOptions|SubOptions|TransposeOptions|UnpackOptions) => AddOptions|ConcatenationOptions|Conv2DOptions|DepthwiseConv2DOptions|DequantizeOptions|ExpandDimsOptions|FullyConnectedOptions|HardSwishOptions|LeakyReluOptions|MaximumMinimumOptions|MulOptions|PackOptions|PadOptions|PadV2Options|Pool2DOptions|QuantizeOptions|ReducerOptions|ReshapeOptions|ResizeNearestNeighborOptions|ShapeOptions|SoftmaxOptions|SplitOptions|SqueezeOptions|StridedSliceOptions|SubOptions|TransposeOptions|UnpackOptions|null, 
   index: number
-): AddOptions|ConcatenationOptions|Conv2DOptions|DepthwiseConv2DOptions|DequantizeOptions|FullyConnectedOptions|MulOptions|PadOptions|Pool2DOptions|QuantizeOptions|ReducerOptions|ReshapeOptions|SoftmaxOptions|null {
+): AddOptions|ConcatenationOptions|Conv2DOptions|DepthwiseConv2DOptions|DequantizeOptions|ExpandDimsOptions|FullyConnectedOptions|HardSwishOptions|LeakyReluOptions|MaximumMinimumOptions|MulOptions|PackOptions|PadOptions|PadV2Options|Pool2DOptions|QuantizeOptions|ReducerOptions|ReshapeOptions|ResizeNearestNeighborOptions|ShapeOptions|SoftmaxOptions|SplitOptions|SqueezeOptions|StridedSliceOptions|SubOptions|TransposeOptions|UnpackOptions|null {
   switch(BuiltinOptions[type]) {
     case 'NONE': return null; 
     case 'Conv2DOptions': return accessor(index, new Conv2DOptions())! as Conv2DOptions;
@@ -73,9 +115,23 @@ export function unionListToBuiltinOptions(
     case 'ReshapeOptions': return accessor(index, new ReshapeOptions())! as ReshapeOptions;
     case 'MulOptions': return accessor(index, new MulOptions())! as MulOptions;
     case 'PadOptions': return accessor(index, new PadOptions())! as PadOptions;
+    case 'TransposeOptions': return accessor(index, new TransposeOptions())! as TransposeOptions;
     case 'ReducerOptions': return accessor(index, new ReducerOptions())! as ReducerOptions;
+    case 'SubOptions': return accessor(index, new SubOptions())! as SubOptions;
+    case 'SqueezeOptions': return accessor(index, new SqueezeOptions())! as SqueezeOptions;
+    case 'StridedSliceOptions': return accessor(index, new StridedSliceOptions())! as StridedSliceOptions;
+    case 'SplitOptions': return accessor(index, new SplitOptions())! as SplitOptions;
     case 'DequantizeOptions': return accessor(index, new DequantizeOptions())! as DequantizeOptions;
+    case 'MaximumMinimumOptions': return accessor(index, new MaximumMinimumOptions())! as MaximumMinimumOptions;
+    case 'PadV2Options': return accessor(index, new PadV2Options())! as PadV2Options;
+    case 'ExpandDimsOptions': return accessor(index, new ExpandDimsOptions())! as ExpandDimsOptions;
+    case 'ShapeOptions': return accessor(index, new ShapeOptions())! as ShapeOptions;
+    case 'PackOptions': return accessor(index, new PackOptions())! as PackOptions;
+    case 'UnpackOptions': return accessor(index, new UnpackOptions())! as UnpackOptions;
+    case 'ResizeNearestNeighborOptions': return accessor(index, new ResizeNearestNeighborOptions())! as ResizeNearestNeighborOptions;
+    case 'LeakyReluOptions': return accessor(index, new LeakyReluOptions())! as LeakyReluOptions;
     case 'QuantizeOptions': return accessor(index, new QuantizeOptions())! as QuantizeOptions;
+    case 'HardSwishOptions': return accessor(index, new HardSwishOptions())! as HardSwishOptions;
     default: return null;
   }
 }
