@@ -10,6 +10,7 @@ import { EdgeqError } from "./errors.js";
 // Lazily imported so that `edgeq inspect` does not load tfjs.
 // biome-ignore lint/suspicious/noExplicitAny: each command has its own argument types
 const commands: Record<string, () => Promise<CommandDef<any>>> = {
+  bundle: () => import("./commands/bundle.js").then((m) => m.default),
   demo: () => import("./commands/demo.js").then((m) => m.default),
   fit: () => import("./commands/fit.js").then((m) => m.default),
   flash: () => import("./commands/flash.js").then((m) => m.default),
