@@ -29,8 +29,7 @@ const commands: Record<string, () => Promise<CommandDef<any>>> = {
  */
 const summaries: Record<string, string> = {
   bundle:
-    "Write a runtime for one model: DIR/edgeq-rt.js (readable ES5) and DIR/edgeq-rt.min.js holding only the " +
-    "kernels MODEL uses, with the full runtime's API (edgeqrt.load, edgeqrt.use); prints the kernels and sizes",
+    "Write a runtime for one model: DIR/edgeq-rt.js (readable ES5) and DIR/edgeq-rt.min.js holding only the kernels MODEL uses, with the full runtime's API (edgeqrt.load, edgeqrt.use); prints the kernels and sizes",
   demo: "Train a DS-CNN on samples/fashion-mnist, quantize it per-channel to int8, run it with edgeq's runtime and native TFLite side by side, write the drift report, fit it on every Espruino board, and summarise",
   fit: "Does MODEL fit an Espruino board? Storage (runtime + model + headers), RAM in JsVars (arena, weights, runtime), verdict with a 10% margin, ESTIMATED latency (per-op rates measured on the real Espruino interpreter's Linux build, scaled to each board's clock and core), and for boards with TFLite Micro built in whether all ops are among its 9",
   flash:

@@ -2,10 +2,9 @@
  * Per-model runtime bundles (issue 13 item 3): the int8 runtime holding only the kernels a model
  * uses, ES5, the same API as the full bundle (`edgeqrt.load`, `edgeqrt.use`). Built on demand with
  * runtime-int8/bundle-lib.ts (esbuild, TypeScript to ES5, terser), as `edgeq bundle` writes it and
- * `edgeq flash` uploads it.
+ * `edgeq flash` uploads it. The bundler (esbuild, TypeScript, terser) loads only when a bundle is built.
  */
 import { runInNewContext } from "node:vm";
-import { buildCore, modelOpCodes, runtimeKernels } from "../runtime-int8/bundle-lib.js";
 import { EdgeqError } from "./errors.js";
 
 export interface ModelRuntime {
@@ -25,6 +24,7 @@ export interface ModelRuntime {
  * goes into the message.
  */
 export async function runtimeForModel(model: Uint8Array, where?: string): Promise<ModelRuntime> {
+  const { buildCore, modelOpCodes, runtimeKernels } = await import("../runtime-int8/bundle-lib.js");
   let codes: number[];
   try {
     codes = await modelOpCodes(model);
@@ -59,6 +59,29 @@ export async function runtimeForModel(model: Uint8Array, where?: string): Promis
 
 /** The full runtime (every kernel), built the same way. */
 export async function fullRuntime(): Promise<ModelRuntime> {
+  const { buildCore } = await import("../runtime-int8/bundle-lib.js");
   const b = await buildCore("all");
   return { code: b.min, readable: b.code, ops: b.ops, gzipBytes: b.gzipBytes };
+}
+
+/** The runtime bytes `edgeq flash` and `edgeq fit` use for a model, and where they came from. */
+export interface RuntimeChoice {
+  bytes: Uint8Array;
+  /** "per-model (CONV_2D, ...)" or the --runtime path. */
+  source: string;
+}
+
+/**
+ * The runtime for `model`: the file at `path` when given (--runtime), else a per-model bundle holding
+ * only the kernels the model uses. `where` names the model in errors.
+ */
+export async function runtimeFor(
+  model: Uint8Array,
+  path: string | undefined,
+  readFile: (path: string) => Uint8Array,
+  where?: string,
+): Promise<RuntimeChoice> {
+  if (path !== undefined) return { bytes: readFile(path), source: path };
+  const rt = await runtimeForModel(model, where);
+  return { bytes: new TextEncoder().encode(rt.code), source: `per-model bundle (${rt.ops.join(", ")})` };
 }

@@ -17,6 +17,10 @@ const HEAVY = [
   "serialport",
   "playwright-core",
   "tfjs-tflite-node",
+  // the bundler behind per-model runtimes (edgeq bundle, flash, fit): loaded when a bundle is built
+  "esbuild",
+  "terser",
+  "typescript",
   // loads tfjs-tflite-node with createRequire, which the import graph does not see
   "toolchain/native.ts",
 ];
