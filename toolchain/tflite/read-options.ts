@@ -138,7 +138,11 @@ function optionsFrom(r: FbReader, type: OpType, o: Table | undefined): Op["optio
     case "FULLY_CONNECTED": {
       const wf = o ? o.i8(FC_OPTS.weights_format, "weights_format", 0) : 0;
       if (wf !== 0 && o) {
-        r.fail("tflite/bad-options", `FULLY_CONNECTED weights_format ${wf} is not supported`, o.path, o.pos);
+        throw new EdgeqError(
+          "tflite/unsupported-options",
+          `${r.source}: FULLY_CONNECTED weights_format ${wf} (shuffled) is not supported (DEFAULT = 0 is)`,
+          `${o.path}.weights_format`,
+        );
       }
       return {
         activation: a(FC_OPTS.fused_activation_function),

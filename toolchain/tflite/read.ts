@@ -19,6 +19,7 @@ import type {
 } from "../ir/types.js";
 import { OP_TYPES } from "../ir/types.js";
 import { FbReader, type Table } from "./fbverify.js";
+import { CUSTOM_CODE, opLabel } from "./op-names.js";
 import { readOptions } from "./read-options.js";
 import {
   BUFFER,
@@ -49,7 +50,31 @@ export interface ReadOptions {
   check?: boolean;
   /** Observer of every flatbuffer structure read (tooling: the fuzzer aims mutations with it). */
   trace?: FbReader["trace"];
+  /**
+   * When given, ops edgeq's IR cannot hold (an op code outside the IR, a custom op, options
+   * the IR cannot express such as a fused TANH) are appended here instead of failing the
+   * read, and left out of the graph's ops; checkGraph then treats their outputs as computed.
+   * `edgeq inspect` uses it to show any valid .tflite.
+   */
+  foreignOps?: ForeignOp[];
 }
+
+/** An op of the file that edgeq's IR does not hold (see ReadOptions.foreignOps). */
+export interface ForeignOp {
+  /** Position among the file's operators. */
+  index: number;
+  /** The builtin code (32 = CUSTOM). */
+  code: number;
+  /** TFLite's name for it: `LSTM`, `CUSTOM 'name'`, or `builtin op code N` past TFLite's table. */
+  name: string;
+  inputs: number[];
+  outputs: number[];
+  /** Why edgeq cannot hold it. */
+  reason: string;
+}
+
+/** EdgeqError codes of a valid file's features edgeq does not implement (foreign ops, not damage). */
+const UNSUPPORTED_FEATURE = new Set(["tflite/unsupported-activation", "tflite/unsupported-options"]);
 
 const OP_BY_CODE = new Map<number, OpType>(OP_TYPES.map((t) => [BUILTIN_CODE[t], t]));
 const DTYPE_BY_CODE = new Map<number, DType>(Object.entries(TENSOR_TYPE).map(([d, c]) => [c, d as DType]));
@@ -233,25 +258,46 @@ export function readTflite(bytes: Uint8Array, opts: ReadOptions = {}): Graph {
 
   const tensors = sg.tables(SUBGRAPH.tensors, "tensors").map((t, i) => readTensor(c, t, i));
   const n = tensors.length;
-  const ops: Op[] = sg.tables(SUBGRAPH.operators, "operators").map((t, k) => {
+  const foreign = opts.foreignOps;
+  const external: number[] = [];
+  const ops: Op[] = [];
+  for (const [k, t] of sg.tables(SUBGRAPH.operators, "operators").entries()) {
     const idx = t.u32(OPERATOR.opcode_index, "opcode_index", 0);
     const oc = codes[idx];
     if (!oc) {
       r.fail("tflite/bad-index", `opcode_index ${idx} out of range (${codes.length} codes)`, t.path, t.pos);
     }
+    const inputs = readIndices(c, t, OPERATOR.inputs, "inputs", n, true);
+    const outputs = readIndices(c, t, OPERATOR.outputs, "outputs", n, false);
+    const name = opLabel(oc.code, oc.custom);
+    const keep = (reason: string) => {
+      foreign?.push({ index: k, code: oc.code, name, inputs, outputs, reason });
+      external.push(...outputs);
+    };
     const type = OP_BY_CODE.get(oc.code);
     if (!type) {
-      const what = oc.code === 32 ? `custom op '${oc.custom ?? "?"}'` : `builtin op code ${oc.code}`;
+      const what = oc.code === CUSTOM_CODE ? "a custom op" : "not an op of edgeq's IR";
+      if (foreign) {
+        keep(what);
+        continue;
+      }
+      const code = oc.code === CUSTOM_CODE ? "" : ` (builtin op code ${oc.code})`;
       throw new EdgeqError(
         "tflite/unsupported-op",
-        `${r.source}: op ${k} is ${what}, which edgeq does not support (supported: ${OP_TYPES.join(", ")})`,
+        `${r.source}: op ${k} is ${name}${code}, which edgeq does not support (supported: ${OP_TYPES.join(", ")})`,
         t.path,
       );
     }
-    const inputs = readIndices(c, t, OPERATOR.inputs, "inputs", n, true);
-    const outputs = readIndices(c, t, OPERATOR.outputs, "outputs", n, false);
-    return { type, inputs, outputs, options: readOptions(c.r, type, t) } as Op;
-  });
+    let options: Op["options"];
+    try {
+      options = readOptions(c.r, type, t);
+    } catch (e) {
+      if (!(foreign && e instanceof EdgeqError && UNSUPPORTED_FEATURE.has(e.code))) throw e;
+      keep(e.message);
+      continue;
+    }
+    ops.push({ type, inputs, outputs, options } as Op);
+  }
 
   const g: Graph = {
     tensors,
@@ -268,6 +314,6 @@ export function readTflite(bytes: Uint8Array, opts: ReadOptions = {}): Graph {
     return { name: t.string(METADATA.name, "name") ?? "", data: data ? data.slice() : new Uint8Array(0) };
   });
   if (metadata.length) g.metadata = metadata;
-  if (opts.check !== false) checkGraph(g);
+  if (opts.check !== false) checkGraph(g, { external });
   return g;
 }

@@ -1,0 +1,141 @@
+/**
+ * `edgeq inspect` shows any valid .tflite (issue 13 item 5): ops outside edgeq's IR are named
+ * from TFLite's whole builtin table, every op the runtime cannot run is marked "not supported
+ * by the runtime", and the command exits 0.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { ByteBuffer } from "flatbuffers";
+import { describe, expect, it } from "vitest";
+import { EdgeqError } from "../../toolchain/errors.js";
+import type { Graph } from "../../toolchain/ir/types.js";
+import { Model } from "../../toolchain/tflite/generated/tflite/model.js";
+import { inspectModel, NOT_SUPPORTED, renderInspect } from "../../toolchain/tflite/inspect.js";
+import { builtinName, builtinTable } from "../../toolchain/tflite/op-names.js";
+import { readTflite } from "../../toolchain/tflite/read.js";
+import { runtimeCodes, runtimeSupports } from "../../toolchain/tflite/runtime-ops.js";
+import { BUILTIN_CODE, OPERATOR_CODE } from "../../toolchain/tflite/schema.js";
+import { writeTflite } from "../../toolchain/tflite/write.js";
+import { GraphBuilder } from "../helpers/models.js";
+import { repoRoot } from "../helpers/refmodels.js";
+import { loadNative } from "../oracles/native.js";
+
+/** float [1,4] -> RELU -> RELU6 -> TANH, each op with its own OperatorCode table. */
+function chain(): Graph {
+  const b = new GraphBuilder();
+  const t = [0, 1, 2, 3].map((k) => b.tensor(`t${k}`, [1, 4], "float32"));
+  b.op("RELU", [t[0]!], [t[1]!], {});
+  b.op("RELU6", [t[1]!], [t[2]!], {});
+  b.op("TANH", [t[2]!], [t[3]!], {});
+  b.g.inputs = [t[0]!];
+  b.g.outputs = [t[3]!];
+  return b.g;
+}
+
+/** Rewrites the builtin code of every OperatorCode whose code is `from` (both code fields). */
+function patchCode(bytes: Uint8Array, from: number, to: number): Uint8Array {
+  const out = bytes.slice();
+  const dv = new DataView(out.buffer);
+  const m = Model.getRootAsModel(new ByteBuffer(out));
+  let hits = 0;
+  for (let i = 0; i < m.operatorCodesLength(); i++) {
+    const oc = m.operatorCodes(i)!;
+    if (oc.builtinCode() !== from) continue;
+    const field = (id: number) => oc.bb!.__offset(oc.bb_pos, 4 + 2 * id);
+    dv.setInt32(oc.bb_pos + field(OPERATOR_CODE.builtin_code), to, true);
+    dv.setInt8(oc.bb_pos + field(OPERATOR_CODE.deprecated_builtin_code), Math.min(to, 127));
+    hits++;
+  }
+  expect(hits).toBe(1);
+  return out;
+}
+
+const EXP = 47;
+const SQRT = 75;
+const GELU = 150;
+
+/** RELU -> EXP, RELU6 -> SQRT: ops edgeq's IR does not hold (native TFLite 2.9 runs them). */
+const expSqrtModel = () =>
+  patchCode(patchCode(writeTflite(chain()), BUILTIN_CODE.RELU, EXP), BUILTIN_CODE.RELU6, SQRT);
+
+describe("edgeq inspect on a model with ops edgeq cannot run", () => {
+  it("TFLite's builtin table comes from the schema: EXP = 47, SQRT = 75, GELU = 150, > 200 names", () => {
+    expect([builtinName(EXP), builtinName(SQRT), builtinName(GELU), builtinName(3)]).toEqual([
+      "EXP",
+      "SQRT",
+      "GELU",
+      "CONV_2D",
+    ]);
+    expect(builtinTable().length).toBeGreaterThan(200);
+  });
+
+  it("EXP, SQRT, TANH model is valid for native TFLite 2.9 (it computes tanh(sqrt(exp(x))))", () => {
+    const native = loadNative(expSqrtModel());
+    const x = Float32Array.from([-1, 0, 0.5, 2]);
+    const y = native.run([x])[0]!;
+    const want = Array.from(x, (v) => Math.tanh(Math.sqrt(Math.exp(v))));
+    for (let i = 0; i < 4; i++) expect(y[i]).toBeCloseTo(want[i]!, 5);
+  });
+
+  it("inspectModel: ops named EXP, SQRT, TANH in file order; EXP and SQRT foreign; runtime marks from runtime-ops", () => {
+    const r = inspectModel(expSqrtModel(), "exp.tflite");
+    expect(r.ops.map((o) => [o.index, o.op, o.runtime, o.foreign !== undefined])).toEqual([
+      [0, "EXP", false, true],
+      [1, "SQRT", false, true],
+      [2, "TANH", runtimeSupports(BUILTIN_CODE.TANH), false],
+    ]);
+    expect(r.unsupported).toEqual(["EXP", "SQRT", ...(runtimeSupports(BUILTIN_CODE.TANH) ? [] : ["TANH"])]);
+    const text = renderInspect(r);
+    expect(text).toMatch(new RegExp(`0 +EXP .*${NOT_SUPPORTED}`));
+    expect(text).toMatch(new RegExp(`1 +SQRT .*${NOT_SUPPORTED}`));
+    expect(text).toMatch(/not supported by the runtime: EXP, SQRT/);
+  });
+
+  it("a code past 127 (GELU = 150, deprecated_builtin_code 127) is named too", () => {
+    const r = inspectModel(patchCode(writeTflite(chain()), BUILTIN_CODE.RELU, GELU));
+    expect(r.ops.map((o) => o.op)).toEqual(["GELU", "RELU6", "TANH"]);
+    expect(r.ops[0]!.runtime).toBe(false);
+  });
+
+  it("readTflite without foreignOps still refuses it, naming the op: 'op 0 is EXP (builtin op code 47)'", () => {
+    let err: unknown;
+    try {
+      readTflite(expSqrtModel(), { source: "exp.tflite" });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(EdgeqError);
+    expect((err as EdgeqError).code).toBe("tflite/unsupported-op");
+    expect((err as EdgeqError).message).toMatch(/exp\.tflite: op 0 is EXP \(builtin op code 47\)/);
+  });
+
+  it("CLI: `edgeq inspect exp.tflite` exits 0 and names EXP and SQRT as not supported by the runtime", () => {
+    const dir = mkdtempSync(join(tmpdir(), "edgeq-inspect-any-"));
+    const file = join(dir, "exp.tflite");
+    writeFileSync(file, expSqrtModel());
+    const p = spawnSync(process.execPath, [resolve(repoRoot, "bin/edgeq.js"), "inspect", file], {
+      encoding: "utf8",
+    });
+    rmSync(dir, { recursive: true, force: true });
+    expect(p.stderr).toBe("");
+    expect(p.status).toBe(0);
+    expect(p.stdout).toMatch(/EXP .*not supported by the runtime/);
+    expect(p.stdout).toMatch(/SQRT .*not supported by the runtime/);
+  });
+});
+
+describe("runtime-ops.ts (the toolchain's one list of runtime kernels)", () => {
+  it("matches the op codes runtime-int8/src/index.ts registers", () => {
+    const src = readFileSync(resolve(repoRoot, "runtime-int8/src/index.ts"), "utf8");
+    const m = /const CODES = \[([\d, ]+)\]/.exec(src);
+    expect(m).not.toBeNull();
+    expect(runtimeCodes().sort((a, b) => a - b)).toEqual(
+      m![1]!
+        .split(",")
+        .map(Number)
+        .sort((a, b) => a - b),
+    );
+  });
+});
