@@ -1,7 +1,7 @@
 /**
- * The optional WebAssembly-SIMD add-on (called by build.ts): assembles src/wasm/kernels.wat with
+ * The optional WebAssembly-SIMD add-on (called by build.ts): assembles src/addons/wasm/kernels.wat with
  * wabt (an exact-pinned dev dependency; the .wasm is never hand-written or committed), and bundles
- * the glue src/wasm-bundle.ts with the module's bytes inlined as base64, as dist/edgeq-rt-wasm.js
+ * the glue src/addons/wasm/wasm-bundle.ts with the module's bytes inlined as base64, as dist/edgeq-rt-wasm.js
  * / .min.js. Evaluated after the core as a script it installs itself (edgeqrt.use); as CommonJS
  * it exports the kernel set. Minified with the core's property names (the caller's `min`).
  */
@@ -26,10 +26,10 @@ const FOOTER =
   'if (typeof edgeqrt !== "undefined" && edgeqrt && edgeqrt.use) edgeqrt.use(edgeqrtWasm);\n' +
   'if (typeof module !== "undefined" && module.exports) module.exports = edgeqrtWasm;';
 
-/** src/wasm/kernels.wat -> WebAssembly binary (SIMD). */
+/** src/addons/wasm/kernels.wat -> WebAssembly binary (SIMD). */
 export async function assembleKernels(): Promise<Uint8Array> {
   const wabt = await wabtInit();
-  const file = join(here, "src/wasm/kernels.wat");
+  const file = join(here, "src/addons/wasm/kernels.wat");
   const m = wabt.parseWat("kernels.wat", readFileSync(file, "utf8"), { simd: true });
   try {
     m.validate();
@@ -47,7 +47,7 @@ export async function buildWasmAddon(
 ): Promise<WasmAddon> {
   const bytes = await assembleKernels();
   const b64 = Buffer.from(bytes).toString("base64").replace(/=+$/, "");
-  const glue = await es5("src/wasm-bundle.ts", "edgeqrtWasm", FOOTER);
+  const glue = await es5("src/addons/wasm/wasm-bundle.ts", "edgeqrtWasm", FOOTER);
   const parts = glue.split("EDGEQ_WASM");
   if (parts.length !== 2) throw new Error("build-wasm: expected one EDGEQ_WASM in the glue");
   const code = parts.join(JSON.stringify(b64));

@@ -98,7 +98,7 @@ const gz = (s: string) => gzipSync(s, { level: 9 }).length;
 /** Builds the core bundle and the add-on in memory (no files written). */
 export async function buildRuntime(): Promise<RuntimeBundle> {
   const code = await es5("src/bundle.ts", "edgeqrt", CORE_FOOTER);
-  const fcode = await es5("src/fast-bundle.ts", "edgeqrtFast", FAST_FOOTER);
+  const fcode = await es5("src/addons/fast/fast-bundle.ts", "edgeqrtFast", FAST_FOOTER);
   const cache = {};
   const m = await min(code, cache);
   const fm = await min(fcode, cache);

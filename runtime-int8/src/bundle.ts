@@ -1,2 +1,2 @@
-/** Entry of the built bundle (runtime-int8/build.ts): the global `edgeqrt` carries `load` and `use` (the add-on edgeq-rt-fast.min.js calls it). */
+/** Entry of the full bundle (runtime-int8/build.ts): the global `edgeqrt` carries `load` and `use` (the add-ons call it). */
 export { load, use } from "./index.js";

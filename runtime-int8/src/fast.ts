@@ -1,19 +1,5 @@
 /**
- * The optional host kernels (ops/packed.ts: pixel pairs packed two to a double, blocked matmul,
- * scratch outside the arena), installed into the core: same bytes, faster on V8 and other JITs.
- * Importing this module installs them; its `load` is the core's.
- *
- *   import { load } from "runtime-int8/src/fast.js";   // instead of src/index.js
- *
- * Built as dist/edgeq-rt-fast.min.js, which installs itself into a global `edgeqrt` evaluated
- * before it (or `edgeqrt.use(require("./edgeq-rt-fast.min.js"))`).
+ * The full runtime with the JS host add-on installed (src/addons/fast/fast.ts): the entry the
+ * toolchain (edgeq run, demo, report) imports.
  */
-import { use } from "./index.js";
-import { conv, dw, mm } from "./ops/packed.js";
-import type { Fast } from "./util.js";
-
-export const fast: Fast = { conv: conv, dw: dw, mm: mm };
-use(fast);
-
-export type { Model, RtOp, RtTensor, View } from "./index.js";
-export { greedy, load, use } from "./index.js";
+export * from "./addons/fast/fast.js";

@@ -89,19 +89,15 @@ describe("runtime bundle", () => {
     expect(() => parse("let x = () => 1;", { ecmaVersion: 5 })).toThrow();
   });
 
-  // The issue's target is 10 KB minified with all ops (aim 8 KB). The core carries every op (plain
-  // loops, the Espruino E.convolve path, in-place depthwise, the checks the runtime fuzz campaign
-  // asked for); the host kernels ship as the optional add-ons. Core now 10235 B (was
-  // 11854 B, 12902 B before that), within the target: this guards against growth (about 2% above);
-  // the target itself is 10,240 B (npm run build:rt prints the size).
-  // The add-on (host only, never on Espruino) was raised from 5 KB to 6 KB for its fused
-  // requantization and dedicated 3x3 depthwise kernel (MobileNet about 9.2 -> 7.5 ms on Node).
-  it("core edgeq-rt.min.js <= 10.2 KB and gzip <= 5.35 KB (regression guard; now 10235 B, the 10 KB target met); add-on <= 6 KB", () => {
+  // Issue 13 dropped the 10,240 B core budget (it decided which ops could exist): the full bundle
+  // holds every kernel (one file per op, readable source) and aims at <= 16 KB minified; the
+  // per-model bundles carry the budget now. The host add-on (never on Espruino) stays <= 6 KB.
+  it("full edgeq-rt.min.js (every kernel) <= 16 KB and gzip <= 7.5 KB; add-on <= 6 KB", () => {
     process.stdout.write(
       `edgeq-rt.min.js: ${bundle.min.length} B, gzip ${bundle.gzipBytes} B; edgeq-rt-fast.min.js ${bundle.fast.min.length} B, gzip ${bundle.fast.gzipBytes} B\n`,
     );
-    expect(bundle.min.length).toBeLessThanOrEqual(10.2 * 1024);
-    expect(bundle.gzipBytes).toBeLessThanOrEqual(5.35 * 1024);
+    expect(bundle.min.length).toBeLessThanOrEqual(16 * 1024);
+    expect(bundle.gzipBytes).toBeLessThanOrEqual(7.5 * 1024);
     expect(bundle.fast.min.length).toBeLessThanOrEqual(6 * 1024);
   });
 

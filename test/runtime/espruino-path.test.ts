@@ -7,7 +7,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { buildRuntime } from "../../runtime-int8/build.js";
-import { load } from "../../runtime-int8/src/fast.js";
+import { load } from "../../runtime-int8/src/addons/fast/fast.js";
 import { writeTflite } from "../../toolchain/tflite/write.js";
 import { runQuickJS } from "./engines.js";
 import { fcWithWeightsOffset, KINDS, randomCase } from "./gen.js";

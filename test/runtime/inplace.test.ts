@@ -6,7 +6,7 @@
  * add-on) against native TFLite 2.9, op by op; the output must really sit on the input's bytes.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fast } from "../../runtime-int8/src/fast.js";
+import { fast } from "../../runtime-int8/src/addons/fast/fast.js";
 import { type Fast, load, use } from "../../runtime-int8/src/index.js";
 import type { Graph } from "../../toolchain/ir/types.js";
 import { writeTflite } from "../../toolchain/tflite/write.js";

@@ -99,15 +99,15 @@ describe("load(bytes) of each input form gives the Uint8Array's outputs (TypeScr
         expect(wide.length).toBeGreaterThan(0);
         expect(narrow.length).toBeGreaterThan(0);
         for (const t of wide) {
-          expect(t.d?.buffer, t.name).not.toBe(big.buffer);
-          expect(t.d?.byteOffset ?? 1, t.name).toBe(0);
-          expect(rawBytes(t.d as ArrayBufferView), t.name).toEqual(rawBytes(t.data as Uint8Array));
+          expect(t.view?.buffer, t.name).not.toBe(big.buffer);
+          expect(t.view?.byteOffset ?? 1, t.name).toBe(0);
+          expect(rawBytes(t.view as ArrayBufferView), t.name).toEqual(rawBytes(t.data as Uint8Array));
         }
-        for (const t of narrow) expect(t.d?.buffer, t.name).toBe(big.buffer);
+        for (const t of narrow) expect(t.view?.buffer, t.name).toBe(big.buffer);
         expect(run(m, inputs)).toEqual(want());
         // and from an aligned Uint8Array the wide constants are views over the file too (no copy)
         const aligned = load(u8);
-        for (const t of aligned.tensors.filter((t) => t.data)) expect(t.d?.buffer, t.name).toBe(u8.buffer);
+        for (const t of aligned.tensors.filter((t) => t.data)) expect(t.view?.buffer, t.name).toBe(u8.buffer);
       });
     }
   }

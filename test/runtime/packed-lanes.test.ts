@@ -1,14 +1,14 @@
 /**
- * The add-on's integer tricks in doubles (runtime-int8/src/ops/packed.ts) at their bounds:
+ * The add-on's integer tricks in doubles (runtime-int8/src/addons/fast/packed.ts) at their bounds:
  * lane1 (lane 1 of a pair sum lane0 + lane1 * 2^26 by a truncation) against Math.floor(a / 2^26
  * + 1/2) for lanes up to +-2^25, and rq's fast path (|acc| < 2^21, floor by a truncation of
  * acc m + 2^30 + 2^52) against the core's mbqm (runtime-int8/src/fixed.ts) plus the clamp, around
  * +-2^21 and with the extreme multipliers 2^30 and 2^31 - 1 for every right shift.
  */
 import { describe, expect, it } from "vitest";
+import { lane1, rq } from "../../runtime-int8/src/addons/fast/packed.js";
 import { mbqm } from "../../runtime-int8/src/fixed.js";
-import { lane1, rq } from "../../runtime-int8/src/ops/packed.js";
-import type { Geom } from "../../runtime-int8/src/ops/window.js";
+import type { Geom } from "../../runtime-int8/src/index.js";
 import { prng } from "./gen.js";
 
 describe("add-on lane arithmetic", () => {

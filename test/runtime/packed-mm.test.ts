@@ -1,13 +1,13 @@
 /**
- * The add-on's matrix multiply (runtime-int8/src/ops/packed.ts mm: FULLY_CONNECTED and 1x1 conv,
+ * The add-on's matrix multiply (runtime-int8/src/addons/fast/packed.ts mm: FULLY_CONNECTED and 1x1 conv,
  * pixel pairs two to a double) on FULLY_CONNECTED models with and without a weights zero point
  * (folded into a copy of the weights at load), at the lane bounds the kernel claims exact
  * (K < 2048 without a weights offset, K < 1028 with one; past them it leaves the op to the core):
  * the sources with the add-on must give the core's plain loops' bytes and native TFLite 2.9's.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { fast, load, use } from "../../runtime-int8/src/fast.js";
-import type { Fast } from "../../runtime-int8/src/util.js";
+import { fast, load, use } from "../../runtime-int8/src/addons/fast/fast.js";
+import type { Fast } from "../../runtime-int8/src/index.js";
 import type { Graph } from "../../toolchain/ir/types.js";
 import { writeTflite } from "../../toolchain/tflite/write.js";
 import { type Case, prng } from "./gen.js";

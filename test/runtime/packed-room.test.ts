@@ -4,8 +4,8 @@
  * The geometries here are never run; the add-on must refuse them before allocating anything.
  */
 import { describe, expect, it } from "vitest";
-import { fast } from "../../runtime-int8/src/fast.js";
-import type { Geom } from "../../runtime-int8/src/ops/window.js";
+import { fast } from "../../runtime-int8/src/addons/fast/fast.js";
+import type { Geom } from "../../runtime-int8/src/index.js";
 
 function geom(H: number, C: number, OC: number, K: number): Geom {
   const none = new Int8Array(0);

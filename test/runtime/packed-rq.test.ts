@@ -1,13 +1,13 @@
 /**
- * The add-on's requantization (runtime-int8/src/ops/packed.ts rq: one exact floor for
+ * The add-on's requantization (runtime-int8/src/addons/fast/packed.ts rq: one exact floor for
  * SaturatingRoundingDoublingHighMul and a branch-free RoundingDivideByPOT and clamp on its fast
  * path) against the core's mbqm (runtime-int8/src/fixed.ts) plus the clamp, on edge and seeded
  * random accumulators, multipliers, shifts, zero points and activation ranges.
  */
 import { describe, expect, it } from "vitest";
+import { rq } from "../../runtime-int8/src/addons/fast/packed.js";
 import { mbqm } from "../../runtime-int8/src/fixed.js";
-import { rq } from "../../runtime-int8/src/ops/packed.js";
-import type { Geom } from "../../runtime-int8/src/ops/window.js";
+import type { Geom } from "../../runtime-int8/src/index.js";
 import { prng } from "./gen.js";
 
 function ref(a: number, m: number, l: number, r: number, yz: number, lo: number, hi: number): number {

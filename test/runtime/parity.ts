@@ -19,7 +19,7 @@
  *   difference only where native equals that emulation and the runtime is one step away.
  */
 
-import { load as loadFast } from "../../runtime-int8/src/fast.js";
+import { load as loadFast } from "../../runtime-int8/src/addons/fast/fast.js";
 import type { Graph, Op } from "../../toolchain/ir/types.js";
 import { writeTflite } from "../../toolchain/tflite/write.js";
 import { loadNative } from "../oracles/native.js";

@@ -94,7 +94,7 @@ describe("runtime on reference models vs README outputs and native TFLite 2.9", 
       const weights = load(shifted.subarray(1)).tensors.filter((t) => t.data && t.type === 9);
       expect(weights.length).toBeGreaterThan(0);
       // int8 weights are views into the file (never copied), even when misaligned
-      for (const t of weights) expect((t as { d?: Int8Array }).d?.buffer).toBe(shifted.buffer);
+      for (const t of weights) expect((t as { view?: Int8Array }).view?.buffer).toBe(shifted.buffer);
       expect(run(shifted.subarray(1))).toEqual(run(b));
     }
   });

@@ -76,7 +76,7 @@ describe("runtime on bad files", () => {
       inputs: [0],
       outputs: [1],
     };
-    expect(() => load(writeTflite(g))).toThrow(/operator 0 \(SOFTMAX\): beta \* input scale < 2\^-26/);
+    expect(() => load(writeTflite(g))).toThrow(/edgeqrt: op 0 SOFTMAX: beta \* input scale < 2\^-26/);
   });
 
   const good = new Uint8Array(readFileSync(R("micro_speech_quantized.tflite")));

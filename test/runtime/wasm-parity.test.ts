@@ -1,5 +1,5 @@
 /**
- * The WebAssembly-SIMD add-on (dist/edgeq-rt-wasm.min.js, runtime-int8/src/wasm.ts + src/wasm/kernels.wat)
+ * The WebAssembly-SIMD add-on (dist/edgeq-rt-wasm.min.js, runtime-int8/src/addons/wasm/wasm.ts + kernels.wat)
  * installed into the built core (dist/edgeq-rt.min.js): op by op against native TFLite 2.9 (parity.ts:
  * every value equal except native's CONV_2D/FC negative ties, each recognised and counted), and
  * output for output against the core's own plain loops. On MobileNet-v1 0.25 96x96, on 300 random

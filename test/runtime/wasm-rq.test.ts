@@ -8,10 +8,9 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { assembleKernels } from "../../runtime-int8/build-wasm.js";
+import { wasmKernels } from "../../runtime-int8/src/addons/wasm/wasm.js";
 import { mbqm } from "../../runtime-int8/src/fixed.js";
-import type { Geom } from "../../runtime-int8/src/ops/window.js";
-import type { Fast } from "../../runtime-int8/src/util.js";
-import { wasmKernels } from "../../runtime-int8/src/wasm.js";
+import type { Fast, Geom } from "../../runtime-int8/src/index.js";
 import { prng } from "./gen.js";
 
 let k: Fast;

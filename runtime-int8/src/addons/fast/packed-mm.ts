@@ -1,9 +1,8 @@
 /**
  * The add-on's matrix multiply: FULLY_CONNECTED and 1x1 stride-1 CONV_2D (see mm).
  */
-import type { Eval } from "../types.js";
+import type { Eval, Geom } from "../../types.js";
 import { ints, lane1, PR, room, rq } from "./packed-util.js";
-import type { Geom } from "./window.js";
 
 /**
  * FULLY_CONNECTED / 1x1 CONV_2D: y[P,OC] = requant(x[P,K] . (w + wz)[OC,K]^T + bias) with the input

@@ -13,9 +13,8 @@
  * lanes stay exact in a double (|value| < 2^51); lane 1 = floor(a / 2^26 + 1/2), lane 0 = the rest.
  * Shapes: pk [Hp, Wp, C] float64, Hp = (OH - 1) sh + (KH - 1) dh + 1, Wp = (OW - 1) sw + (KW - 1) dw + 1.
  */
-import type { Eval } from "../types.js";
+import type { Eval, Geom } from "../../types.js";
 import { A, F, ints, lane1, requantAll, room, rq } from "./packed-util.js";
-import type { Geom } from "./window.js";
 
 export { mm } from "./packed-mm.js";
 export { lane1, rq } from "./packed-util.js";

@@ -11,9 +11,7 @@
  * an in-place depthwise is safe). Declines (the core runs the op) where there is no WebAssembly
  * or the module does not validate (no SIMD), on Espruino, or if instantiating fails.
  */
-import type { Geom } from "./ops/window.js";
-import type { Eval } from "./types.js";
-import type { Fast } from "./util.js";
+import type { Eval, Fast, Geom } from "../../types.js";
 
 interface Mem {
   buffer: ArrayBuffer;

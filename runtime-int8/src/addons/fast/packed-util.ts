@@ -2,8 +2,8 @@
  * The add-on's shared pieces (ops/packed.ts, packed-mm.ts): scratch outside the arena, the int32
  * copy of a Geom, and the requantization (lanes of a pair sum, rq) used by every kernel.
  */
-import { srdhm } from "../fixed.js";
-import type { Geom } from "./window.js";
+import { srdhm } from "../../fixed.js";
+import type { Geom } from "../../types.js";
 
 declare const E: unknown;
 

@@ -5,10 +5,15 @@
  * All values are Q-format int32; the sum of at most D exps in Q12.19 stays below 2^31 for
  * D < 4096.
  */
-import { num } from "../fb.js";
+import { Builtin } from "../builtin.js";
+import { check } from "../errors.js";
 import { M, P31, quantizeMultiplier, rdbpot, srdhm } from "../fixed.js";
-import type { Eval, RtOp, RtTensor, View } from "../types.js";
-import { type Ctx, check, clamp8 } from "../util.js";
+import { float32Option } from "../parse.js";
+import type { Kernel, RtTensor } from "../types.js";
+import { clampInt8 } from "./requantize.js";
+
+/** SoftmaxOptions field 0: beta (default 1 when absent). */
+const BETA = 0;
 
 /** SaturatingRoundingMultiplyByPOT with a positive exponent e: x * 2^e, saturated to int32. */
 function satShl(x: number, e: number): number {
@@ -46,18 +51,21 @@ function reciprocal(x: number): number[] {
   return [satShl(v, 1), 12 - lz];
 }
 
-export function softmax(
-  _c: Ctx,
-  op: RtOp,
-  _t: RtTensor[],
-  _Y: RtTensor,
-  X: RtTensor,
-  x: View,
-  y: View,
-): Eval {
-  const D = X.dims[X.rk - 1] as number;
+export const softmax: Kernel = {
+  code: Builtin.SOFTMAX,
+  name: "SOFTMAX",
+  prepare: (_context, op, inputs, outputs) => {
+    const X = inputs[0] as RtTensor;
+    const x = X.view as Int8Array;
+    const y = (outputs[0] as RtTensor).view as Int8Array;
+    return prepareSoftmax(X, x, y, float32Option(op.options, BETA, 1));
+  },
+};
+
+function prepareSoftmax(X: RtTensor, x: Int8Array, y: Int8Array, beta: number): () => void {
+  const D = X.shape[X.shape.length - 1] as number;
   // PreprocessSoftmaxScaling with 5 integer bits
-  const real = M.min(num(op.opt, 0, 1, 4) * X.sq * (P31 / 32), P31 - 1);
+  const real = M.min(beta * X.firstScale * (P31 / 32), P31 - 1);
   // QuantizeMultiplierGreaterThanOne: the reference kernel is only defined for beta * scale > 2^-26
   check(real > 1, "beta * input scale < 2^-26");
   const q = quantizeMultiplier(real);
@@ -66,7 +74,7 @@ export function softmax(
   // CalculateInputRadius(5, ls): floor(31 * 2^26 / 2^ls) (0 < ls < 32)
   const diffMin = -(((31 * P31) / 32) >> ls);
   return () => {
-    for (let o = 0; o < X.nel; o += D) {
+    for (let o = 0; o < X.size; o += D) {
       let mx = -128;
       for (let j = o; j < o + D; j++) if ((x[j] as number) > mx) mx = x[j] as number;
       // pass 0 sums the exps in Q12.19, pass 1 scales each by 1 / sum (values below diffMin: exp 0, output -128)
@@ -76,7 +84,7 @@ export function softmax(
         for (let j = o; j < o + D; j++) {
           const d = (x[j] as number) - mx;
           const e = d < diffMin ? 0 : expNeg(srdhm(d << ls, mult));
-          if (pass) y[j] = clamp8(rdbpot(srdhm(rc[0] as number, e), (rc[1] as number) + 23) - 128);
+          if (pass) y[j] = clampInt8(rdbpot(srdhm(rc[0] as number, e), (rc[1] as number) + 23) - 128);
           else sum += rdbpot(e, 12);
         }
         rc = reciprocal(sum);

@@ -4,6 +4,7 @@
  * bytes left, so a bad file raises a clear Error instead of a crash or hang (no loop runs longer
  * than a checked vector).
  */
+import { fail } from "./errors.js";
 import { M, P31 } from "./fixed.js";
 import type { RtOp, RtTensor } from "./types.js";
 
@@ -11,13 +12,6 @@ import type { RtOp, RtTensor } from "./types.js";
 // parse() sets both before any read)
 let dv: DataView;
 let len: number;
-
-/** The prefix of every load() error. */
-export const PFX = "edgeqrt: ";
-
-export function fail(msg: string): never {
-  throw new Error(PFX + msg);
-}
 
 function at(p: number, n: number): number {
   if (!(p >= 0 && p + n <= len)) fail("bad offset " + p);
@@ -41,10 +35,32 @@ function field(t: number, f: number): number {
   return fo && at(t + fo, 1);
 }
 
-/** Scalar field f of table t (of the model being loaded): k = 1 int8, 4 float32, else int32; def (or 0) when absent. */
-export function num(t: number, f: number, def?: number, k?: number): number {
+/** How a scalar field is stored. */
+enum Scalar {
+  INT32 = 0,
+  INT8 = 1,
+  FLOAT32 = 4,
+}
+
+/** Scalar field f of table t (of the model being loaded), of the given kind; def (or 0) when absent. */
+function scalar(t: number, f: number, def?: number, kind?: Scalar): number {
   const p = field(t, f);
-  return !p ? def || 0 : k === 1 ? dv.getInt8(p) : k ? dv.getFloat32(at(p, 4), true) : i32(p);
+  return !p ? def || 0 : kind === Scalar.INT8 ? dv.getInt8(p) : kind ? dv.getFloat32(at(p, 4), true) : i32(p);
+}
+
+/** An int32 field of an op's options table (or of any table of the model being loaded); def (or 0) when absent. */
+export function int32Option(table: number, field: number, def?: number): number {
+  return scalar(table, field, def);
+}
+
+/** A byte field (enum or bool) of an op's options table; 0 when absent. */
+export function int8Option(table: number, field: number): number {
+  return scalar(table, field, 0, Scalar.INT8);
+}
+
+/** A float32 field of an op's options table; def (or 0) when absent. */
+export function float32Option(table: number, field: number, def?: number): number {
+  return scalar(table, field, def, Scalar.FLOAT32);
 }
 
 /** Sub-table of field f (0 when absent). */
@@ -71,19 +87,20 @@ function list(t: number, f: number, read: (p: number) => number, size?: number):
   return out;
 }
 
-/** (internal field names: the public ones cost bytes at every use in the minified bundle) */
-export interface Parsed {
-  tens: RtTensor[];
-  opl: RtOp[];
-  ins: number[];
-  outs: number[];
+/** The first subgraph of a model. */
+export interface Graph {
+  tensors: RtTensor[];
+  operators: RtOp[];
+  /** The graph's input and output tensor indices. */
+  inputs: number[];
+  outputs: number[];
 }
 
 /** Bytes per element of each TensorType (0 float32, 2 int32, 3 uint8, 4 int64, 6 bool, 9 int8; 0: unsupported). */
-export const ESIZE = [4, 0, 4, 1, 8, 0, 1, 0, 0, 1];
+export const ELEMENT_BYTES = [4, 0, 4, 1, 8, 0, 1, 0, 0, 1];
 
 /** Parses the first subgraph of a .tflite file. */
-export function parse(u8: Uint8Array): Parsed {
+export function parse(u8: Uint8Array): Graph {
   len = u8.byteLength;
   dv = new DataView(u8.buffer, u8.byteOffset, len);
   // the file identifier "TFL3" at bytes 4..7
@@ -92,23 +109,24 @@ export function parse(u8: Uint8Array): Parsed {
   const model = ref(0);
   const codes = list(model, 1, (p) => {
     const c = ref(p);
-    return M.max(num(c, 0, 0, 1), num(c, 3));
+    return M.max(scalar(c, 0, 0, Scalar.INT8), scalar(c, 3));
   });
   const sg = list(model, 2, ref)[0] || fail("no subgraph");
   const bufs = list(model, 4, ref);
   const tensors: RtTensor[] = list(sg, 0, ref).map((t, i) => {
     const shape = list(t, 0, i32);
-    const type = num(t, 1, 0, 1);
-    const es = ESIZE[type] as number;
+    const type = scalar(t, 1, 0, Scalar.INT8);
+    const elementBytes = ELEMENT_BYTES[type] as number;
     let size = 1;
     shape.forEach((n) => {
       size *= n < 0 ? NaN : n;
     });
     const q = table(t, 4);
     const nm = vec(t, 3, 1);
-    const d = vec(bufs[num(t, 2)] || 0, 0, 1);
+    const d = vec(bufs[scalar(t, 2)] || 0, 0, 1);
     // shape, type, data size (no tensor over 64 MB: the arena is capped there too)
-    if (!(size * es <= P31 / 32 && es) || (d[1] && d[1] !== size * es)) fail("bad tensor " + i);
+    if (!(size * elementBytes <= P31 / 32 && elementBytes) || (d[1] && d[1] !== size * elementBytes))
+      fail("bad tensor " + i);
     let name = "";
     for (let k = nm[1] as number; k--; )
       name = String.fromCharCode(u8[(nm[0] as number) + k] as number) + name;
@@ -121,17 +139,13 @@ export function parse(u8: Uint8Array): Parsed {
       type: type,
       scale: scale,
       zeroPoint: zp,
-      axis: num(q, 6),
+      axis: scalar(q, 6),
       size: size,
       data: d[1] ? u8.subarray(d[0] as number, (d[0] as number) + (d[1] as number)) : undefined,
       offset: -1,
-      dims: shape,
-      rk: shape.length,
-      ty: type,
-      nel: size,
-      es: es,
-      sq: scale[0] || 0,
-      zq: zp[0] || 0,
+      elementBytes: elementBytes,
+      firstScale: scale[0] || 0,
+      firstZeroPoint: zp[0] || 0,
     };
   });
   // tensor indices (int32 vector field f of table t), each checked
@@ -144,13 +158,14 @@ export function parse(u8: Uint8Array): Parsed {
     return ts;
   };
   return {
-    tens: tensors,
-    opl: list(sg, 3, ref).map((o) => {
-      const i = idx(o, 1);
-      const u = idx(o, 2);
-      return { bc: codes[num(o, 0)] as number, inputs: i, outputs: u, ins: i, outs: u, opt: table(o, 4) };
-    }),
-    ins: idx(sg, 1),
-    outs: idx(sg, 2),
+    tensors: tensors,
+    operators: list(sg, 3, ref).map((o) => ({
+      code: codes[scalar(o, 0)] as number,
+      inputs: idx(o, 1),
+      outputs: idx(o, 2),
+      options: table(o, 4),
+    })),
+    inputs: idx(sg, 1),
+    outputs: idx(sg, 2),
   };
 }

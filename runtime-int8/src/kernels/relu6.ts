@@ -1,0 +1,11 @@
+/** RELU6, int8 -> int8 (QuantizedReluX with range [0, 6]). Shapes: x [..] -> y [..]. See activation.ts. */
+import { Builtin } from "../builtin.js";
+import { Activation, type Kernel, type RtTensor } from "../types.js";
+import { activationEval } from "./activation.js";
+
+export const relu6: Kernel = {
+  code: Builtin.RELU6,
+  name: "RELU6",
+  prepare: (_context, _op, inputs, outputs) =>
+    activationEval(inputs[0] as RtTensor, outputs[0] as RtTensor, Activation.RELU6),
+};
