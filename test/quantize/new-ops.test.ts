@@ -13,6 +13,8 @@ import { runFloat } from "../../toolchain/exec/float.js";
 import { importModel } from "../../toolchain/import/index.js";
 import type { Graph, OpType } from "../../toolchain/ir/types.js";
 import { quantize } from "../../toolchain/quantize/index.js";
+import { collect } from "../../toolchain/report/collect.js";
+import { floatEngine, simulatedInt8Engine } from "../../toolchain/report/engines.js";
 import { readTflite } from "../../toolchain/tflite/read.js";
 import { writeTflite } from "../../toolchain/tflite/write.js";
 import { GraphBuilder, rng } from "../helpers/models.js";
@@ -254,6 +256,35 @@ describe("quantize a float .tflite with the new ops", () => {
       });
     }
     expect(worst).toBeLessThan(0.05);
+  });
+
+  it("report (simulated int8 engine) compares every new op layer by layer: matched float tensor, cosine > 0.9", async () => {
+    const f = await importModel(path);
+    const q = readTflite(writeTflite(quantize(f, pixelInputs([8, 8, 3], 48, 7))));
+    const r = collect(floatEngine(f), simulatedInt8Engine(q), { x: pixelInputs([8, 8, 3], 8, 13) });
+    const rows = new Map(r.layers.map((l) => [l.op, l]));
+    for (const t of [
+      "HARD_SWISH",
+      "LEAKY_RELU",
+      "PRELU",
+      "TRANSPOSE",
+      "SPLIT",
+      "SUB",
+      "MAXIMUM",
+      "MINIMUM",
+      "PADV2",
+      "RESIZE_NEAREST_NEIGHBOR",
+      "STRIDED_SLICE",
+      "UNPACK",
+      "PACK",
+      "SQUEEZE",
+      "EXPAND_DIMS",
+      "LOGISTIC",
+      "TANH",
+    ]) {
+      const row = rows.get(t);
+      expect([t, row?.matched_by !== "none", (row?.cosine ?? 0) > 0.9]).toEqual([t, true, true]);
+    }
     rmSync(dir, { recursive: true, force: true });
   });
 });
