@@ -17,11 +17,12 @@ import { inspectModel, NOT_SUPPORTED, renderInspect } from "../../toolchain/tfli
 import { builtinName, builtinTable } from "../../toolchain/tflite/op-names.js";
 import { readTflite } from "../../toolchain/tflite/read.js";
 import { runtimeCodes, runtimeSupports } from "../../toolchain/tflite/runtime-ops.js";
-import { BUILTIN_CODE, OPERATOR_CODE } from "../../toolchain/tflite/schema.js";
+import { BUILTIN_CODE, OPERATOR_CODE, TENSOR } from "../../toolchain/tflite/schema.js";
 import { writeTflite } from "../../toolchain/tflite/write.js";
 import { GraphBuilder } from "../helpers/models.js";
 import { repoRoot } from "../helpers/refmodels.js";
 import { loadNative } from "../oracles/native.js";
+import { OP_CASES } from "./new-ops.js";
 
 /** float [1,4] -> RELU -> RELU6 -> TANH, each op with its own OperatorCode table. */
 function chain(): Graph {
@@ -124,6 +125,62 @@ describe("edgeq inspect on a model with ops edgeq cannot run", () => {
     expect(p.status).toBe(0);
     expect(p.stdout).toMatch(/EXP .*not supported by the runtime/);
     expect(p.stdout).toMatch(/SQRT .*not supported by the runtime/);
+  });
+});
+
+/** Sets tensor k's type byte (the field must be stored: any type but FLOAT32). */
+function patchTensorType(bytes: Uint8Array, k: number, type: number): Uint8Array {
+  const out = bytes.slice();
+  const t = Model.getRootAsModel(new ByteBuffer(out)).subgraphs(0)!.tensors(k)!;
+  const off = t.bb!.__offset(t.bb_pos, 4 + 2 * TENSOR.type);
+  expect(off).toBeGreaterThan(0);
+  new DataView(out.buffer).setInt8(t.bb_pos + off, type);
+  return out;
+}
+
+/**
+ * A float16 model as TF's converter writes one: FLOAT16 constant [4] -> DEQUANTIZE -> float32,
+ * ADD to the input. Written as an int16 constant (same bytes: the float16 bit patterns of
+ * 1, 2, -0.5, 0.25), whose type byte is then set to FLOAT16.
+ */
+function float16Model(): Uint8Array {
+  const b = new GraphBuilder();
+  const x = b.tensor("x", [1, 4], "float32");
+  const h = b.tensor("w16", [4], "int16", Int16Array.from([0x3c00, 0x4000, -0x4800, 0x3400]));
+  const w = b.tensor("w", [4], "float32");
+  const y = b.tensor("y", [1, 4], "float32");
+  b.op("DEQUANTIZE", [h], [w], {});
+  b.op("ADD", [x, w], [y], { activation: "NONE" });
+  b.g.inputs = [x];
+  b.g.outputs = [y];
+  return patchTensorType(writeTflite(b.g), h, 1);
+}
+
+describe("edgeq inspect on tensors edgeq's IR cannot hold", () => {
+  it("float16 model is valid for native TFLite 2.9 (y = x + [1, 2, -0.5, 0.25])", () => {
+    const y = loadNative(float16Model()).run([Float32Array.from([0, 1, 2, 3])])[0]!;
+    expect(Array.from(y)).toEqual([1, 3, 1.5, 3.25]);
+  });
+
+  it("float16 model: tensor shown as float16 with its 8 bytes, DEQUANTIZE foreign and not supported, ADD as usual", () => {
+    const r = inspectModel(float16Model(), "f16.tflite");
+    expect(r.tensors[1]).toMatchObject({ name: "w16", dtype: "float16", constant: true, bytes: 8 });
+    expect(r.ops.map((o) => [o.op, o.runtime, o.foreign !== undefined])).toEqual([
+      ["DEQUANTIZE", false, true],
+      ["ADD", true, false],
+    ]);
+    expect(r.ops[0]!.foreign).toMatch(/tensor 1 has element type FLOAT16/);
+    expect(r.totals.weightBytes).toBe(8);
+    expect(renderInspect(r)).toMatch(/DEQUANTIZE .*float16\[4\].*not supported by the runtime/);
+  });
+
+  it("STRIDED_SLICE with ellipsis_mask (valid TFLite, not TFLite Micro's) is shown as a foreign op", () => {
+    const c = OP_CASES.find((k) => k.op === "STRIDED_SLICE")!;
+    const g = c.build("int8");
+    (g.ops[0]!.options as { ellipsisMask: number }).ellipsisMask = 2;
+    const r = inspectModel(writeTflite(g));
+    expect(r.ops[0]).toMatchObject({ op: "STRIDED_SLICE", runtime: false });
+    expect(r.ops[0]!.foreign).toMatch(/ellipsis_mask 2/);
   });
 });
 

@@ -53,6 +53,8 @@ export interface CheckOptions {
    * foreignOps): they count as activations that are ready before every op.
    */
   external?: readonly number[];
+  /** Tensors a reader kept as placeholders (types edgeq cannot hold): not checked. */
+  ignore?: readonly number[];
 }
 
 /** Checks every tensor's quantization and every op's shapes; throws EdgeqError on the first problem. */
@@ -71,8 +73,9 @@ export function checkGraph(g: Graph, opts: CheckOptions = {}): void {
   }
   const activations = new Set<number>([...g.inputs, ...external]);
   for (const op of g.ops) for (const o of op.outputs) activations.add(o);
+  const ignore = new Set(opts.ignore ?? []);
   g.tensors.forEach((t, i) => {
-    checkQuant(t, i, activations.has(i));
+    if (!ignore.has(i)) checkQuant(t, i, activations.has(i));
   });
   g.ops.forEach((op, k) => {
     checkOp(g, op, k);

@@ -7,7 +7,7 @@
 import { graphCost, type SeparableBlock } from "../ir/cost.js";
 import { getLabels } from "../ir/metadata.js";
 import type { DType, Graph, Op } from "../ir/types.js";
-import { type ForeignOp, readTflite } from "./read.js";
+import { type ForeignOp, type ForeignTensor, readTflite } from "./read.js";
 import { runtimeSupports } from "./runtime-ops.js";
 import { BUILTIN_CODE } from "./schema.js";
 
@@ -15,7 +15,8 @@ export interface InspectTensor {
   index: number;
   name: string;
   shape: number[];
-  dtype: DType;
+  /** edgeq's dtype, or TFLite's type for tensors edgeq cannot hold (`float16`, `sparse int8`). */
+  dtype: DType | string;
   /** True for constants (weights, biases, shape operands). */
   constant: boolean;
   bytes: number;
@@ -74,11 +75,13 @@ export interface InspectReport {
 export function inspectModel(bytes: Uint8Array, file = "model"): InspectReport {
   const warnings: string[] = [];
   const foreign: ForeignOp[] = [];
+  const foreignTensors = new Map<number, ForeignTensor>();
   // readTflite runs checkGraph too: shapes and quantization are consistent below
   const g: Graph = readTflite(bytes, {
     source: file,
     onWarning: (m) => warnings.push(m),
     foreignOps: foreign,
+    foreignTensors,
   });
   const cost = graphCost(g);
   const irOps: InspectOp[] = g.ops.map((op, k) => {
@@ -122,6 +125,7 @@ export function inspectModel(bytes: Uint8Array, file = "model"): InspectReport {
     } else ops.push({ ...irOps[next++]!, index });
   }
   const unsupported = [...new Set(ops.filter((o) => !o.runtime).map((o) => o.op))];
+  const foreignBytes = [...foreignTensors.values()].reduce((a, t) => a + t.bytes, 0);
   return {
     file,
     description: g.description ?? null,
@@ -134,9 +138,9 @@ export function inspectModel(bytes: Uint8Array, file = "model"): InspectReport {
       index,
       name: t.name,
       shape: t.shape,
-      dtype: t.dtype,
-      constant: t.data !== undefined,
-      bytes: t.data?.byteLength ?? 0,
+      dtype: foreignTensors.get(index)?.type ?? t.dtype,
+      constant: t.data !== undefined || (foreignTensors.get(index)?.bytes ?? 0) > 0,
+      bytes: t.data?.byteLength ?? foreignTensors.get(index)?.bytes ?? 0,
       quantization: t.quant
         ? {
             scale: t.quant.scale,
@@ -152,8 +156,8 @@ export function inspectModel(bytes: Uint8Array, file = "model"): InspectReport {
       flops: cost.flops,
       params: cost.params,
       bytes: bytes.length,
-      weightBytes: cost.weightBytes,
-      structureBytes: bytes.length - cost.weightBytes,
+      weightBytes: cost.weightBytes + foreignBytes,
+      structureBytes: bytes.length - cost.weightBytes - foreignBytes,
     },
     unsupported,
     warnings,

@@ -1,9 +1,10 @@
 /**
- * Names of TFLite's builtin operators, from TFLite's whole BuiltinOperator table (schema.fbs,
- * copied from TFLite's schema by gen-builtins.ts and compiled by flatc into generated/): any
- * op of any .tflite is named, not only those edgeq runs.
+ * Names of TFLite's builtin operators and tensor types, from TFLite's whole BuiltinOperator and
+ * TensorType tables (schema.fbs, copied from TFLite's schema by gen-builtins.ts and compiled by
+ * flatc into generated/): any op and tensor of any .tflite is named, not only those edgeq runs.
  */
 import { BuiltinOperator } from "./generated/tflite/builtin-operator.js";
+import { TensorType } from "./generated/tflite/tensor-type.js";
 
 /** CUSTOM's code in TFLite's table. */
 export const CUSTOM_CODE: number = BuiltinOperator.CUSTOM;
@@ -26,4 +27,10 @@ export function builtinTable(): { name: string; code: number }[] {
     .filter(([, v]) => typeof v === "number")
     .map(([name, code]) => ({ name, code: code as number }))
     .sort((a, b) => a.code - b.code);
+}
+
+/** TFLite's name of a tensor type code (`FLOAT16`), or `type N` past TFLite's table. */
+export function tensorTypeName(code: number): string {
+  const name = (TensorType as unknown as Record<number, string | undefined>)[code];
+  return typeof name === "string" ? name : `type ${code}`;
 }

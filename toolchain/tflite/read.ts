@@ -19,7 +19,7 @@ import type {
 } from "../ir/types.js";
 import { OP_TYPES } from "../ir/types.js";
 import { FbReader, type Table } from "./fbverify.js";
-import { CUSTOM_CODE, opLabel } from "./op-names.js";
+import { CUSTOM_CODE, opLabel, tensorTypeName } from "./op-names.js";
 import { readOptions } from "./read-options.js";
 import {
   BUFFER,
@@ -35,7 +35,6 @@ import {
   SUBGRAPH,
   TENSOR,
   TENSOR_TYPE,
-  TENSOR_TYPE_NAMES,
 } from "./schema.js";
 
 export interface ReadOptions {
@@ -57,6 +56,22 @@ export interface ReadOptions {
    * `edgeq inspect` uses it to show any valid .tflite.
    */
   foreignOps?: ForeignOp[];
+  /**
+   * With foreignOps: tensors edgeq's IR cannot hold (an element type such as FLOAT16, sparse
+   * storage) are recorded here by index with the reason and read as data-less uint8
+   * placeholders of their shape; every op touching one is a foreign op.
+   */
+  foreignTensors?: Map<number, ForeignTensor>;
+}
+
+/** A tensor edgeq's IR cannot hold (see ReadOptions.foreignTensors). */
+export interface ForeignTensor {
+  /** Its element type as inspect shows it: `float16`, `sparse int8`. */
+  type: string;
+  /** Why edgeq cannot hold it. */
+  reason: string;
+  /** Bytes of constant data it holds (0 for an activation). */
+  bytes: number;
 }
 
 /** An op of the file that edgeq's IR does not hold (see ReadOptions.foreignOps). */
@@ -83,6 +98,8 @@ interface Ctx {
   r: FbReader;
   warn(msg: string): void;
   buffers: Table[];
+  /** Lenient reading (foreignOps given): tensors edgeq cannot hold, by index, and why. */
+  foreignTensors?: Map<number, ForeignTensor>;
 }
 
 function typedArray(dtype: DType, bytes: Uint8Array): TensorData {
@@ -170,22 +187,31 @@ function readTensor(c: Ctx, t: Table, i: number): Tensor {
   });
   const code = t.i8(TENSOR.type, "type", 0);
   const dtype = DTYPE_BY_CODE.get(code);
+  const name = t.string(TENSOR.name, "name") ?? "";
+  // lenient reading keeps a tensor edgeq cannot hold as a data-less placeholder of its shape
+  const foreign = (type: string, reason: string): Tensor => {
+    const data = bufferBytes(c, t.u32(TENSOR.buffer, "buffer", 0), `${path}.buffer`);
+    c.foreignTensors!.set(i, { type, reason, bytes: data?.length ?? 0 });
+    return { name, shape, dtype: "uint8" };
+  };
   if (!dtype) {
-    const name = TENSOR_TYPE_NAMES[code] ?? `type ${code}`;
+    const what = `element type ${tensorTypeName(code)}`;
+    if (c.foreignTensors) return foreign(tensorTypeName(code).toLowerCase(), what);
     throw new EdgeqError(
       "tflite/unsupported-type",
-      `${c.r.source}: tensor ${i} has element type ${name}; edgeq supports ${Object.keys(TENSOR_TYPE).join(", ")}`,
+      `${c.r.source}: tensor ${i} has ${what}; edgeq supports ${Object.keys(TENSOR_TYPE).join(", ")}`,
       `${path}.type`,
     );
   }
   if (t.field(TENSOR.sparsity, 4, "sparsity") >= 0) {
+    if (c.foreignTensors) return foreign(`sparse ${dtype}`, "sparse storage");
     throw new EdgeqError(
       "tflite/unsupported-sparse",
       `${c.r.source}: tensor ${i} is stored sparse; edgeq reads dense tensors only (convert without sparsity)`,
       `${path}.sparsity`,
     );
   }
-  const tensor: Tensor = { name: t.string(TENSOR.name, "name") ?? "", shape, dtype };
+  const tensor: Tensor = { name, shape, dtype };
   const bytes = bufferBytes(c, t.u32(TENSOR.buffer, "buffer", 0), `${path}.buffer`);
   if (bytes) {
     const n = shape.reduce((a, b) => a * b, 1);
@@ -234,6 +260,7 @@ export function readTflite(bytes: Uint8Array, opts: ReadOptions = {}): Graph {
     r.fail("tflite/identifier", `file identifier is ${JSON.stringify(ident)}, expected "TFL3"`, "header", 4);
   }
   const c: Ctx = { r, warn: (m) => opts.onWarning?.(m), buffers: [] };
+  if (opts.foreignOps) c.foreignTensors = opts.foreignTensors ?? new Map();
   const model = r.root("Model");
   const version = model.u32(MODEL.version, "version", 0);
   if (version !== SCHEMA_VERSION) {
@@ -274,6 +301,11 @@ export function readTflite(bytes: Uint8Array, opts: ReadOptions = {}): Graph {
       foreign?.push({ index: k, code: oc.code, name, inputs, outputs, reason });
       external.push(...outputs);
     };
+    const odd = [...inputs, ...outputs].find((i) => c.foreignTensors?.has(i));
+    if (odd !== undefined) {
+      keep(`tensor ${odd} has ${c.foreignTensors!.get(odd)!.reason}, which edgeq does not hold`);
+      continue;
+    }
     const type = OP_BY_CODE.get(oc.code);
     if (!type) {
       const what = oc.code === CUSTOM_CODE ? "a custom op" : "not an op of edgeq's IR";
@@ -314,6 +346,6 @@ export function readTflite(bytes: Uint8Array, opts: ReadOptions = {}): Graph {
     return { name: t.string(METADATA.name, "name") ?? "", data: data ? data.slice() : new Uint8Array(0) };
   });
   if (metadata.length) g.metadata = metadata;
-  if (opts.check !== false) checkGraph(g, { external });
+  if (opts.check !== false) checkGraph(g, { external, ignore: [...(c.foreignTensors?.keys() ?? [])] });
   return g;
 }
