@@ -174,6 +174,41 @@ describe("edgeq inspect on tensors edgeq's IR cannot hold", () => {
     expect(renderInspect(r)).toMatch(/DEQUANTIZE .*float16\[4\].*not supported by the runtime/);
   });
 
+  it("uint8 CONV_2D (old quantized models; valid in native TFLite 2.9) is shown as a foreign op, the model as usual", () => {
+    const b = new GraphBuilder();
+    const q = (scale: number, zeroPoint: number) => ({
+      scale: [Math.fround(scale)],
+      zeroPoint: [zeroPoint],
+      axis: 0,
+    });
+    const x = b.tensor("x", [1, 4, 4, 1], "uint8", undefined, q(0.05, 128));
+    const w = b.tensor(
+      "w",
+      [2, 3, 3, 1],
+      "uint8",
+      Uint8Array.from({ length: 18 }, (_, i) => (i * 37) % 256),
+      q(0.02, 128),
+    );
+    const bias = b.tensor("b", [2], "int32", Int32Array.from([100, -50]));
+    const y = b.tensor("y", [1, 4, 4, 2], "uint8", undefined, q(0.1, 128));
+    b.op("CONV_2D", [x, w, bias], [y], {
+      padding: "SAME",
+      strideH: 1,
+      strideW: 1,
+      dilationH: 1,
+      dilationW: 1,
+      activation: "NONE",
+    });
+    b.g.inputs = [x];
+    b.g.outputs = [y];
+    const bytes = writeTflite(b.g);
+    expect(loadNative(bytes).run([new Uint8Array(16).fill(140)])[0]!.length).toBe(32);
+    const r = inspectModel(bytes, "u8.tflite");
+    expect(r.ops[0]).toMatchObject({ index: 0, op: "CONV_2D", runtime: false, options: null });
+    expect(r.ops[0]!.foreign).toMatch(/input dtype uint8 is not supported/);
+    expect(r.tensors.map((t) => t.dtype)).toEqual(["uint8", "uint8", "int32", "uint8"]);
+  });
+
   it("STRIDED_SLICE with ellipsis_mask (valid TFLite, not TFLite Micro's) is shown as a foreign op", () => {
     const c = OP_CASES.find((k) => k.op === "STRIDED_SLICE")!;
     const g = c.build("int8");

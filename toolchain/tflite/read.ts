@@ -6,6 +6,7 @@
  * (a depthwise bias; warned about and read as 0).
  */
 import { EdgeqError } from "../errors.js";
+import { checkOp, isUnsupportedFeature } from "../ir/op-checks.js";
 import { checkGraph } from "../ir/shapes.js";
 import type {
   DType,
@@ -288,6 +289,8 @@ export function readTflite(bytes: Uint8Array, opts: ReadOptions = {}): Graph {
   const foreign = opts.foreignOps;
   const external: number[] = [];
   const ops: Op[] = [];
+  /** Each IR op's position among the file's operators. */
+  const fileIndex: number[] = [];
   for (const [k, t] of sg.tables(SUBGRAPH.operators, "operators").entries()) {
     const idx = t.u32(OPERATOR.opcode_index, "opcode_index", 0);
     const oc = codes[idx];
@@ -329,6 +332,7 @@ export function readTflite(bytes: Uint8Array, opts: ReadOptions = {}): Graph {
       continue;
     }
     ops.push({ type, inputs, outputs, options } as Op);
+    fileIndex.push(k);
   }
 
   const g: Graph = {
@@ -346,6 +350,31 @@ export function readTflite(bytes: Uint8Array, opts: ReadOptions = {}): Graph {
     return { name: t.string(METADATA.name, "name") ?? "", data: data ? data.slice() : new Uint8Array(0) };
   });
   if (metadata.length) g.metadata = metadata;
+  if (foreign) {
+    // ops of the IR using a feature edgeq does not implement (a uint8 or int16 convolution)
+    // are foreign too; a real inconsistency is left for checkGraph to report
+    for (let k = g.ops.length - 1; k >= 0; k--) {
+      const op = g.ops[k]!;
+      try {
+        checkOp(g, op, k);
+      } catch (e) {
+        if (!isUnsupportedFeature(e)) continue;
+        const code = BUILTIN_CODE[op.type];
+        const reason = (e as Error).message;
+        foreign.push({
+          index: fileIndex[k]!,
+          code,
+          name: op.type,
+          inputs: op.inputs,
+          outputs: op.outputs,
+          reason,
+        });
+        external.push(...op.outputs);
+        g.ops.splice(k, 1);
+      }
+    }
+    foreign.sort((a, b) => a.index - b.index);
+  }
   if (opts.check !== false) checkGraph(g, { external, ignore: [...(c.foreignTensors?.keys() ?? [])] });
   return g;
 }
