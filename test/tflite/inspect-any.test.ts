@@ -4,7 +4,7 @@
  * by the runtime", and the command exits 0.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { ByteBuffer } from "flatbuffers";
@@ -16,11 +16,11 @@ import { Model } from "../../toolchain/tflite/generated/tflite/model.js";
 import { inspectModel, NOT_SUPPORTED, renderInspect } from "../../toolchain/tflite/inspect.js";
 import { builtinName, builtinTable } from "../../toolchain/tflite/op-names.js";
 import { readTflite } from "../../toolchain/tflite/read.js";
-import { runtimeCodes, runtimeSupports } from "../../toolchain/tflite/runtime-ops.js";
+import { runtimeCodes, runtimeRefuses, runtimeSupports } from "../../toolchain/tflite/runtime-ops.js";
 import { BUILTIN_CODE, OPERATOR_CODE, TENSOR } from "../../toolchain/tflite/schema.js";
 import { writeTflite } from "../../toolchain/tflite/write.js";
-import { GraphBuilder } from "../helpers/models.js";
-import { repoRoot } from "../helpers/refmodels.js";
+import { GraphBuilder, int8DsCnn } from "../helpers/models.js";
+import { refDir, repoRoot } from "../helpers/refmodels.js";
 import { loadNative } from "../oracles/native.js";
 import { OP_CASES } from "./new-ops.js";
 
@@ -86,9 +86,10 @@ describe("edgeq inspect on a model with ops edgeq cannot run", () => {
     expect(r.ops.map((o) => [o.index, o.op, o.runtime, o.foreign !== undefined])).toEqual([
       [0, "EXP", false, true],
       [1, "SQRT", false, true],
-      [2, "TANH", runtimeSupports(BUILTIN_CODE.TANH), false],
+      // float32: the int8 runtime runs no float TANH, kernel or not
+      [2, "TANH", false, false],
     ]);
-    expect(r.unsupported).toEqual(["EXP", "SQRT", ...(runtimeSupports(BUILTIN_CODE.TANH) ? [] : ["TANH"])]);
+    expect(r.unsupported).toEqual(["EXP", "SQRT", "TANH"]);
     const text = renderInspect(r);
     expect(text).toMatch(new RegExp(`0 +EXP .*${NOT_SUPPORTED}`));
     expect(text).toMatch(new RegExp(`1 +SQRT .*${NOT_SUPPORTED}`));
@@ -167,11 +168,14 @@ describe("edgeq inspect on tensors edgeq's IR cannot hold", () => {
     expect(r.tensors[1]).toMatchObject({ name: "w16", dtype: "float16", constant: true, bytes: 8 });
     expect(r.ops.map((o) => [o.op, o.runtime, o.foreign !== undefined])).toEqual([
       ["DEQUANTIZE", false, true],
-      ["ADD", true, false],
+      ["ADD", false, false],
     ]);
     expect(r.ops[0]!.foreign).toMatch(/tensor 1 has element type FLOAT16/);
     expect(r.totals.weightBytes).toBe(8);
     expect(renderInspect(r)).toMatch(/DEQUANTIZE .*float16\[4\].*not supported by the runtime/);
+    // ADD has a kernel, but the runtime runs int8 only
+    expect(r.ops[1]!.runtimeNote).toBe("float32 input 0");
+    expect(renderInspect(r)).toMatch(/ADD .*not supported by the runtime \(float32 input 0\)/);
   });
 
   it("uint8 CONV_2D (old quantized models; valid in native TFLite 2.9) is shown as a foreign op, the model as usual", () => {
@@ -225,5 +229,29 @@ describe("runtime-ops.ts (the toolchain's one list of runtime kernels)", () => {
     for (const k of KERNELS) expect([k.code, builtinName(k.code)]).toEqual([k.code, k.name]);
     expect(runtimeSupports(BUILTIN_CODE.CONV_2D)).toBe(true);
     expect(runtimeSupports(EXP)).toBe(false);
+  });
+
+  it("int8 converter model transpose_concat: ops without a kernel say 'no kernel', int8 ops with one run", () => {
+    const r = inspectModel(
+      new Uint8Array(readFileSync(resolve(refDir, "converter/transpose_concat.tflite"))),
+    );
+    for (const o of r.ops) {
+      const code = BUILTIN_CODE[o.op as keyof typeof BUILTIN_CODE];
+      const int8 = [...o.inputs, ...o.outputs].every(
+        (i) => i < 0 || r.tensors[i]!.constant || r.tensors[i]!.dtype === "int8",
+      );
+      if (!runtimeSupports(code))
+        expect([o.op, o.runtime, o.runtimeNote]).toEqual([o.op, false, "no kernel"]);
+      else if (int8) expect([o.op, o.runtime]).toEqual([o.op, true]);
+      // e.g. RESHAPE reading PACK's int32 shape: the kernel decides (its accepts)
+      else
+        expect([o.op, o.runtime ? "" : o.runtimeNote]).toEqual([
+          o.op,
+          o.runtime ? "" : expect.stringMatching(/^int32 input 1$/),
+        ]);
+    }
+    // QUANTIZE's kernel accepts a float32 input (the runtime's own rule)
+    const g = readTflite(writeTflite(int8DsCnn(1)));
+    expect(runtimeRefuses(g, g.ops[0]!, BUILTIN_CODE.QUANTIZE)).toBeUndefined();
   });
 });

@@ -8,7 +8,7 @@ import { graphCost, type SeparableBlock } from "../ir/cost.js";
 import { getLabels } from "../ir/metadata.js";
 import type { DType, Graph, Op } from "../ir/types.js";
 import { type ForeignOp, type ForeignTensor, readTflite } from "./read.js";
-import { runtimeSupports } from "./runtime-ops.js";
+import { runtimeRefuses, runtimeSupports } from "./runtime-ops.js";
 import { BUILTIN_CODE } from "./schema.js";
 
 export interface InspectTensor {
@@ -28,8 +28,10 @@ export interface InspectOp {
   index: number;
   /** TFLite's name of the op: any builtin (`CONV_2D`, `LSTM`), `CUSTOM 'name'`, `builtin op code N`. */
   op: string;
-  /** Whether edgeq's int8 runtime has a kernel for this op (runtime-ops.ts). */
+  /** Whether edgeq's int8 runtime can run this op (a kernel for it, int8 activations: runtime-ops.ts). */
   runtime: boolean;
+  /** Why the runtime cannot (`no kernel`, `float32 input 0`), when it cannot. */
+  runtimeNote?: string;
   /** Ops edgeq's toolchain cannot hold: why (their options, MACs and params are unknown). */
   foreign?: string;
   inputs: number[];
@@ -40,6 +42,9 @@ export interface InspectOp {
   flops: number;
   params: number;
 }
+
+const runtimeFlags = (why: string | undefined): { runtime: boolean; runtimeNote?: string } =>
+  why === undefined ? { runtime: true } : { runtime: false, runtimeNote: why };
 
 /** The note `edgeq inspect` puts on ops edgeq's runtime cannot run. */
 export const NOT_SUPPORTED = "not supported by the runtime";
@@ -89,7 +94,7 @@ export function inspectModel(bytes: Uint8Array, file = "model"): InspectReport {
     return {
       index: -1,
       op: op.type,
-      runtime: runtimeSupports(BUILTIN_CODE[op.type]),
+      ...runtimeFlags(runtimeRefuses(g, op, BUILTIN_CODE[op.type])),
       inputs: op.inputs,
       outputs: op.outputs,
       options: op.options,
@@ -114,6 +119,7 @@ export function inspectModel(bytes: Uint8Array, file = "model"): InspectReport {
         index,
         op: fo.name,
         runtime: false,
+        runtimeNote: runtimeSupports(fo.code) ? "a feature edgeq does not implement" : "no kernel",
         foreign: fo.reason,
         inputs: fo.inputs,
         outputs: fo.outputs,
@@ -266,7 +272,11 @@ export function renderInspect(r: InspectReport): string {
       o.outputs.map((i) => shapeStr(T(i))).join(" "),
       o.foreign ? "?" : big(o.macs),
       big(o.params),
-      o.runtime ? "" : NOT_SUPPORTED,
+      o.runtime
+        ? ""
+        : o.runtimeNote && o.runtimeNote !== "no kernel"
+          ? `${NOT_SUPPORTED} (${o.runtimeNote})`
+          : NOT_SUPPORTED,
     ]);
   }
   opRows.push(["", "total", "", "", "", big(r.totals.macs), big(r.totals.params), ""]);
