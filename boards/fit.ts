@@ -19,13 +19,14 @@
  *   firmware baseline       = 150 (REPL, process.env, built-in objects at boot)
  * A fit "with margin" leaves at least 10% of the board's JsVars / Storage free.
  *
- * Latency: an estimate, not a measurement: per op, MACs over the board's rate for that kind of op
- * plus output elements over its per-element rate (see each board's rates.note for how the rates
- * were derived).
+ * Latency: an estimate: per op, the cost per call, per output element and per MAC measured for
+ * that op type on the real interpreter's Linux build (boards/rates.json), scaled to the board's
+ * clock and core (boards/rates.ts says how).
  */
 import type { OpType } from "../toolchain/ir/types.js";
 import type { ModelSummary } from "./estimate.js";
 import type { Board } from "./index.js";
+import { boardScale, loadRates, type MeasuredRates, opMs, ratesNote, scaleNote } from "./rates.js";
 
 export const STORAGE_HEADER = 32;
 export const MARGIN = 0.1;
@@ -134,13 +135,13 @@ export function ramFit(board: Board, s: ModelSummary, runtimeBytes: number, func
   const bpv = board.bytesPerJsVar;
   const arena = typedArrayJsVars(s.arenaBytes, bpv);
   const activationViews = 2 * s.activationTensors;
-  const weights = 2 * s.constTensors + (board.mmapFlash ? 0 : typedArrayJsVars(s.modelBytes, bpv));
+  const weights = 2 * s.constTensors + (board.storageMapped ? 0 : typedArrayJsVars(s.modelBytes, bpv));
   const convOps = s.ops.filter(
     (o) => o.type === "CONV_2D" || o.type === "DEPTHWISE_CONV_2D" || o.type === "FULLY_CONNECTED",
   );
   const channelParams = convOps.length * 2 * 3 + 2 * Math.ceil((4 * s.channelParams) / bpv);
   const runtimeObjects = JSVARS_PER_FUNCTION * functions + JSVARS_PER_OP * s.ops.length;
-  const runtimeCode = board.mmapFlash ? 0 : Math.ceil(runtimeBytes / bpv);
+  const runtimeCode = board.storageMapped ? 0 : Math.ceil(runtimeBytes / bpv);
   const firmware = FIRMWARE_BASELINE_JSVARS;
   const totalJsVars =
     arena + activationViews + weights + channelParams + runtimeObjects + runtimeCode + firmware;
@@ -167,42 +168,21 @@ export interface OpLatency {
   ms: number;
 }
 
-/** Estimated latency of one inference (ms) on `board` with `engine`. */
+/**
+ * Estimated latency of one inference (ms) on `board` with `engine`: per op, the cost measured on
+ * the real interpreter's Linux build for that op type (per call, per output element, per MAC; see
+ * boards/rates.ts) scaled to the board's clock and core.
+ */
 export function latency(
   board: Board,
   s: ModelSummary,
   engine: Engine = "edgeq",
+  rates: MeasuredRates = loadRates(),
 ): { ms: number; ops: OpLatency[] } {
-  const r = board.rates;
+  const f = boardScale(board, rates);
   const ops = s.ops.map((o) => {
-    let sec: number;
-    if (engine === "tflm") {
-      const tf = r.tflmMacsPerSec ?? 0;
-      sec = tf > 0 ? (o.macs + (o.type === "RESHAPE" ? 0 : o.outElems)) / tf : Number.POSITIVE_INFINITY;
-    } else {
-      switch (o.type) {
-        case "CONV_2D":
-        case "FULLY_CONNECTED":
-          sec = o.macs / r.convolveMacsPerSec + o.outElems / r.elementsPerSec;
-          break;
-        case "DEPTHWISE_CONV_2D":
-          sec = o.macs / r.depthwiseMacsPerSec + o.outElems / r.elementsPerSec;
-          break;
-        case "AVERAGE_POOL_2D":
-        case "MAX_POOL_2D":
-          sec = o.macs / r.jsMacsPerSec + o.outElems / r.elementsPerSec;
-          break;
-        case "MEAN":
-          sec = o.inElems / r.jsMacsPerSec + o.outElems / r.elementsPerSec;
-          break;
-        case "RESHAPE":
-          sec = 0;
-          break;
-        default:
-          sec = o.outElems / r.elementsPerSec;
-      }
-    }
-    return { index: o.index, type: o.type, ms: sec * 1000 };
+    const c = engine === "tflm" ? rates.tflm : (rates.edgeq[o.type] ?? rates.edgeq["*"]!);
+    return { index: o.index, type: o.type, ms: opMs(c, o.outElems, o.macs) * f };
   });
   return { ms: ops.reduce((a, o) => a + o.ms, 0), ops };
 }
@@ -229,6 +209,9 @@ export interface FitReport {
   /** Why the verdict is not "fits", in words (empty when it fits). */
   reasons: string[];
   ratesNote: string;
+  /** The part of ratesNote that is particular to this board, and its factor (board ms / Linux ms). */
+  ratesScale: string;
+  ratesFactor: number;
 }
 
 const RANK: Record<Verdict, number> = { fits: 0, tight: 1, "too big": 2 };
@@ -249,7 +232,9 @@ export function fitBoard(board: Board, s: ModelSummary, rt: RuntimeInfo, labelsB
     latencyMs: latency(board, s, "edgeq").ms,
     verdict: worst,
     reasons: reasons(board, flash, ram),
-    ratesNote: board.rates.note,
+    ratesNote: ratesNote(board, loadRates()),
+    ratesScale: scaleNote(board, loadRates()),
+    ratesFactor: boardScale(board, loadRates()),
   };
   if (board.tflm) {
     rep.tflm = tflmCheck(board, s);
@@ -275,7 +260,7 @@ export function reasons(board: Board, flash: FlashFit, ram: RamFit): string[] {
     }
   }
   if (ram.verdict !== "fits") {
-    const big = board.mmapFlash
+    const big = board.storageMapped
       ? ""
       : `; Storage is not memory-mapped on ${board.name}, so the model (${ram.weights} JsVars) and the runtime code (${ram.runtimeCode}) are copied into RAM`;
     out.push(

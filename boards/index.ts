@@ -7,26 +7,13 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { EdgeqError } from "../toolchain/errors.js";
 
-/** Per-board speed estimates (not measurements; `note` says how they were derived). */
-export interface BoardRates {
-  /** Multiply-accumulates per second of a plain interpreted JS loop. */
-  jsMacsPerSec: number;
-  /** MACs per second of long dot products through the native E.convolve (CONV_2D, FULLY_CONNECTED). */
-  convolveMacsPerSec: number;
-  /** MACs per second of short (3x3) depthwise dot products. */
-  depthwiseMacsPerSec: number;
-  /** Output elements per second of per-element JS work (requantize, pools, add, softmax). */
-  elementsPerSec: number;
-  /** MACs per second of the firmware's built-in TFLite Micro (boards with `tflm` only). */
-  tflmMacsPerSec?: number;
-  note: string;
-}
-
 export interface Board {
   id: string;
   name: string;
   mcu: string;
   core: string;
+  /** CPU architecture, one of ARCHS (native add-ons read it to know which machine code a board runs). */
+  arch: Arch;
   mhz: number;
   ramKB: number;
   /** Internal flash; null where the chip has none (ESP32, ESP8266 use external SPI flash). */
@@ -38,13 +25,33 @@ export interface Board {
   storageBytes: number;
   /** Firmware has require("tensorflow") (TFLite Micro). */
   tflm: boolean;
-  /** Storage is memory-mapped: E.toArrayBuffer(Storage.read(f)) needs no RAM copy. */
-  mmapFlash: boolean;
+  /**
+   * Storage is memory-mapped (nRF52/STM32 internal flash, RP2040/RP2350 XIP flash): views over
+   * `Storage.read(f)` cost no RAM and read at memory speed, so weights and code stay in flash. Where
+   * it is not (external SPI flash as on Bangle.js 1/2, ESP32, the Linux build), every access reads
+   * the flash chip, so the board-side code copies the model and the runtime into RAM once.
+   */
+  storageMapped: boolean;
   /** Values of process.env.BOARD this board reports. */
   envBoard: string[];
   storageNote?: string;
-  rates: BoardRates;
+  /** Where the figures come from (Espruino board file and commit). */
+  source?: string;
 }
+
+/** CPU architectures of Espruino boards. */
+export const ARCHS = [
+  "cortex-m0+",
+  "cortex-m3",
+  "cortex-m4f",
+  "cortex-m33",
+  "xtensa-lx6",
+  "xtensa-lx7",
+  "xtensa-lx106",
+  "riscv32",
+  "x86-64",
+] as const;
+export type Arch = (typeof ARCHS)[number];
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const RECORDS_DIR: string = join(here, "records");
@@ -59,6 +66,7 @@ const FIELDS: [keyof Board, Check, string][] = [
   ["name", isStr, "a non-empty string"],
   ["mcu", isStr, "a non-empty string"],
   ["core", isStr, "a non-empty string"],
+  ["arch", (v) => (ARCHS as readonly unknown[]).includes(v), `one of ${ARCHS.join(", ")}`],
   ["mhz", isPos, "a positive number"],
   ["ramKB", isPos, "a positive number"],
   ["flashKB", (v) => v === null || isPos(v), "a positive number or null"],
@@ -66,16 +74,8 @@ const FIELDS: [keyof Board, Check, string][] = [
   ["bytesPerJsVar", (v) => isPos(v) && Number.isInteger(v), "a positive integer (12..16)"],
   ["storageBytes", (v) => isPos(v) && Number.isInteger(v), "a positive integer"],
   ["tflm", isBool, "true or false"],
-  ["mmapFlash", isBool, "true or false"],
+  ["storageMapped", isBool, "true or false"],
   ["envBoard", (v) => Array.isArray(v) && v.length > 0 && v.every(isStr), "a non-empty array of strings"],
-  ["rates", (v) => typeof v === "object" && v !== null && !Array.isArray(v), "an object"],
-];
-
-const RATE_FIELDS: (keyof BoardRates)[] = [
-  "jsMacsPerSec",
-  "convolveMacsPerSec",
-  "depthwiseMacsPerSec",
-  "elementsPerSec",
 ];
 
 /** Validates a parsed board record; throws EdgeqError naming `file` and the bad field. */
@@ -100,29 +100,8 @@ export function validateBoard(raw: unknown, file: string): Board {
       );
     }
   }
-  const rates = o.rates as Record<string, unknown>;
-  for (const key of RATE_FIELDS) {
-    if (!isPos(rates[key])) {
-      throw new EdgeqError(
-        "BOARD_FILE",
-        `board file ${file}: field 'rates.${key}' is ${JSON.stringify(rates[key])}, want a positive number of operations per second`,
-        file,
-      );
-    }
-  }
-  if (o.tflm === true && !isPos(rates.tflmMacsPerSec)) {
-    throw new EdgeqError(
-      "BOARD_FILE",
-      `board file ${file}: 'tflm' is true, so 'rates.tflmMacsPerSec' must be a positive number`,
-      file,
-    );
-  }
-  if (!isStr(rates.note)) {
-    throw new EdgeqError(
-      "BOARD_FILE",
-      `board file ${file}: field 'rates.note' must say how the rates were obtained`,
-      file,
-    );
+  if (o.source !== undefined && !isStr(o.source)) {
+    throw new EdgeqError("BOARD_FILE", `board file ${file}: field 'source' must be a non-empty string`, file);
   }
   return o as unknown as Board;
 }

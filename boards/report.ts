@@ -1,6 +1,21 @@
 /** Text rendering of fit reports (the --json form is the FitReport objects themselves). */
 import type { ModelSummary } from "./estimate.js";
 import type { FitReport } from "./fit.js";
+import { ASSUMED_M4F_LOOP_MACS_PER_SEC, loadRates, ratesSource } from "./rates.js";
+
+/** Joins items with ", " into lines of at most ~110 characters, indented by 4. */
+function wrap(items: string[]): string[] {
+  const out: string[] = [];
+  let line = "";
+  for (const it of items) {
+    if (line && line.length + it.length + 2 > 110) {
+      out.push(`    ${line},`);
+      line = it;
+    } else line = line ? `${line}, ${it}` : it;
+  }
+  if (line) out.push(`    ${line}`);
+  return out;
+}
 
 const kb = (n: number): string => `${(n / 1024).toFixed(1)} KB`;
 
@@ -66,8 +81,12 @@ export function formatFit(
     "  instead (RAM-staged); if neither works, the need shown is the peak.",
     "RAM (JsVars) = arena + activation views + weights (model copied into RAM where Storage is not memory-mapped)",
     "  + per-channel parameters + runtime objects (+ runtime code where not memory-mapped) + 150 firmware baseline.",
-    "Latency is an ESTIMATE, not a measurement: MACs per op type x per-board rates derived from assumed base rates",
-    `  scaled by clock and core; e.g. ${reports[0]?.ratesNote ?? ""}`,
+    "Latency is an ESTIMATE, scaled from measurements of the real Espruino interpreter on its Linux build: per op type",
+    "  a cost per call, per output element and per MAC (boards/rates.json), times a factor for the board's clock and core;",
+    `  ${ratesSource(loadRates())};`,
+    `  board ms = Linux ms x (Linux JS loop ${Math.round(loadRates().jsLoopMacsPerSec)} MAC/s / ${ASSUMED_M4F_LOOP_MACS_PER_SEC} MAC/s assumed for a 64 MHz Cortex-M4F)`,
+    "  x 64 / board MHz / core factor (assumed per architecture, boards/rates.ts); the factor per board:",
+    ...wrap(reports.map((r) => `${r.board.name} x${r.ratesFactor.toFixed(1)}`)),
   );
   return lines.join("\n");
 }

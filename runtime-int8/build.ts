@@ -36,7 +36,7 @@ export interface RuntimeBundle {
 const PUBLIC = [
   ...["load", "arenaBytes", "tensors", "ops", "inputs", "outputs", "input", "output", "tensor", "invoke"],
   ...["name", "shape", "type", "scale", "zeroPoint", "axis", "size", "data", "offset", "offsets", "total"],
-  ...["convolve", "sum", "toArrayBuffer", "exports", "use"],
+  ...["convolve", "sum", "mapInPlace", "toArrayBuffer", "exports", "use"],
   // the kernel-set interface (Fast: conv, dw, mm) between the core and the separately built
   // add-ons, public so that pages can compose kernel sets (web/build.ts)
   ...["conv", "dw", "mm"],

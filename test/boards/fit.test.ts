@@ -19,6 +19,14 @@ import {
   verdict,
 } from "../../boards/fit.js";
 import { type Board, findBoard, loadBoardFile, loadBoards } from "../../boards/index.js";
+import {
+  boardScale,
+  fitCost,
+  loadRates,
+  type MeasuredRates,
+  type OpCost,
+  ratesNote,
+} from "../../boards/rates.js";
 import { EdgeqError } from "../../toolchain/errors.js";
 import { writeTflite } from "../../toolchain/tflite/write.js";
 import { int8DsCnn } from "../helpers/models.js";
@@ -46,35 +54,68 @@ function summary(p: Partial<ModelSummary>): ModelSummary {
 }
 
 describe("board records", () => {
-  it("11 boards from DESIGN.md load and validate, with rates notes saying they are estimates", () => {
+  it("18 boards load and validate: the 11 of DESIGN.md plus micro:bit v2, Puck.js Lite, Bangle.js 3, Pico RP2040, Pico 2 RP2350, ESP32-C3, ESP32-S3 (each new one naming its Espruino board file and commit)", () => {
     expect(boards.map((b) => b.id)).toEqual([
       "banglejs1",
       "banglejs2",
+      "banglejs3",
       "esp32",
+      "esp32c3",
+      "esp32s3",
       "esp8266",
       "joltjs",
       "mdbt42q",
+      "microbit2",
       "original",
       "pico",
       "pixljs",
       "puckjs",
+      "puckjslite",
+      "rp2040pico",
+      "rp2350pico2",
       "wifi",
     ]);
-    for (const b of boards) expect(b.rates.note).toMatch(/Estimate, not measured/);
+    for (const id of [
+      "microbit2",
+      "puckjslite",
+      "banglejs3",
+      "rp2040pico",
+      "rp2350pico2",
+      "esp32c3",
+      "esp32s3",
+    ])
+      expect(findBoard(boards, id).source).toMatch(
+        /^espruino\/Espruino boards\/[A-Z0-9_]+\.py at commit c5ff787b1/,
+      );
     expect(puck).toMatchObject({
       jsVars: 2630,
       bytesPerJsVar: 13,
       storageBytes: 40960,
-      mmapFlash: true,
+      storageMapped: true,
       tflm: false,
+      arch: "cortex-m4f",
     });
-    expect(boards.filter((b) => b.tflm).map((b) => b.id)).toEqual(["banglejs1", "banglejs2"]);
-    expect(boards.filter((b) => !b.mmapFlash).map((b) => b.id)).toEqual([
+    expect(findBoard(boards, "micro:bit v2")).toMatchObject({ jsVars: 6000, tflm: true, arch: "cortex-m4f" });
+    expect(boards.filter((b) => b.tflm).map((b) => b.id)).toEqual(["banglejs1", "banglejs2", "microbit2"]);
+    expect(boards.filter((b) => !b.storageMapped).map((b) => b.id)).toEqual([
       "banglejs1",
       "banglejs2",
+      "banglejs3",
       "esp32",
+      "esp32c3",
+      "esp32s3",
       "esp8266",
     ]);
+    expect(Object.fromEntries(boards.map((b) => [b.id, b.arch]))).toMatchObject({
+      original: "cortex-m3",
+      rp2040pico: "cortex-m0+",
+      rp2350pico2: "cortex-m33",
+      banglejs3: "cortex-m33",
+      esp32: "xtensa-lx6",
+      esp32s3: "xtensa-lx7",
+      esp32c3: "riscv32",
+      esp8266: "xtensa-lx106",
+    });
   });
 
   it("findBoard by id, name and process.env.BOARD; unknown name lists the known ones", () => {
@@ -105,8 +146,12 @@ describe("board records", () => {
     expect(e).toBeInstanceOf(EdgeqError);
     expect(e.message).toContain(bad);
     expect(e.message).toMatch(/field 'jsVars' is -5, want a positive integer/);
-    writeFileSync(bad, JSON.stringify({ ...good, rates: { ...good.rates, convolveMacsPerSec: "fast" } }));
-    expect(() => loadBoardFile(bad)).toThrow(/'rates.convolveMacsPerSec' is "fast"/);
+    writeFileSync(bad, JSON.stringify({ ...good, arch: "z80" }));
+    expect(() => loadBoardFile(bad)).toThrow(
+      /field 'arch' is "z80", want one of cortex-m0\+, cortex-m3, cortex-m4f/,
+    );
+    writeFileSync(bad, JSON.stringify({ ...good, storageMapped: "yes" }));
+    expect(() => loadBoardFile(bad)).toThrow(/field 'storageMapped' is "yes", want true or false/);
     writeFileSync(bad, "{ not json");
     expect(() => loadBoardFile(bad)).toThrow(/is not valid JSON/);
   });
@@ -171,7 +216,27 @@ describe("fit arithmetic", () => {
     expect(e.runtimeCode).toBe(Math.ceil(20000 / 14));
   });
 
-  it("latency by hand on puck: CONV 1.2M MACs + 4000 outputs = 1000 + 1000 ms; DW 20k MACs = 1000 ms; RESHAPE 0", () => {
+  it("latency by hand with given rates: Linux (x86-64) unscaled; Puck.js x (loop rate / 20000) x 64/64 / 1.0; Pico RP2040 (133 MHz, M0+ 0.5) x 16 x 64/133 / 0.5; tflm per op", () => {
+    const cost = (perCallMs: number, perElementUs: number, perMacNs: number): OpCost => ({
+      perCallMs,
+      perElementUs,
+      perMacNs,
+      samples: 1,
+      medianError: 0,
+    });
+    const rates: MeasuredRates = {
+      generatedBy: "test",
+      date: "2026-01-01T00:00:00Z",
+      interpreter: "test",
+      runtimeBytes: 1,
+      jsLoopMacsPerSec: 320_000,
+      edgeq: {
+        "*": cost(1, 0, 0),
+        CONV_2D: cost(0.5, 2, 50), // 0.5 + 4000 x 2 us + 1.2M x 50 ns = 0.5 + 8 + 60 = 68.5 ms
+        RESHAPE: cost(0.01, 0, 0),
+      },
+      tflm: cost(0.1, 0, 1), // per op 0.1 ms + 1 ns/MAC
+    };
     const s = summary({
       ops: [
         { index: 0, type: "CONV_2D", macs: 1_200_000, outElems: 4000, inElems: 0 },
@@ -179,13 +244,40 @@ describe("fit arithmetic", () => {
         { index: 2, type: "RESHAPE", macs: 0, outElems: 64, inElems: 64 },
       ],
     });
-    const l = latency(puck, s);
-    expect(l.ops.map((o) => Math.round(o.ms))).toEqual([2000, 1000, 0]);
-    expect(Math.round(l.ms)).toBe(3000);
+    const linux = loadBoardFile(join(import.meta.dirname, "../espruino/linux-vb.json"));
+    const l = latency(linux, s, "edgeq", rates);
+    expect(l.ops.map((o) => o.ms)).toEqual([68.5, 1, 0.01]); // DEPTHWISE not measured: the "*" fallback
+    expect(boardScale(puck, rates)).toBe(16);
+    expect(latency(puck, s, "edgeq", rates).ms).toBeCloseTo(69.51 * 16, 9);
+    const rp = findBoard(boards, "rp2040pico");
+    expect(boardScale(rp, rates)).toBeCloseTo((16 * 64) / 133 / 0.5, 12);
     const bangle = findBoard(boards, "banglejs2");
-    expect(Math.round(latency(bangle, s, "tflm").ms)).toBe(
-      Math.round(((1_200_000 + 4000 + 20_000) / 6_000_000) * 1000),
+    expect(latency(bangle, s, "tflm", rates).ms).toBeCloseTo((3 * 0.1 + 1.22) * 16, 9);
+    expect(ratesNote(puck, rates)).toMatch(
+      /measured on the real Espruino interpreter's Linux build .* scaled to Puck.js as x16.0/,
     );
+    expect(ratesNote(linux, rates)).toMatch(/unscaled/);
+  });
+
+  it("boards/rates.json is the bench's output: generatedBy the bench command, a JS-loop rate, a '*' fallback and TFLite Micro cost, every cost >= 0", () => {
+    const r = loadRates();
+    expect(r.generatedBy).toMatch(/^npm run bench -- espruino --write-rates/);
+    expect(r.jsLoopMacsPerSec).toBeGreaterThan(0);
+    const costs = [...Object.values(r.edgeq), r.tflm];
+    expect(r.edgeq["*"]).toBeDefined();
+    for (const c of costs) {
+      for (const v of [c.perCallMs, c.perElementUs, c.perMacNs]) expect(v).toBeGreaterThanOrEqual(0);
+      expect(c.perCallMs + c.perElementUs + c.perMacNs).toBeGreaterThan(0);
+    }
+  });
+
+  it("fitCost recovers a cost from exact samples: ms = 0.2 + 3 us x elems + 40 ns x MACs", () => {
+    const f = (e: number, m: number) => ({ outElems: e, macs: m, ms: 0.2 + 0.003 * e + 0.00004 * m });
+    const c = fitCost([f(100, 1000), f(1000, 50_000), f(5000, 20_000), f(300, 900_000)]);
+    expect(c.perCallMs).toBeCloseTo(0.2, 6);
+    expect(c.perElementUs).toBeCloseTo(3, 6);
+    expect(c.perMacNs).toBeCloseTo(40, 6);
+    expect(c.medianError).toBeLessThan(1e-9);
   });
 
   it("opMacs on the int8 DS-CNN: CONV 3x3 8ch on 12x12x2 = 20736, DW 3x3 to 6x6x16 = 5184, FC 16->10 = 160", () => {

@@ -34,7 +34,7 @@ export interface Case {
   inputs: (Int8Array | Float32Array)[];
 }
 
-class Gen {
+export class Gen {
   readonly g: Graph = { tensors: [], ops: [], inputs: [], outputs: [] };
   readonly parts: string[] = [];
   constructor(readonly r: () => number) {}

@@ -2,7 +2,7 @@
  * The JavaScript side of the simulated Espruino board: a QuickJS context with a memory limit
  * and the Espruino globals edgeq's flasher and runtime use: print, atob/btoa, process.env,
  * require("Storage") (read/write with offset+size and NOR-flash AND semantics, erase, list,
- * getFree, compact, eraseAll), E.CRC32, E.convolve, E.sum, E.toArrayBuffer, E.reboot, and
+ * getFree, compact, eraseAll), E.CRC32, E.convolve, E.sum, E.toArrayBuffer, E.toFlatString, E.reboot, and
  * optionally require("tensorflow") (backed by native TFLite, as the firmware's TFLite Micro).
  */
 import {
@@ -67,6 +67,7 @@ function btoa(s){return __btoa(__s2ab(s));}
 var E={
  CRC32:function(d){return __crc(__bin(d));},
  toArrayBuffer:function(s){return __s2ab(s);},
+ toFlatString:function(s){return typeof s=="string"?s.slice(0):undefined;},
  convolve:function(a,b,off){var v=0,n=b.length;for(var i=0;i<a.length;i++)v+=a[i]*b[(i+off)%n];return v;},
  sum:function(a){var v=0;for(var i=0;i<a.length;i++)v+=a[i];return v;},
  reboot:function(){__reboot();},

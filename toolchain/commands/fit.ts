@@ -11,7 +11,8 @@ export default defineCommand({
     name: "fit",
     description:
       "Does MODEL fit an Espruino board? Storage (runtime + model + headers), RAM in JsVars (arena, weights, " +
-      "runtime), verdict with a 10% margin, ESTIMATED latency (from MACs and per-board rate estimates), and " +
+      "runtime), verdict with a 10% margin, ESTIMATED latency (per-op rates measured on the real Espruino " +
+      "interpreter's Linux build, scaled to each board's clock and core), and " +
       "for boards with TFLite Micro built in whether all ops are among its 9",
   },
   args: {

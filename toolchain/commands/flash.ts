@@ -8,7 +8,14 @@ import { SingleBar } from "cli-progress";
 import { DEFAULT_RUNTIME, loadModel, readInput, readRuntime } from "../../boards/check.js";
 import { loadBoards } from "../../boards/index.js";
 import { EdgeqError } from "../errors.js";
-import { type Engine, type FlashProgress, flash } from "../flash/flash.js";
+import {
+  type Engine,
+  edgeqLoadCode,
+  type FlashProgress,
+  flash,
+  runtimeEvalCode,
+  tflmCreateCode,
+} from "../flash/flash.js";
 
 export default defineCommand({
   meta: {
@@ -112,11 +119,15 @@ export default defineCommand({
         }
         if (!c.identical) process.exitCode = 1;
       }
-      const name = JSON.stringify(String(args.name));
+      const mapped = r.board.storageMapped;
+      if (!mapped)
+        out.push(
+          `Storage is not memory-mapped on ${r.board.name}: the board-side code copies the model${engine === "edgeq" ? " and the runtime" : ""} into RAM once (E.toFlatString)`,
+        );
       out.push(
         engine === "edgeq"
-          ? `on the board: eval(require("Storage").read("edgeqrt.js")); var m = edgeqrt.load(E.toArrayBuffer(require("Storage").read(${name}))); m.input(0).set(...); m.invoke(); m.output(0)`
-          : `on the board: var tf = require("tensorflow").create(ARENA_BYTES, require("Storage").read(${name})); tf.getInput().set(...); tf.invoke(); tf.getOutput()`,
+          ? `on the board: ${runtimeEvalCode("edgeqrt.js", mapped)}; var m = ${edgeqLoadCode(String(args.name), mapped)}; m.input(0).set(...); m.invoke(); m.output(0)`
+          : `on the board: var tf = ${tflmCreateCode(String(args.name), "ARENA_BYTES", mapped)}; tf.getInput().set(...); tf.invoke(); tf.getOutput()`,
       );
       process.stdout.write(`${out.join("\n")}\n`);
     } finally {

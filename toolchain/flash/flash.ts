@@ -68,10 +68,46 @@ function fromB64(s: unknown, like: TypedView | undefined): TypedView {
   return asType(like?.constructor.name ?? "Int8Array", new Uint8Array(Buffer.from(s, "base64")));
 }
 
-/** Board-side code for one inference with the edgeq runtime; returns base64 of each output. */
-function edgeqCheckCode(model: string, input: Uint8Array, nOut: number): string {
+/**
+ * Board-side expression for the contents of Storage file `name`. Where Storage is memory-mapped
+ * (nRF52/STM32 internal flash) `Storage.read` gives a string over the flash itself: views over it
+ * cost no RAM and read at memory speed, so weights (and the runtime's code) stay in flash. Where it
+ * is not (external SPI flash: Bangle.js 1/2, ESP32, the Linux build) every access to that string
+ * reads the flash chip (measured on the Linux build: code evaluated from it runs 5x slower,
+ * weights read through it 2x), and TensorFlow Micro refuses it ("Model is not a Flat
+ * String/ArrayBuffer"): there the file is copied into RAM once, as one flat string
+ * (E.toFlatString), which is what `edgeq fit` counts for such boards. A flat string needs one
+ * contiguous run of free JsVars: when the heap is fragmented the copy is retried once after
+ * E.defrag() (firmware that has it), then fails with a message naming the file.
+ */
+export function storageReadCode(name: string, storageMapped: boolean): string {
+  const n = jsString(name);
+  if (storageMapped) return `${S}.read(${n})`;
   return (
-    `var m=edgeqrt.load(new Uint8Array(E.toArrayBuffer(${S}.read(${jsString(model)}))));` +
+    `(function(){var s=${S}.read(${n});if(s===undefined)throw new Error("no file "+${n}+" in Storage");` +
+    `var f=E.toFlatString(s);if(!f&&E.defrag){E.defrag();f=E.toFlatString(s);}if(!f)throw new Error("not enough RAM to copy "+${n}+" ("+s.length+" bytes) out of Storage, which is not memory-mapped on this board; use a smaller model");return f;})()`
+  );
+}
+
+/** Board-side statement that defines the global `edgeqrt` from the runtime file in Storage. */
+export function runtimeEvalCode(runtimeName: string, storageMapped: boolean): string {
+  return `eval(${storageReadCode(runtimeName, storageMapped)})`;
+}
+
+/** Board-side expression: the edgeq model loaded from Storage (weights in flash or in RAM, see storageReadCode). */
+export function edgeqLoadCode(model: string, storageMapped: boolean): string {
+  return `edgeqrt.load(new Uint8Array(E.toArrayBuffer(${storageReadCode(model, storageMapped)})))`;
+}
+
+/** Board-side expression: the firmware's TFLite Micro interpreter for the model in Storage. */
+export function tflmCreateCode(model: string, arena: number | string, storageMapped: boolean): string {
+  return `require("tensorflow").create(${arena},${storageReadCode(model, storageMapped)})`;
+}
+
+/** Board-side code for one inference with the edgeq runtime; returns base64 of each output. */
+function edgeqCheckCode(model: string, input: Uint8Array, nOut: number, storageMapped: boolean): string {
+  return (
+    `var m=${edgeqLoadCode(model, storageMapped)};` +
     `var x=m.input(0),u=new Uint8Array(x.buffer,x.byteOffset,x.byteLength),b=${jsBytes(input)},i,k,r=[];` +
     "for(i=0;i<u.length;i++)u[i]=b.charCodeAt(i);" +
     "var t0=Date.now();m.invoke();var ms=Date.now()-t0;" +
@@ -81,9 +117,9 @@ function edgeqCheckCode(model: string, input: Uint8Array, nOut: number): string 
 }
 
 /** The same with the firmware's TFLite Micro (require("tensorflow")); one output. */
-function tflmCheckCode(model: string, input: Uint8Array, arena: number): string {
+function tflmCheckCode(model: string, input: Uint8Array, arena: number, storageMapped: boolean): string {
   return (
-    `var tf=require("tensorflow").create(${arena},${S}.read(${jsString(model)}));` +
+    `var tf=${tflmCreateCode(model, arena, storageMapped)};` +
     `var x=tf.getInput(),u=new Uint8Array(x.buffer,x.byteOffset,x.byteLength),b=${jsBytes(input)},i;` +
     "for(i=0;i<u.length;i++)u[i]=b.charCodeAt(i);" +
     "var t0=Date.now();tf.invoke();var ms=Date.now()-t0;" +
@@ -196,10 +232,15 @@ export async function flash(opts: FlashOptions): Promise<FlashResult> {
       progress({ phase: "check", done: 0, total: 1 });
       let code: string;
       if (engine === "edgeq") {
-        await repl.exec(`eval(${S}.read(${jsString(runtimeName)}))`, 30000);
-        code = edgeqCheckCode(modelName, opts.check, nOut);
+        await repl.exec(runtimeEvalCode(runtimeName, board.storageMapped), 30000);
+        code = edgeqCheckCode(modelName, opts.check, nOut, board.storageMapped);
       } else {
-        code = tflmCheckCode(modelName, opts.check, opts.tflmArena ?? host.arenaBytes * 2 + 2048);
+        code = tflmCheckCode(
+          modelName,
+          opts.check,
+          opts.tflmArena ?? host.arenaBytes * 2 + 2048,
+          board.storageMapped,
+        );
       }
       const r = (await repl.call(code, 120000)) as { o: unknown[]; ms: number } | undefined;
       if (!r || !Array.isArray(r.o))

@@ -1,0 +1,10 @@
+/** MAXIMUM, int8, with broadcasting: see maximum_minimum.ts. Shapes: a [..], b [..] -> y [..]. */
+import { Builtin } from "../builtin.js";
+import type { Kernel } from "../types.js";
+import { maximumMinimumEval } from "./maximum_minimum.js";
+
+export const maximum: Kernel = {
+  code: Builtin.MAXIMUM,
+  name: "MAXIMUM",
+  prepare: (_context, _op, inputs, outputs) => maximumMinimumEval(inputs, outputs, true),
+};
