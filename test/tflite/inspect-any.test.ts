@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { ByteBuffer } from "flatbuffers";
 import { describe, expect, it } from "vitest";
+import { load } from "../../runtime-int8/src/index.js";
 import { KERNELS } from "../../runtime-int8/src/kernels/index.js";
 import { EdgeqError } from "../../toolchain/errors.js";
 import type { Graph } from "../../toolchain/ir/types.js";
@@ -16,10 +17,10 @@ import { Model } from "../../toolchain/tflite/generated/tflite/model.js";
 import { inspectModel, NOT_SUPPORTED, renderInspect } from "../../toolchain/tflite/inspect.js";
 import { builtinName, builtinTable } from "../../toolchain/tflite/op-names.js";
 import { readTflite } from "../../toolchain/tflite/read.js";
-import { runtimeCodes, runtimeRefuses, runtimeSupports } from "../../toolchain/tflite/runtime-ops.js";
+import { runtimeCodes, runtimeRefusals, runtimeSupports } from "../../toolchain/tflite/runtime-ops.js";
 import { BUILTIN_CODE, OPERATOR_CODE, TENSOR } from "../../toolchain/tflite/schema.js";
 import { writeTflite } from "../../toolchain/tflite/write.js";
-import { GraphBuilder, int8DsCnn } from "../helpers/models.js";
+import { floatDsCnn, GraphBuilder } from "../helpers/models.js";
 import { refDir, repoRoot } from "../helpers/refmodels.js";
 import { loadNative } from "../oracles/native.js";
 import { OP_CASES } from "./new-ops.js";
@@ -53,6 +54,17 @@ function patchCode(bytes: Uint8Array, from: number, to: number): Uint8Array {
   expect(hits).toBe(1);
   return out;
 }
+
+const CONVERTER = [
+  "seed_cifar_sepconv",
+  "seed_mobile_block",
+  "gap_wide",
+  "gap_dense",
+  "inverted_residual",
+  "mobilenetv3_bits",
+  "transpose_concat",
+  "mean_axes",
+];
 
 const EXP = 47;
 const SQRT = 75;
@@ -231,27 +243,43 @@ describe("runtime-ops.ts (the toolchain's one list of runtime kernels)", () => {
     expect(runtimeSupports(EXP)).toBe(false);
   });
 
-  it("int8 converter model transpose_concat: ops without a kernel say 'no kernel', int8 ops with one run", () => {
-    const r = inspectModel(
-      new Uint8Array(readFileSync(resolve(refDir, "converter/transpose_concat.tflite"))),
-    );
-    for (const o of r.ops) {
-      const code = BUILTIN_CODE[o.op as keyof typeof BUILTIN_CODE];
-      const int8 = [...o.inputs, ...o.outputs].every(
-        (i) => i < 0 || r.tensors[i]!.constant || r.tensors[i]!.dtype === "int8",
-      );
-      if (!runtimeSupports(code))
-        expect([o.op, o.runtime, o.runtimeNote]).toEqual([o.op, false, "no kernel"]);
-      else if (int8) expect([o.op, o.runtime]).toEqual([o.op, true]);
-      // e.g. RESHAPE reading PACK's int32 shape: the kernel decides (its accepts)
+  const cases: [string, () => Uint8Array][] = [
+    ...CONVERTER.map((n): [string, () => Uint8Array] => [
+      `converter model ${n}`,
+      () => new Uint8Array(readFileSync(resolve(refDir, `converter/${n}.tflite`))),
+    ]),
+    ["EXP, SQRT, TANH float model", expSqrtModel],
+    ["float16 model", float16Model],
+    ["float ds-cnn", () => writeTflite(floatDsCnn(2))],
+  ];
+  for (const [name, make] of cases) {
+    it(`${name}: inspect's 'not supported by the runtime' agrees with the runtime's loader`, () => {
+      const bytes = make();
+      const r = inspectModel(bytes);
+      let error = "";
+      try {
+        load(bytes);
+      } catch (e) {
+        error = (e as Error).message;
+      }
+      expect([r.unsupported.length === 0, error]).toEqual([error === "", error]);
+      // a refusal names the op the runtime stopped at ("edgeqrt: op 3 ...")
+      const k = /op (\d+)/.exec(error)?.[1];
+      if (k !== undefined) expect(r.ops[Number(k)]!.runtime).toBe(false);
+    });
+  }
+
+  it("QUANTIZE's kernel accepts its float32 input (the runtime's own rule), DEQUANTIZE its float32 output", () => {
+    const g = readTflite(writeTflite(floatDsCnn(1)));
+    const refusals = runtimeRefusals(g);
+    g.ops.forEach((op, k) => {
+      if (op.type === "QUANTIZE" || op.type === "DEQUANTIZE")
+        expect([op.type, refusals[k]]).toEqual([op.type, undefined]);
       else
-        expect([o.op, o.runtime ? "" : o.runtimeNote]).toEqual([
-          o.op,
-          o.runtime ? "" : expect.stringMatching(/^int32 input 1$/),
+        expect([op.type, refusals[k]]).toEqual([
+          op.type,
+          expect.stringMatching(/^float32 (input|output) \d$/),
         ]);
-    }
-    // QUANTIZE's kernel accepts a float32 input (the runtime's own rule)
-    const g = readTflite(writeTflite(int8DsCnn(1)));
-    expect(runtimeRefuses(g, g.ops[0]!, BUILTIN_CODE.QUANTIZE)).toBeUndefined();
+    });
   });
 });

@@ -8,8 +8,7 @@ import { graphCost, type SeparableBlock } from "../ir/cost.js";
 import { getLabels } from "../ir/metadata.js";
 import type { DType, Graph, Op } from "../ir/types.js";
 import { type ForeignOp, type ForeignTensor, readTflite } from "./read.js";
-import { runtimeRefuses, runtimeSupports } from "./runtime-ops.js";
-import { BUILTIN_CODE } from "./schema.js";
+import { runtimeRefusals, runtimeSupports } from "./runtime-ops.js";
 
 export interface InspectTensor {
   index: number;
@@ -89,12 +88,13 @@ export function inspectModel(bytes: Uint8Array, file = "model"): InspectReport {
     foreignTensors,
   });
   const cost = graphCost(g);
+  const refusals = runtimeRefusals(g);
   const irOps: InspectOp[] = g.ops.map((op, k) => {
     const c = cost.ops[k]!;
     return {
       index: -1,
       op: op.type,
-      ...runtimeFlags(runtimeRefuses(g, op, BUILTIN_CODE[op.type])),
+      ...runtimeFlags(refusals[k]),
       inputs: op.inputs,
       outputs: op.outputs,
       options: op.options,

@@ -6,8 +6,8 @@
  */
 import { KERNELS } from "../../runtime-int8/src/kernels/index.js";
 import type { RtTensor } from "../../runtime-int8/src/types.js";
-import type { Graph, Op } from "../ir/types.js";
-import { DTYPE_BYTES, TENSOR_TYPE } from "./schema.js";
+import type { Graph, Tensor } from "../ir/types.js";
+import { BUILTIN_CODE, DTYPE_BYTES, TENSOR_TYPE } from "./schema.js";
 
 const RUNTIME_CODES: readonly number[] = KERNELS.map((k) => k.code);
 
@@ -22,36 +22,53 @@ export function runtimeCodes(): number[] {
 }
 
 /**
- * Why the runtime cannot run this op of g, or undefined when it can: no kernel for its code,
- * or an activation of another type than int8 that the kernel does not accept (the runtime's
- * own load-time rule, lifetimes.ts).
+ * Why the runtime cannot run each op of g (undefined where it can), as its loader decides: a
+ * kernel for the op's code, and every activation int8 unless the kernel accepts its type
+ * (lifetimes.ts). Tensors the loader computes at load count as constants: outputs of ops whose
+ * kernel folds (kernel.fold: SHAPE, and shape arithmetic on constants), e.g. Keras Flatten's
+ * int32 SHAPE, STRIDED_SLICE, PACK feeding RESHAPE.
  */
-export function runtimeRefuses(g: Graph, op: Op, code: number): string | undefined {
-  const kernel = KERNELS.find((k) => k.code === code);
-  if (!kernel) return "no kernel";
-  const ios = [
-    ...op.inputs.map((i, j) => [i, true, j] as const),
-    ...op.outputs.map((i, j) => [i, false, j] as const),
-  ];
-  for (const [i, isInput, j] of ios) {
-    const t = g.tensors[i];
-    if (!t || t.data || t.dtype === "int8") continue;
-    const q = t.quant;
-    const size = t.shape.reduce((a, d) => a * d, 1);
-    const rt: RtTensor = {
-      name: t.name,
-      shape: t.shape,
-      type: TENSOR_TYPE[t.dtype],
-      scale: q?.scale ?? [],
-      zeroPoint: q?.zeroPoint ?? [],
-      axis: q?.axis ?? 0,
-      size,
-      offset: -1,
-      elementBytes: DTYPE_BYTES[t.dtype],
-      firstScale: q?.scale[0] ?? 0,
-      firstZeroPoint: q?.zeroPoint[0] ?? 0,
-    };
-    if (!kernel.accepts?.(rt, isInput, j)) return `${t.dtype} ${isInput ? "input" : "output"} ${j}`;
-  }
-  return undefined;
+export function runtimeRefusals(g: Graph): (string | undefined)[] {
+  const known = new Set<number>();
+  g.tensors.forEach((t, i) => {
+    if (t.data) known.add(i);
+  });
+  return g.ops.map((op) => {
+    const kernel = KERNELS.find((k) => k.code === BUILTIN_CODE[op.type]);
+    if (!kernel) return "no kernel";
+    const inputsKnown = op.inputs.every((i) => i < 0 || known.has(i));
+    if (kernel.fold && (op.type === "SHAPE" || inputsKnown)) {
+      for (const o of op.outputs) known.add(o);
+      return undefined;
+    }
+    const ios = [
+      ...op.inputs.map((i, j) => [i, true, j] as const),
+      ...op.outputs.map((i, j) => [i, false, j] as const),
+    ];
+    for (const [i, isInput, j] of ios) {
+      const t = g.tensors[i];
+      if (!t || known.has(i) || t.dtype === "int8") continue;
+      if (!kernel.accepts?.(rtTensor(t), isInput, j))
+        return `${t.dtype} ${isInput ? "input" : "output"} ${j}`;
+    }
+    return undefined;
+  });
+}
+
+/** The fields of the runtime's tensor record a kernel's accepts() may look at. */
+function rtTensor(t: Tensor): RtTensor {
+  const q = t.quant;
+  return {
+    name: t.name,
+    shape: t.shape,
+    type: TENSOR_TYPE[t.dtype],
+    scale: q?.scale ?? [],
+    zeroPoint: q?.zeroPoint ?? [],
+    axis: q?.axis ?? 0,
+    size: t.shape.reduce((a, d) => a * d, 1),
+    offset: -1,
+    elementBytes: DTYPE_BYTES[t.dtype],
+    firstScale: q?.scale[0] ?? 0,
+    firstZeroPoint: q?.zeroPoint[0] ?? 0,
+  };
 }
