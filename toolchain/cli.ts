@@ -35,7 +35,7 @@ const summaries: Record<string, string> = {
   flash:
     "Upload MODEL (and the edgeq runtime) to an Espruino board over a serial port: Storage files written under a temporary name, CRC32-checked, then swapped in; with --check, run one inference on the board and compare its output bytes with the host's",
   inspect:
-    "Show a .tflite model: inputs/outputs, ops with tensor shapes, dtypes and quantization, MACs and params per op and in total, separable blocks vs standard convs, size split into weights / structure",
+    "Show a .tflite model: inputs/outputs, ops with tensor shapes, dtypes and quantization, MACs and params per op and in total, separable blocks vs standard convs, size split into weights / structure; ops the runtime cannot run are named and marked 'not supported by the runtime'",
   ports: "List serial ports (for edgeq flash --port)",
   quantize:
     "Post-training int8 quantization: fold BatchNorm, fuse ReLU, calibrate activation ranges on a representative set, per-channel int8 weights, int32 biases; writes a TFLite flatbuffer",

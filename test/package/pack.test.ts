@@ -9,7 +9,8 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_RUNTIME, fitModel, loadModel, readRuntime } from "../../boards/check.js";
+import { fitModel, loadModel } from "../../boards/check.js";
+import { runtimeForModel } from "../../toolchain/runtime-bundle.js";
 import { inspectModel } from "../../toolchain/tflite/inspect.js";
 import { REF_CASES, refDir } from "../helpers/refmodels.js";
 import { cleanEnv, type Installed, packAndInstall, repoRoot } from "./install.js";
@@ -32,7 +33,7 @@ describe("npm pack, installed offline into an empty project", () => {
     if (inst) rmSync(inst.tmp, { recursive: true, force: true });
   });
 
-  it("the tarball holds dist JS + .d.ts, the runtime bundles, the board records and the sample data; no TypeScript sources, tests or benchmarks", () => {
+  it("the tarball holds dist JS + .d.ts, the runtime bundles and the runtime's sources (per-model bundles are built from them), the board records and the sample data; no other TypeScript sources, tests or benchmarks", () => {
     const f = new Set(inst.files);
     for (const need of [
       "package.json",
@@ -45,6 +46,7 @@ describe("npm pack, installed offline into an empty project", () => {
       "dist/runtime-int8/src/fast.js",
       "runtime-int8/dist/edgeq-rt.min.js",
       "runtime-int8/dist/edgeq-rt.js",
+      "runtime-int8/src/kernels/index.ts",
       "boards/records/puckjs.json",
       "boards/rates.json",
       "samples/fashion-mnist/labels.txt",
@@ -54,8 +56,8 @@ describe("npm pack, installed offline into an empty project", () => {
       expect(f.has(need), need).toBe(true);
     const stray = inst.files.filter(
       (p) =>
-        (p.endsWith(".ts") && !p.endsWith(".d.ts")) ||
-        /^(test|bench|web|bin|toolchain|runtime-int8\/src|\.ci)\//.test(p) ||
+        (p.endsWith(".ts") && !p.endsWith(".d.ts") && !p.startsWith("runtime-int8/src/")) ||
+        /^(test|bench|web|bin|toolchain|\.ci)\//.test(p) ||
         p.endsWith(".tsbuildinfo"),
     );
     expect(stray).toEqual([]);
@@ -146,12 +148,14 @@ describe("npm pack, installed offline into an empty project", () => {
     expect(text.stdout).toContain("labels_softmax int8[1,4]");
   });
 
-  it("edgeq fit micro_speech --board puckjs --json reads the packaged runtime bundle and board records, as the sources do", () => {
+  it("edgeq fit micro_speech --board puckjs --json builds the per-model runtime from the packaged sources and reads the packaged board records, as the sources do", async () => {
     const r = inApp(inst.bin, ["fit", model, "--board", "puckjs", "--json"]);
     expect(r.stderr).toBe("");
-    const got = JSON.parse(r.stdout) as { runtimeBytes: number; boards: unknown[] };
-    const src = fitModel(loadModel(model), readRuntime(), "puckjs");
-    expect(got.runtimeBytes).toBe(readFileSync(DEFAULT_RUNTIME).length);
+    const got = JSON.parse(r.stdout) as { runtimeBytes: number; runtimeSource: string; boards: unknown[] };
+    const own = new TextEncoder().encode((await runtimeForModel(loadModel(model).bytes)).code);
+    const src = fitModel(loadModel(model), own, "puckjs");
+    expect(got.runtimeSource).toMatch(/^per-model bundle \(.*DEPTHWISE_CONV_2D/);
+    expect(got.runtimeBytes).toBe(own.length);
     expect(got.boards).toEqual(JSON.parse(JSON.stringify(src.reports)));
   });
 

@@ -65,13 +65,16 @@ describe("start-up imports", () => {
     expect(found).toEqual([]);
   });
 
-  it("edgeq inspect (cli.ts + commands/inspect.ts) imports no heavy package and at most 25 source files", () => {
+  // inspect marks the ops the runtime cannot run by asking the runtime itself (its kernel list and its
+  // load rule, toolchain/tflite/runtime-ops.ts), so the runtime's ~50 small kernel modules are in the
+  // closure: 68 files when this bound was set; a heavy package or a big new subtree still fails it
+  it("edgeq inspect (cli.ts + commands/inspect.ts) imports no heavy package and at most 75 source files", () => {
     const files = new Set([
       ...staticClosure("toolchain/cli.ts"),
       ...staticClosure("toolchain/commands/inspect.ts"),
     ]);
     expect([...files].filter((m) => HEAVY.includes(m))).toEqual([]);
-    expect([...files].filter((m) => m.endsWith(".ts")).length).toBeLessThanOrEqual(25);
+    expect([...files].filter((m) => m.endsWith(".ts")).length).toBeLessThanOrEqual(75);
   });
 
   it("import 'edgeq' (toolchain/index.ts) imports no heavy package: train and runDemo load tfjs when called", () => {
