@@ -6,10 +6,11 @@
 import { EdgeqError } from "../errors.js";
 import type { Graph } from "../ir/types.js";
 import { loadSamples } from "../report/index.js";
+import { quantizeWithRecipe } from "./apply.js";
 import { budgetError, budgetJson, quantizeToBudget, renderBudget } from "./budget.js";
 import type { CalibSet } from "./calibset.js";
-import { type QuantizeOptions, type QuantizeReport, quantizeWithReport } from "./index.js";
-import { RECIPE_FORMAT, RECIPE_VERSION, readRecipe, toQuantizeOptions, writeRecipe } from "./recipe.js";
+import type { QuantizeOptions, QuantizeReport } from "./index.js";
+import { RECIPE_FORMAT, RECIPE_VERSION, readRecipe, writeRecipe } from "./recipe.js";
 import type { EvalSet } from "./sensitivity.js";
 
 export interface PlanArgs {
@@ -73,10 +74,12 @@ export async function planQuantize(
       notes.push(
         `warning: the recipe was made with --calib ${r.calib.source} --samples ${r.calib.samples}; this run uses --calib ${a.calibSpec} --samples ${a.calibSamples}, so the bytes can differ`,
       );
-    const { graph, report } = quantizeWithReport(f, set.samples, {
-      ...toQuantizeOptions(r.options),
-      ...(base.onWarning ? { onWarning: base.onWarning } : {}),
-    });
+    const { graph, report } = quantizeWithRecipe(
+      f,
+      set.samples,
+      r.options,
+      base.onWarning ? { onWarning: base.onWarning } : {},
+    );
     return {
       graph,
       report,

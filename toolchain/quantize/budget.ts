@@ -10,9 +10,10 @@ import { type CalibrationMethod, calibrate, type Range } from "../calibrate/inde
 import { EdgeqError } from "../errors.js";
 import { runFloat } from "../exec/float.js";
 import type { Graph } from "../ir/types.js";
-import { type QuantizeOptions, type QuantizeReport, quantizeWithReport } from "./index.js";
+import { quantizeWithRecipe } from "./apply.js";
+import type { QuantizeOptions, QuantizeReport } from "./index.js";
 import { activationParams } from "./params.js";
-import { type RecipeOptions, recipeOptions, toQuantizeOptions } from "./recipe.js";
+import { type RecipeOptions, recipeOptions } from "./recipe.js";
 import {
   type EvalSet,
   type FloatReference,
@@ -73,6 +74,8 @@ export interface BudgetOptions {
   sensitivitySamples?: number;
   /** Sensitive layers whose calibration method is searched (default 8). */
   calibrationLayers?: number;
+  /** Most sensitive weighted layers AdaRound is tried on (default 4). */
+  adaroundLayers?: number;
   /** "runtime" (default) or "simulate" for whole-model metrics. */
   engine?: "runtime" | "simulate";
   onLog?(msg: string): void;
@@ -155,7 +158,7 @@ export async function quantizeToBudget(
   const sensRef = floatReference(g, sensSet);
   let opts: RecipeOptions = recipeOptions(o.base ?? {});
   const run = (r: RecipeOptions): { graph: Graph; report: QuantizeReport; metrics: Metrics } => {
-    const { graph, report } = quantizeWithReport(g, calib, toQuantizeOptions(r));
+    const { graph, report } = quantizeWithRecipe(g, calib, r);
     const metrics = score(ref, o.evalSet, ev.run(graph, o.evalSet.x));
     return { graph, report, metrics };
   };
@@ -238,6 +241,14 @@ export async function quantizeToBudget(
       ...opts,
       perChannelDense: true,
     });
+  // 5. AdaRound on the most sensitive weighted layers
+  if (!opts.adaround?.length) {
+    const names = sensitivity
+      .filter((s) => ["CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"].includes(s.op))
+      .slice(0, o.adaroundLayers ?? 4)
+      .map((s) => s.name);
+    if (names.length) tryFix("AdaRound", names.join(", "), { ...opts, adaround: names });
+  }
 
   return {
     graph: best.graph,
@@ -266,6 +277,7 @@ export function describeOptions(r: RecipeOptions): string {
   if (r.perChannelDense) p.push("per-channel dense");
   if (r.equalize) p.push("equalized");
   p.push(r.biasCorrection === false ? "no bias correction" : `bias correction ${r.biasCorrection}`);
+  if (r.adaround?.length) p.push(`AdaRound ${r.adaround.join(",")}`);
   const l = Object.entries(r.layers);
   if (l.length) p.push(`layers ${l.map(([k, v]) => `${k}=${v}`).join(",")}`);
   return p.join(", ");

@@ -23,6 +23,8 @@ export interface RecipeOptions {
   biasCorrection: false | "weights" | "full";
   floatIo: boolean;
   keepRanges: boolean;
+  /** Layers (output names) whose weights AdaRound rounds; absent or empty = nearest rounding. */
+  adaround?: string[];
 }
 
 export interface Recipe {
@@ -101,6 +103,11 @@ export function readRecipe(path: string): Recipe {
     if (typeof o[k] !== "boolean") bad(`options.${k} must be true or false`);
   if (o.biasCorrection !== false && o.biasCorrection !== "weights" && o.biasCorrection !== "full")
     bad("options.biasCorrection must be false, 'weights' or 'full'");
+  if (
+    o.adaround !== undefined &&
+    !(Array.isArray(o.adaround) && o.adaround.every((x) => typeof x === "string"))
+  )
+    bad("options.adaround must be a list of layer names");
   if (!o.layers || typeof o.layers !== "object") bad("options.layers must be an object");
   for (const [k, v] of Object.entries(o.layers ?? {}))
     if (!isMethod(v)) bad(`options.layers['${k}'] = '${String(v)}' is not a calibration method`);
