@@ -27,7 +27,7 @@ describe("AdaRound (small DS-CNN 12x12x1, per-tensor weights)", () => {
     const qt = q.tensors[wq.inputs[1]!]!;
     const ft = ar.graph.tensors[wf.inputs[1]!]!.data as Float32Array;
     const s = qt.quant!.scale[0]!;
-    (qt.data as Int8Array).forEach((v, i) => expect(v).toBe(Math.round(ft[i]! / s)));
+    expect(Array.from(qt.data as Int8Array)).toEqual(Array.from(ft, (v) => Math.round(v / s)));
     // differs from nearest rounding, replays to the same bytes, and runs bit-exact
     const nearest = quantizeWithReport(g, calib, { perTensor: true }).graph;
     expect(Buffer.from(writeTflite(q)).equals(Buffer.from(writeTflite(nearest)))).toBe(false);
@@ -35,6 +35,6 @@ describe("AdaRound (small DS-CNN 12x12x1, per-tensor weights)", () => {
       Buffer.from(writeTflite(quantizeWithRecipe(g, calib, opts).graph)).equals(Buffer.from(writeTflite(q))),
     ).toBe(true);
     const both = runBoth(q, pixelInputs([12, 12, 1], 8, 10));
-    both.native.forEach((n, i) => expect(Array.from(both.edgeq[i]!)).toEqual(Array.from(n)));
+    expect(both.edgeq.map((y) => Array.from(y))).toEqual(both.native.map((y) => Array.from(y)));
   });
 });
