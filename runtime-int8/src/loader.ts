@@ -10,11 +10,12 @@ import { lifetimes } from "./lifetimes.js";
 import { parse } from "./parse.js";
 import { greedy } from "./plan.js";
 import { constantViews, prepareAll, U8, viewOf } from "./prepare.js";
-import type { Context, Eval, Fast, Kernel, RtOp, RtTensor, View } from "./types.js";
+import type { Context, EspruinoNatives, Eval, Fast, Kernel, RtOp, RtTensor, View } from "./types.js";
 
 type Natives = {
   convolve?: (a: View, b: View, o: number) => number;
   sum?: (a: View) => number;
+  mapInPlace?: unknown;
   toArrayBuffer?: (s: string) => ArrayBuffer;
 };
 declare const E: Natives | undefined;
@@ -107,15 +108,21 @@ function build(bytes: ArrayBuffer | Uint8Array | string, kernels: Kernel[]): Mod
   ops.forEach((op, k) => {
     const kernel = opKernels[k] as Kernel;
     const fold = kernel.fold;
-    if (
-      fold &&
-      fold(
-        op,
-        op.inputs.map((i) => T[i] as RtTensor),
-        op.outputs.map((i) => T[i] as RtTensor),
+    // (int32 shape arithmetic is computed here, or refused: a fold's error names the op as a
+    // prepare error does, "op k NAME: ...")
+    try {
+      if (
+        fold &&
+        fold(
+          op,
+          op.inputs.map((i) => T[i] as RtTensor),
+          op.outputs.map((i) => T[i] as RtTensor),
+        )
       )
-    )
-      opKernels[k] = undefined;
+        opKernels[k] = undefined;
+    } catch (e) {
+      fail("op " + k + " " + kernel.name + ": " + (e as Error).message);
+    }
   });
   const life = lifetimes(graph, opKernels);
   const plan = greedy(life.size, life.first, life.last, 4);
@@ -145,6 +152,7 @@ function build(bytes: ArrayBuffer | Uint8Array | string, kernels: Kernel[]): Mod
     fast: fast,
     dot: convolve ? (a, b) => convolve(a, b, 0) : loop,
     sum: natives.sum || loop,
+    espruino: convolve && natives.mapInPlace ? (natives as EspruinoNatives) : undefined,
   };
   const evals = prepareAll(context, ops, T, opKernels);
   const tensorView = (i: number): View => (T[i] || ({} as RtTensor)).view || fail("no tensor " + i);

@@ -73,6 +73,16 @@ export interface Context {
   sum: (a: View) => number;
   /** The optional host kernels installed with use() (an add-on), or undefined. */
   fast?: Fast;
+  /** Espruino's natives (E) when it has both used here: the kernels' Espruino path. */
+  espruino?: EspruinoNatives;
+}
+
+/** Espruino's natives that the kernels' Espruino path runs on. */
+export interface EspruinoNatives {
+  /** E.convolve(a, b, offset) = sum over i < a.length of a[i] * b[(i + offset) % b.length]. */
+  convolve: (a: Int8Array, b: Int8Array, offset: number) => number;
+  /** E.mapInPlace(from, to, table): to[i] = table[from[i]] for the elements both hold. */
+  mapInPlace: (from: Uint8ClampedArray, to: Int8Array, table: Int8Array) => void;
 }
 
 /**

@@ -24,6 +24,14 @@ const STAND_IN = {
     for (let i = 0; i < a.length; i++) v += a[i] as number;
     return v;
   },
+  /** E.mapInPlace with a lookup array: to[i] = map[from[i]] for the elements both hold. */
+  mapInPlace(
+    from: ArrayLike<number>,
+    to: { [i: number]: number; length: number },
+    map: ArrayLike<number>,
+  ): void {
+    for (let i = 0; i < from.length && i < to.length; i++) to[i] = map[from[i] as number] as number;
+  },
   calls: 0,
 };
 
@@ -43,6 +51,7 @@ function run(bytes: Uint8Array, inputs: ArrayLike<number>[], withE: boolean | "b
         return STAND_IN.convolve(a, b, o);
       },
       sum: STAND_IN.sum,
+      mapInPlace: STAND_IN.mapInPlace,
     };
   const m = load(bytes);
   delete g.E;
@@ -90,7 +99,7 @@ describe("Espruino paths (E.convolve stand-in; E without natives) give the host 
     const c = randomCase(2016, "chain");
     const bytes = writeTflite(c.graph);
     const raw = c.inputs.map((x) => new Uint8Array(x.buffer, x.byteOffset, x.byteLength).slice());
-    const withE = `var E = { convolve: function (a, b, o) { var v = 0; for (var i = 0; i < a.length; i++) v += a[i] * b[(i + o) % b.length]; E.n++; return v; }, sum: function (a) { var v = 0; for (var i = 0; i < a.length; i++) v += a[i]; return v; }, n: 0 };\n${bundle.min}`;
+    const withE = `var E = { convolve: function (a, b, o) { var v = 0; for (var i = 0; i < a.length; i++) v += a[i] * b[(i + o) % b.length]; E.n++; return v; }, sum: function (a) { var v = 0; for (var i = 0; i < a.length; i++) v += a[i]; return v; }, mapInPlace: function (f, t, m) { for (var i = 0; i < f.length && i < t.length; i++) t[i] = m[f[i]]; }, n: 0 };\n${bundle.min}`;
     const a = await runQuickJS(withE, { model: bytes, runs: [raw] });
     const b = await runQuickJS(bundle.min, { model: bytes, runs: [raw] });
     expect(a).toEqual(b);

@@ -17,6 +17,11 @@
  *   (94k random values tried); on real data a value whose real softmax sits near .5 of a step can
  *   round one apart. The test recomputes native's float32 kernel (softmax-lut.ts) and accepts a
  *   difference only where native equals that emulation and the runtime is one step away.
+ * - MEAN: the runtime follows current TFLite Micro (the count folded into an integer multiplier,
+ *   every case); TFLite 2.9 truncates when input and output quantization are equal, computes in
+ *   float when they differ (but for keep_dims over {1, 2}), and divides after requantizing in
+ *   that case. Each differing value is accepted only where the runtime equals TFLite Micro's MEAN
+ *   and native equals TFLite 2.9's, both recomputed independently (mean-emulation.ts).
  */
 
 import { load as loadFast } from "../../runtime-int8/src/addons/fast/fast.js";
@@ -24,6 +29,7 @@ import type { Graph, Op } from "../../toolchain/ir/types.js";
 import { writeTflite } from "../../toolchain/tflite/write.js";
 import { loadNative } from "../oracles/native.js";
 import type { Case } from "./gen.js";
+import { explainMean } from "./mean-emulation.js";
 import { nativeSoftmaxValue } from "./softmax-lut.js";
 
 export interface Tally {
@@ -32,6 +38,8 @@ export interface Tally {
   ties: number;
   /** SOFTMAX values where native's float32 table kernel rounds one step from the reference. */
   softmaxLut?: number;
+  /** MEAN values where native 2.9 (float or truncating paths) differs from TFLite Micro's integer MEAN. */
+  meanMicro?: number;
 }
 
 export function newTally(): Tally {
@@ -194,26 +202,31 @@ export function checkCase(c: Case, tally: Tally, load: Load = loadFast): void {
   });
   m.invoke((k) => {
     const op = g.ops[k]!;
-    const t = op.outputs[0] as number;
-    const mine = m.tensor(t);
-    const theirs = nat[all.indexOf(t)]!;
-    const where = `${c.name}: op ${k} ${op.type}`;
-    if (mine.length !== theirs.length)
-      throw new Error(`${where}: ${mine.length} values, native ${theirs.length}`);
-    for (let e = 0; e < mine.length; e++) {
-      tally.values++;
-      const a = mine[e] as number;
-      const b = theirs[e] as number;
-      if (Object.is(a, b)) continue;
-      if (op.type === "CONV_2D" || op.type === "FULLY_CONNECTED") {
-        explainTie(g, op, m.tensor(op.inputs[0] as number) as Int8Array, e, a, b, where);
-        tally.ties++;
-      } else if (op.type === "SOFTMAX" && Math.abs(a - b) === 1) {
-        explainSoftmax(g, op, m.tensor(op.inputs[0] as number) as Int8Array, e, b, where);
-        tally.softmaxLut = (tally.softmaxLut ?? 0) + 1;
-      } else throw new Error(`${where}: element ${e} runtime ${a} native ${b}`);
+    // every output (SPLIT and UNPACK have several)
+    for (const t of op.outputs) {
+      const mine = m.tensor(t);
+      const theirs = nat[all.indexOf(t)]!;
+      const where = `${c.name}: op ${k} ${op.type} output ${t}`;
+      if (mine.length !== theirs.length)
+        throw new Error(`${where}: ${mine.length} values, native ${theirs.length}`);
+      for (let e = 0; e < mine.length; e++) {
+        tally.values++;
+        const a = mine[e] as number;
+        const b = theirs[e] as number;
+        if (Object.is(a, b)) continue;
+        if (op.type === "CONV_2D" || op.type === "FULLY_CONNECTED") {
+          explainTie(g, op, m.tensor(op.inputs[0] as number) as Int8Array, e, a, b, where);
+          tally.ties++;
+        } else if (op.type === "SOFTMAX" && Math.abs(a - b) === 1) {
+          explainSoftmax(g, op, m.tensor(op.inputs[0] as number) as Int8Array, e, b, where);
+          tally.softmaxLut = (tally.softmaxLut ?? 0) + 1;
+        } else if (op.type === "MEAN") {
+          explainMean(g, op, m.tensor(op.inputs[0] as number), e, a, b, where);
+          tally.meanMicro = (tally.meanMicro ?? 0) + 1;
+        } else throw new Error(`${where}: element ${e} runtime ${a} native ${b}`);
+      }
+      mine.set(theirs as never);
     }
-    mine.set(theirs as never);
   });
   tally.cases++;
 }

@@ -6,17 +6,12 @@ import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { defineCommand } from "citty";
 import { SingleBar } from "cli-progress";
-import { CALIBRATION_METHODS, type CalibrationMethod } from "../calibrate/index.js";
+import type { CalibrationMethod } from "../calibrate/index.js";
 import { EdgeqError } from "../errors.js";
-import { importModel } from "../import/index.js";
-import { jsonEntry, META_LABELS, withMetadata } from "../ir/metadata.js";
-import { planQuantize } from "../quantize/budget-run.js";
-import { loadCalibSet } from "../quantize/calibset.js";
-import { type QuantizeOptions, quantizeWithReport } from "../quantize/index.js";
-import { summarize } from "../quantize/summary.js";
-import { writeTflite } from "../tflite/write.js";
+import type { QuantizeOptions } from "../quantize/index.js";
 
-function method(v: unknown, where: string): CalibrationMethod {
+async function method(v: unknown, where: string): Promise<CalibrationMethod> {
+  const { CALIBRATION_METHODS } = await import("../calibrate/index.js");
   const m = String(v) as CalibrationMethod;
   if (!CALIBRATION_METHODS.includes(m))
     throw new EdgeqError(
@@ -136,8 +131,27 @@ export default defineCommand({
       .filter(Boolean)) {
       const [k, v] = kv.split("=");
       if (!k || !v) throw new EdgeqError("E_ARGS", `--layers entry '${kv}' is not NAME=METHOD`, "--layers");
-      layers[k] = method(v, "--layers");
+      layers[k] = await method(v, "--layers");
     }
+    const calibration = await method(args.calibration, "--calibration");
+    // the pipeline's modules load when the command runs, not for `edgeq --help`
+    const [
+      { importModel },
+      { jsonEntry, META_LABELS, withMetadata },
+      { loadCalibSet },
+      { quantizeWithReport },
+      { summarize },
+      { writeTflite },
+      { planQuantize },
+    ] = await Promise.all([
+      import("../import/index.js"),
+      import("../ir/metadata.js"),
+      import("../quantize/calibset.js"),
+      import("../quantize/index.js"),
+      import("../quantize/summary.js"),
+      import("../tflite/write.js"),
+      import("../quantize/budget-run.js"),
+    ]);
     const warnings: string[] = [];
     // raw import: quantize folds and fuses itself, so its summary counts the folds
     const f = await importModel(modelPath, { raw: true, onWarning: (w) => warnings.push(w) });
@@ -149,7 +163,7 @@ export default defineCommand({
     let started = false;
     const t0 = Date.now();
     const base: QuantizeOptions = {
-      calibration: method(args.calibration, "--calibration"),
+      calibration,
       percentile: pct,
       layers,
       perTensor: !!args["per-tensor"],

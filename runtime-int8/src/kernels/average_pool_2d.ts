@@ -6,15 +6,19 @@
  * the image.
  */
 import { Builtin } from "../builtin.js";
-import type { Geom, Kernel, RtTensor } from "../types.js";
-import { clampToActivation, roundedDivide } from "./requantize.js";
+import type { EspruinoNatives, Eval, Geom, Kernel, RtTensor } from "../types.js";
+import { clampToActivation, roundedDivide, subarrays } from "./requantize.js";
 import { firstTap, geometry, WindowKind } from "./window.js";
 
 export const averagePool2d: Kernel = {
   code: Builtin.AVERAGE_POOL_2D,
   name: "AVERAGE_POOL_2D",
-  prepare: (_context, op, inputs, outputs) => {
+  prepare: (context, op, inputs, outputs) => {
     const g = geometry(op, inputs, outputs[0] as RtTensor, WindowKind.AVERAGE_POOL_2D);
+    const e = context.espruino;
+    // a global pool (one window, the whole image) on Espruino: one E.convolve per channel
+    if (e && g.OH * g.OW === 1 && g.KH === g.H && g.KW === g.IW && subarrays(g.x))
+      return espruinoGlobalPool(e, g);
     return () => averagePool(g);
   },
 };
@@ -46,4 +50,22 @@ function averagePool(g: Geom): void {
           }
           y[(n * P + oy * OW + ox) * C + k] = clampToActivation(g, roundedDivide(sum, count));
         }
+}
+
+/**
+ * A global AVERAGE_POOL_2D on Espruino (same bytes): channel c's sum over all H*W taps is one
+ * E.convolve of a filter of ones at stride C with x from element c, then the same rounded division.
+ */
+function espruinoGlobalPool(e: EspruinoNatives, g: Geom): Eval {
+  const C = g.C;
+  const P = g.H * g.IW;
+  const ones = new Int8Array((P - 1) * C + 1);
+  for (let i = P; i--; ) ones[i * C] = 1;
+  return () => {
+    for (let n = g.N; n--; ) {
+      const image = g.x.subarray(n * P * C, n * P * C + P * C);
+      for (let c = C; c--; )
+        g.y[n * C + c] = clampToActivation(g, roundedDivide(e.convolve(ones, image, c), P));
+    }
+  };
 }

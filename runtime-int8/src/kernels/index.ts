@@ -10,6 +10,7 @@ import { concatenation } from "./concatenation.js";
 import { conv2d } from "./conv_2d.js";
 import { depthwiseConv2d } from "./depthwise_conv_2d.js";
 import { dequantize } from "./dequantize.js";
+import { expandDims } from "./expand_dims.js";
 import { fullyConnected } from "./fully_connected.js";
 import { hardSwish } from "./hard_swish.js";
 import { leakyRelu } from "./leaky_relu.js";
@@ -19,15 +20,24 @@ import { maximum } from "./maximum.js";
 import { mean } from "./mean.js";
 import { minimum } from "./minimum.js";
 import { mul } from "./mul.js";
+import { pack } from "./pack.js";
 import { pad } from "./pad.js";
+import { padv2 } from "./padv2.js";
 import { prelu } from "./prelu.js";
 import { quantize } from "./quantize.js";
 import { relu } from "./relu.js";
 import { relu6 } from "./relu6.js";
 import { reshape } from "./reshape.js";
+import { resizeNearestNeighbor } from "./resize_nearest_neighbor.js";
+import { shape } from "./shape.js";
 import { softmax } from "./softmax.js";
+import { split } from "./split.js";
+import { squeeze } from "./squeeze.js";
+import { stridedSlice } from "./strided_slice.js";
 import { sub } from "./sub.js";
 import { tanh } from "./tanh.js";
+import { transpose } from "./transpose.js";
+import { unpack } from "./unpack.js";
 
 export const KERNELS: Kernel[] = [
   add,
@@ -46,6 +56,17 @@ export const KERNELS: Kernel[] = [
   relu6,
   reshape,
   softmax,
+  // shape and data movement (issue 13)
+  expandDims,
+  pack,
+  padv2,
+  resizeNearestNeighbor,
+  shape,
+  split,
+  squeeze,
+  stridedSlice,
+  transpose,
+  unpack,
   // issue 13, arithmetic and activations (ops2)
   hardSwish,
   leakyRelu,

@@ -80,3 +80,83 @@ export function bias(B: RtTensor | undefined, n: number): Int32Array {
   check(B.size === n, "bias has " + B.size + " values, " + n + " output channels");
   return B.view as Int32Array;
 }
+
+/** 2^53: the integers below it are exact doubles. */
+const P53 = 9007199254740992;
+
+/**
+ * The Espruino path's requantization, one multiply-add per output (MultiplyByQuantizedMultiplier
+ * as one floor). For channel k (Q31 multiplier m, left shift l, right shift r),
+ * MultiplyByQuantizedMultiplier(acc) = floor((acc m 2^l + c) / 2^(31 + r)) with
+ * c = 2^30 + 2^(30 + r) (2^30 when r = 0) for acc >= 0 and c' = 2^(31 + r) - c for acc < 0:
+ * SaturatingRoundingDoublingHighMul's nudge and RoundingDivideByPOT's ties-away rounding compose
+ * into one floor, since floor((floor(u) + i) / 2^r) = floor((u + i) / 2^r) for an integer i.
+ * Folding in the row term ws (acc = a + ws: bias and offsets) and u0 = 128 + output zero point:
+ *   v = a A + (a < -ws ? Bn : Bp) = that quotient + u0,
+ * and clamp(floor(v), 0, 255) - 128 is the output before the activation clamp: the eval stores
+ * `v | 0` into a Uint8ClampedArray view of y (an integer store: the same clamp on every engine;
+ * where v < 0, floor and truncation both clamp to 0) and maps it through clampTable() at the end.
+ * Exact: every intermediate is an integer multiple of 2^-(31 + r) below 2^53 of them while
+ * (|acc| + |ws|) m 2^l + 257 2^(31 + r) < 2^53, and acc << l must not wrap (|acc| 2^l < 2^31);
+ * bound[k] is the largest |acc| channel k's weights allow. Returns [A, Bp, Bn, -ws] per channel
+ * (Bn and -ws empty when lo >= zero point: RAM on a board),
+ * or undefined when some channel's bound is too large (the op then keeps the portable loop and
+ * `requantize`: the same bytes, slower; also every r > 13, a real multiplier below 2^-14).
+ */
+export function floorRequantization(q: Q, ws: number[], bound: number[]): Float64Array[] | undefined {
+  const n = ws.length;
+  const A = new Float64Array(n);
+  const Bp = new Float64Array(n);
+  // (lo >= zero point: a negative acc gives lo with either constant; Bn and -ws only where lo < zero point)
+  const signed = q.lo < q.yz;
+  const Bn = new Float64Array(signed ? n : 0);
+  const W = new Float64Array(signed ? n : 0);
+  const u0 = 128 + q.yz;
+  for (let k = n; k--; ) {
+    const r = q.r[k] as number;
+    const l = Math.pow(2, q.l[k] as number);
+    const m = (q.m[k] as number) * l;
+    const D = Math.pow(2, 31 + r);
+    const c = r ? 1073741824 + D / 2 : 1073741824;
+    const s = ws[k] as number;
+    const b = bound[k] as number;
+    if ((b + (s < 0 ? -s : s)) * m + 257 * D >= P53 || b * l >= 2147483648) return undefined;
+    A[k] = m / D;
+    Bp[k] = (s * m + c + u0 * D) / D;
+    if (signed) {
+      Bn[k] = (s * m + D - c + u0 * D) / D;
+      W[k] = -s;
+    }
+  }
+  return [A, Bp, Bn, W];
+}
+
+/** floorRequantization's table: u in 0..255 to the int8 output u - 128 within q's activation range. */
+export function clampTable(q: Q): Int8Array {
+  const t = new I8(256);
+  for (let u = 256; u--; ) t[u] = clampToActivation(q, u - 128);
+  return t;
+}
+
+/** Sum of |v + z| over the values of w (an accumulator bound: times the largest |x + offset|). */
+export function absSum(w: Int8Array, z: number): number {
+  let a = 0;
+  for (let i = w.length; i--; ) {
+    const v = (w[i] as number) + z;
+    a += v < 0 ? -v : v;
+  }
+  return a;
+}
+
+/** A Uint8ClampedArray over y's bytes (the Espruino path's stores: floorRequantization). */
+export function clampedView(y: Int8Array): Uint8ClampedArray {
+  return new Uint8ClampedArray(y.buffer, y.byteOffset, y.length);
+}
+
+/**
+ * Espruino keeps a typed array's byteOffset in 16 bits (a view or subarray past byte 65535 of its
+ * buffer throws "byteOffset too large"): whether every subarray of a lies below that.
+ */
+export function subarrays(a: Int8Array): boolean {
+  return a.byteOffset + a.length <= 65536;
+}
