@@ -19,6 +19,7 @@ import { weightBytes } from "../toolchain/quantize/summary.js";
 import { writeTflite } from "../toolchain/tflite/write.js";
 import { loadDataset } from "../toolchain/train/data.js";
 import { dsCnn } from "../toolchain/train/zoo.js";
+import { budgetBench } from "./quantize-budget.js";
 import type { BenchResult } from "./run.js";
 
 const argmax = (a: ArrayLike<number>): number => {
@@ -95,5 +96,8 @@ export default async function (): Promise<BenchResult> {
   lines.push(
     "TensorFlow converter (published in the issue, not measured here): -0.25 points, 99.25% agreement",
   );
+  const b = await budgetBench();
+  lines.push(...b.lines);
+  data.budget = b.data;
   return { name: "quantize", lines, data };
 }

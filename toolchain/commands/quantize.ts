@@ -8,6 +8,7 @@ import { defineCommand } from "citty";
 import { SingleBar } from "cli-progress";
 import type { CalibrationMethod } from "../calibrate/index.js";
 import { EdgeqError } from "../errors.js";
+import type { QuantizeOptions } from "../quantize/index.js";
 
 async function method(v: unknown, where: string): Promise<CalibrationMethod> {
   const { CALIBRATION_METHODS } = await import("../calibrate/index.js");
@@ -84,6 +85,26 @@ export default defineCommand({
       description: "also correct the mean shift from activation rounding, layer by layer (slower)",
     },
     json: { type: "boolean", description: "print the summary as JSON" },
+    "max-drop": {
+      type: "string",
+      description:
+        "accuracy budget: largest top-1 drop in points on --data's test split; measures per-layer sensitivity and applies fixes until it holds",
+    },
+    "min-agreement": {
+      type: "string",
+      description: "budget without labels: top-1 agreement with float >= PCT",
+    },
+    "min-sqnr": { type: "string", description: "budget without labels: model output SQNR vs float >= DB" },
+    data: {
+      type: "string",
+      description: "labelled dataset for the budget (its test split; default: --calib samples)",
+    },
+    "eval-samples": { type: "string", description: "evaluation inputs for the budget (default 1000)" },
+    "recipe-out": {
+      type: "string",
+      description: "write the budget search's choices to this recipe file (JSON)",
+    },
+    recipe: { type: "string", description: "replay a recipe file written by --recipe-out (same bytes)" },
   },
   async run({ args }) {
     const modelPath = String(args.model);
@@ -121,6 +142,7 @@ export default defineCommand({
       { quantizeWithReport },
       { summarize },
       { writeTflite },
+      { planQuantize },
     ] = await Promise.all([
       import("../import/index.js"),
       import("../ir/metadata.js"),
@@ -128,6 +150,7 @@ export default defineCommand({
       import("../quantize/index.js"),
       import("../quantize/summary.js"),
       import("../tflite/write.js"),
+      import("../quantize/budget-run.js"),
     ]);
     const warnings: string[] = [];
     // raw import: quantize folds and fuses itself, so its summary counts the folds
@@ -139,7 +162,7 @@ export default defineCommand({
     });
     let started = false;
     const t0 = Date.now();
-    const { graph, report } = quantizeWithReport(f, set.samples, {
+    const base: QuantizeOptions = {
       calibration,
       percentile: pct,
       layers,
@@ -157,7 +180,25 @@ export default defineCommand({
         }
         bar.update(done, { phase });
       },
-    });
+    };
+    const planned = await planQuantize(
+      f,
+      set,
+      base,
+      {
+        maxDrop: args["max-drop"],
+        minAgreement: args["min-agreement"],
+        minSqnr: args["min-sqnr"],
+        data: args.data,
+        evalSamples: args["eval-samples"],
+        recipe: args.recipe,
+        recipeOut: args["recipe-out"],
+        calibSpec: String(args.calib),
+        calibSamples: n,
+      },
+      (m) => process.stderr.write(`${m}\n`),
+    );
+    const { graph, report } = planned ?? quantizeWithReport(f, set.samples, base);
     if (started) bar.stop();
     if (set.labels?.length) graph.metadata = withMetadata(graph, jsonEntry(META_LABELS, set.labels));
     const bytes = writeTflite(graph);
@@ -167,9 +208,10 @@ export default defineCommand({
       bytes: bytes.length,
       ms: Date.now() - t0,
     });
-    if (args.json) process.stdout.write(`${JSON.stringify({ ...s.data, warnings }, null, 2)}\n`);
+    if (args.json)
+      process.stdout.write(`${JSON.stringify({ ...s.data, ...planned?.json, warnings }, null, 2)}\n`);
     else {
-      process.stdout.write(s.text);
+      process.stdout.write((planned?.text ?? "") + s.text);
       for (const w of warnings) process.stdout.write(`warning: ${w}\n`);
       process.stdout.write(`wrote ${out}\n`);
     }

@@ -46,6 +46,15 @@ export default defineCommand({
       type: "string",
       description: "exit 2 when int8 top-1 accuracy is more than PP percentage points below float",
     },
+    sensitivity: {
+      type: "string",
+      description:
+        "per-layer sensitivity section on the first N samples (one layer int8 at a time; default 100, 0 = off)",
+    },
+    recipe: {
+      type: "string",
+      description: 'recipe file from edgeq quantize --recipe-out: adds a "what was applied" table',
+    },
     engine: {
       type: "string",
       description:
@@ -73,6 +82,8 @@ export default defineCommand({
       int8Path: args.int8,
       dataPath: args.data,
       engine,
+      sensitivity: Math.floor(num(args.sensitivity, "sensitivity", 0) ?? 100),
+      ...(args.recipe ? { recipe: args.recipe } : {}),
       ...(samples !== undefined ? { samples: Math.floor(samples) } : {}),
       onWarning: (m) => process.stderr.write(`edgeq: warning: ${m}\n`),
       onProgress: (done, total) => {

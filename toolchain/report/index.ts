@@ -10,6 +10,7 @@ import { getInputNorm } from "../ir/metadata.js";
 import type { Graph } from "../ir/types.js";
 import { readTflite } from "../tflite/read.js";
 import { loadDataset } from "../train/data.js";
+import { appliedFromRecipe, sensitivityRows } from "./budget.js";
 import { type CollectOptions, collect, type SampleSet } from "./collect.js";
 import { floatEngine, simulatedInt8Engine } from "./engines.js";
 import { renderHtml } from "./render-html.js";
@@ -31,6 +32,10 @@ export interface ReportOptions {
   engine?: "runtime" | "simulate";
   onProgress?: CollectOptions["onProgress"];
   onWarning?(msg: string): void;
+  /** Samples for the per-layer sensitivity section (one layer int8 at a time); 0 or absent = none. */
+  sensitivity?: number;
+  /** A recipe file (edgeq quantize --recipe-out): adds the "what was applied" table. */
+  recipe?: string;
 }
 
 function numel(s: readonly number[]): number {
@@ -109,6 +114,8 @@ export async function buildReport(o: ReportOptions): Promise<ReportData> {
     dataPath: o.dataPath,
     ...(o.onProgress ? { onProgress: o.onProgress } : {}),
   });
+  if (o.sensitivity) r.sensitivity = sensitivityRows(fg, qg, data.x, data.y, o.sensitivity);
+  if (o.recipe) r.applied = appliedFromRecipe(o.recipe);
   r.meta.seconds = (Date.now() - t0) / 1000;
   r.meta.engine = engine;
   return r;

@@ -3,6 +3,7 @@
  * script at all, no external URL, and a Content-Security-Policy that forbids fetching
  * anything but data: images. Every string from a model or data file goes through escapeHtml.
  */
+import { budgetHtml } from "./budget.js";
 import { COLLAPSE_LEVELS } from "./channels.js";
 import { escapeHtml as esc } from "./escape.js";
 import { jumpCauses, meanDb, weightFindings } from "./findings.js";
@@ -240,7 +241,7 @@ export function renderHtml(r: ReportData): string {
   let body = `<h1>edgeq drift report: float vs int8</h1>`;
   body += `<p class="small">float <code>${esc(r.meta.floatPath)}</code> &middot; int8 <code>${esc(r.meta.int8Path)}</code> &middot; data <code>${esc(r.meta.dataPath)}</code> &middot; ${r.meta.samples} samples &middot; int8 run by ${r.meta.engine === "simulate" ? "simulation (float executor, fake quant)" : "edgeq's integer runtime"} &middot; ${esc(r.meta.created)}</p>`;
   if (r.meta.int8Description) body += `<p class="small">int8 model: ${esc(r.meta.int8Description)}</p>`;
-  body += summary(r) + modelLevel(r) + layerLevel(r) + channelLevel(r);
+  body += summary(r) + modelLevel(r) + layerLevel(r) + budgetHtml(r) + channelLevel(r);
   if (r.featureMaps.length) {
     body += `<h2>Feature maps (sample ${r.featureSample})</h2><p class="small">Float and int8 on the same grey scale (the float channel's min to max); the difference in blue (int8 lower) to red (int8 higher), scaled to that range.</p>`;
     body += r.featureMaps.map(featureMap).join("");

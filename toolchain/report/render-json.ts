@@ -6,6 +6,7 @@
  * equals the float one (SQNR +Infinity), `compared: false` one with no float counterpart.
  * Accuracies and shares are fractions in [0, 1]; drop_pp is in percentage points.
  */
+import { budgetJsonPart } from "./budget.js";
 import type { ReportData } from "./types.js";
 
 const finite = (v: number | null): number | null => (v === null || !Number.isFinite(v) ? null : v);
@@ -93,6 +94,7 @@ export function reportJson(r: ReportData): unknown {
         flags: c.flags,
       })),
     })),
+    ...budgetJsonPart(r),
   };
 }
 

@@ -1,4 +1,5 @@
 /** report.md: a compact summary for pull requests. Every model-derived string is escaped. */
+import { budgetMd } from "./budget.js";
 import { escapeMd as e } from "./escape.js";
 import { jumpCauses, weightFindings } from "./findings.js";
 import { fmt, pct, sci } from "./format.js";
@@ -105,6 +106,7 @@ export function renderMd(r: ReportData): string {
     );
   }
 
+  out.push(...budgetMd(r));
   if (r.labels.length && r.float.confusion.length) {
     out.push("## Per-class accuracy", "");
     out.push(

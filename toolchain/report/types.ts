@@ -64,6 +64,24 @@ export interface FeatureMap {
   channels: { c: number; float: Float32Array; int8: Float32Array }[];
 }
 
+/** One row of the sensitivity section: the model with only this layer int8. */
+export interface SensitivityRow {
+  rank: number;
+  name: string;
+  op: string;
+  sqnr_db: number;
+  drop_pp: number | null;
+  /** Top-1 agreement with float, fraction in [0, 1]. */
+  agreement: number;
+}
+
+/** The "what was applied" table: a recipe's budget-search steps. */
+export interface AppliedRecipe {
+  path: string;
+  options: string;
+  steps: { fix: string; detail: string; result: string; gain: string; kept: boolean }[];
+}
+
 export interface ReportData {
   meta: {
     floatPath: string;
@@ -91,4 +109,8 @@ export interface ReportData {
   weights: WeightReport[];
   featureMaps: FeatureMap[];
   featureSample: number;
+  /** Per-layer sensitivity, ranked (report --sensitivity). */
+  sensitivity?: SensitivityRow[];
+  /** What a quantization recipe applied (report --recipe). */
+  applied?: AppliedRecipe;
 }
