@@ -37,6 +37,8 @@ const PUBLIC = [
   ...["load", "arenaBytes", "tensors", "ops", "inputs", "outputs", "input", "output", "tensor", "invoke"],
   ...["name", "shape", "type", "scale", "zeroPoint", "axis", "size", "data", "offset", "offsets", "total"],
   ...["convolve", "sum", "mapInPlace", "toArrayBuffer", "exports", "use"],
+  // (Espruino natives for parts of buffers over 64 KB: src/kernels/region.ts)
+  ...["memoryArea", "getAddressOf", "env", "BOARD"],
   // the kernel-set interface (Fast: conv, dw, mm) between the core and the separately built
   // add-ons, public so that pages can compose kernel sets (web/build.ts)
   ...["conv", "dw", "mm"],
