@@ -116,4 +116,20 @@ describe.concurrent("models over 64 KB on the real Espruino interpreter: the hos
     );
     expect(got).toEqual(onHost(mobilenet, mobilenetInputs.slice(0, 1)));
   });
+
+  it("an arena over 64 KB (MobileNet-v1 0.1 160x160x1, writer-made, arena 102,400 B) is refused on the Linux build with the reason (views must share it; no E.memoryArea there), loads on the host", async () => {
+    const model = writeTflite(mobilenetV1(1, 0.1, 160, 10));
+    expect(host.load(model).arenaBytes).toBeGreaterThan(65536);
+    const r = await runEspruino(
+      [
+        bundle,
+        `try{edgeqrt.load(${bytesCode(model)});print("@@ERR none");}catch(e){print("@@ERR "+e.message);}`,
+        "quit();",
+      ].join("\n"),
+      { timeoutMs: 60_000 },
+    );
+    expect(tagged(r.stdout, "ERR")).toEqual([
+      "edgeqrt: arena over 64 KB: on Espruino it needs E.memoryArea over flat RAM (a board, not Linux)",
+    ]);
+  });
 });
