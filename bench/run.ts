@@ -15,7 +15,17 @@ export interface BenchResult {
   data: Record<string, unknown>;
 }
 
-const modules: string[] = ["espruino", "flash", "native", "quantize", "report", "runtime", "tflite", "train"];
+const modules: string[] = [
+  "cli",
+  "espruino",
+  "flash",
+  "native",
+  "quantize",
+  "report",
+  "runtime",
+  "tflite",
+  "train",
+];
 
 const only = process.argv.slice(2);
 const results: Record<string, unknown> = {};

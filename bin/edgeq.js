@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-// Entry point for the `edgeq` command: runs the TypeScript CLI through tsx's loader.
+// Development entry point: runs the TypeScript CLI from the sources through tsx's loader (the
+// tests and a checkout use it). The published package's `edgeq` is the compiled
+// dist/toolchain/cli.js (package.json "bin"; `npm run build` makes it).
 import { register } from "tsx/esm/api";
 
 register();

@@ -3,24 +3,17 @@
  * ask the runtime (run on the host) for the arena size, summarise, and fit against boards.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { EdgeqError } from "../toolchain/errors.js";
 import { evalBundle } from "../toolchain/flash/host.js";
 import { getLabels } from "../toolchain/ir/metadata.js";
 import type { Graph } from "../toolchain/ir/types.js";
+import { packagePath } from "../toolchain/package-root.js";
 import { readTflite } from "../toolchain/tflite/read.js";
 import { type ModelSummary, summarize } from "./estimate.js";
 import { countFunctions, type FitReport, fitBoard } from "./fit.js";
 import { type Board, findBoard, loadBoards } from "./index.js";
 
-export const DEFAULT_RUNTIME: string = join(
-  dirname(fileURLToPath(import.meta.url)),
-  "..",
-  "runtime-int8",
-  "dist",
-  "edgeq-rt.min.js",
-);
+export const DEFAULT_RUNTIME: string = packagePath("runtime-int8", "dist", "edgeq-rt.min.js");
 
 /** Reads a file or throws EdgeqError naming it. */
 export function readInput(path: string, what: string): Uint8Array {

@@ -3,9 +3,9 @@
  * A custom board is added with `--board-file custom.json` (same fields; see README of a record).
  */
 import { readdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { EdgeqError } from "../toolchain/errors.js";
+import { packagePath } from "../toolchain/package-root.js";
 
 export interface Board {
   id: string;
@@ -53,8 +53,7 @@ export const ARCHS = [
 ] as const;
 export type Arch = (typeof ARCHS)[number];
 
-const here = dirname(fileURLToPath(import.meta.url));
-export const RECORDS_DIR: string = join(here, "records");
+export const RECORDS_DIR: string = packagePath("boards", "records");
 
 type Check = (v: unknown) => boolean;
 const isStr: Check = (v) => typeof v === "string" && v.length > 0;

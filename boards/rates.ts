@@ -13,12 +13,11 @@
  * scaled: its estimate is the fitted Linux time, which the bench prints beside the measurement.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { EdgeqError } from "../toolchain/errors.js";
+import { packagePath } from "../toolchain/package-root.js";
 import type { Arch, Board } from "./index.js";
 
-export const RATES_FILE: string = join(dirname(fileURLToPath(import.meta.url)), "rates.json");
+export const RATES_FILE: string = packagePath("boards", "rates.json");
 
 /** Plain interpreted JS loop (`s += a[i] * b[i]` over typed arrays) on a 64 MHz Cortex-M4F, MAC/s (assumed). */
 export const ASSUMED_M4F_LOOP_MACS_PER_SEC = 20_000;

@@ -12,14 +12,12 @@ import { load as loadRuntime } from "../runtime-int8/src/fast.js";
 import { importModel } from "./import/index.js";
 import { jsonEntry, META_LABELS, withMetadata } from "./ir/metadata.js";
 import type { Graph } from "./ir/types.js";
-import { loadNative, nativeAvailable } from "./native.js";
 import { loadCalibSet } from "./quantize/calibset.js";
 import { quantizeWithReport } from "./quantize/index.js";
 import { buildReport, writeReport } from "./report/index.js";
 import { quantizeInt8 } from "./report/metrics.js";
 import { writeTflite } from "./tflite/write.js";
 import { loadDataset } from "./train/data.js";
-import { trainModel } from "./train/index.js";
 
 export interface DemoOptions {
   data: string;
@@ -64,6 +62,7 @@ export async function sideBySide(bytes: Uint8Array, g: Graph, data: string, n: n
   const zp = inT.quant?.zeroPoint[0] ?? 0;
   const per = ds.test.x.length / ds.test.n;
   const rt = loadRuntime(bytes);
+  const { loadNative } = await import("./native.js"); // tfjs-tflite-node, loaded when used
   const nat = loadNative(bytes);
   const r: SideBySide = { samples: Math.min(n, ds.test.n), identical: 0, differingValues: 0, maxAbsDiff: 0 };
   for (let i = 0; i < r.samples; i++) {
@@ -98,6 +97,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
   mkdirSync(o.out, { recursive: true });
 
   o.log(`1/5 train ds-cnn on ${o.data} for ${o.epochs} epochs (wasm backend, seed ${o.seed})`);
+  const { trainModel } = await import("./train/index.js"); // tfjs, loaded when used
   const tr = await trainModel({
     arch: "ds-cnn",
     data: o.data,
@@ -129,7 +129,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
 
   o.log(`3/5 run int8 with edgeq's runtime and native TFLite side by side on ${o.samples} test images`);
   let native: SideBySide | undefined;
-  if (nativeAvailable()) {
+  if ((await import("./native.js")).nativeAvailable()) {
     native = await sideBySide(bytes, qg, o.data, o.samples);
     o.log(
       `    identical outputs on ${native.identical}/${native.samples} images` +

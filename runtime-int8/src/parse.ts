@@ -179,12 +179,18 @@ export function parse(u8: Uint8Array, slice?: (offset: number, length: number) =
   };
   return {
     tensors: tensors,
-    operators: list(sg, 3, ref).map((o) => ({
-      code: codes[scalar(o, 0)] as number,
-      inputs: idx(o, 1),
-      outputs: idx(o, 2),
-      options: table(o, 4),
-    })),
+    operators: list(sg, 3, ref).map((o, k) => {
+      const index = scalar(o, 0);
+      return {
+        code:
+          index >>> 0 < codes.length
+            ? (codes[index] as number)
+            : fail("op " + k + ": bad opcode index " + index),
+        inputs: idx(o, 1),
+        outputs: idx(o, 2),
+        options: table(o, 4),
+      };
+    }),
     inputs: idx(sg, 1),
     outputs: idx(sg, 2),
   };

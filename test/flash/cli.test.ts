@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { DEFAULT_RUNTIME } from "../../boards/check.js";
 import { writeTflite } from "../../toolchain/tflite/write.js";
 import { kwsDsCnn } from "../boards/models.js";
 import { SimBoard } from "../sim/board.js";
@@ -44,20 +45,31 @@ afterAll(async () => {
 });
 
 describe("edgeq fit / flash / ports", () => {
-  it("fit hello_world_int8 --board all --json: 18 boards, arena from the runtime, Puck.js fits, ESP8266 too big", async () => {
-    const r = await edgeq("fit", hello, "--board", "all", "--json");
-    expect(r.code).toBe(0);
-    const j = JSON.parse(r.stdout) as {
+  it("fit hello_world_int8 --board all --json: 18 boards, arena from the runtime, per-model runtime smaller than the full one; with --runtime full: Puck.js fits, ESP8266 too big", async () => {
+    type Fit = {
       summary: { arenaSource: string; modelBytes: number };
+      runtimeBytes: number;
+      runtimeSource: string;
       boards: { board: { id: string }; verdict: string; flash: { modelFile: number } }[];
     };
+    const full = await edgeq("fit", hello, "--board", "all", "--json", "--runtime", DEFAULT_RUNTIME);
+    expect(full.code).toBe(0);
+    const j = JSON.parse(full.stdout) as Fit;
     expect(j.boards).toHaveLength(18);
     expect(j.summary.arenaSource).toBe("runtime");
     expect(j.summary.modelBytes).toBe(2704);
+    expect(j.runtimeSource).toBe(DEFAULT_RUNTIME);
     const v = Object.fromEntries(j.boards.map((b) => [b.board.id, b.verdict]));
     expect(v.puckjs).toBe("fits");
     expect(v.esp8266).toBe("too big");
     expect(j.boards[0]!.flash.modelFile).toBe(2736);
+    // the default: the per-model bundle edgeq flash uploads (hello_world is one op type)
+    const own = await edgeq("fit", hello, "--board", "all", "--json");
+    expect(own.code).toBe(0);
+    const k = JSON.parse(own.stdout) as Fit;
+    expect(k.runtimeSource).toBe("per-model bundle (FULLY_CONNECTED)");
+    expect(k.runtimeBytes).toBeLessThan(j.runtimeBytes);
+    expect(k.summary.arenaSource).toBe("runtime");
   });
 
   it("fit KWS DS-CNN C=96 --board puckjs: 'too big' in the table, exit code 1, latency marked as an estimate scaled from measurements on the Linux build", async () => {

@@ -13,6 +13,7 @@ import { flashFit } from "../../boards/fit.js";
 import { loadBoards } from "../../boards/index.js";
 import { EdgeqError } from "../../toolchain/errors.js";
 import { type FlashOptions, type FlashResult, flash } from "../../toolchain/flash/flash.js";
+import { runtimeForModel } from "../../toolchain/runtime-bundle.js";
 import { writeTflite } from "../../toolchain/tflite/write.js";
 import { kwsDsCnn } from "../boards/models.js";
 import { dsCnnInput, int8DsCnn } from "../helpers/models.js";
@@ -160,9 +161,14 @@ describe("flash + on-board check, real runtime bundle", () => {
     expect((err as EdgeqError).code).toBe("NO_TFLM");
   });
 
-  it("board out of memory (QuickJS limit 24 KB above baseline): the check fails with BOARD_ERROR naming the memory, model stays flashed", async () => {
+  it("board out of memory (QuickJS limit 24 KB above baseline, hello_world's per-model runtime as edgeq flash uploads it): the check fails with BOARD_ERROR naming the memory, model stays flashed", async () => {
     const s = await sim({ env: { BOARD: "PUCKJS", VERSION: "2v25" }, memoryBytes: 24 * 1024 });
-    const err = await flashSim(s, {
+    const own = await runtimeForModel(ref("hello_world_int8.tflite"));
+    const err = await flash({
+      port: s.hostPath,
+      baud: 921600,
+      boards,
+      runtime: new TextEncoder().encode(own.code),
       model: ref("hello_world_int8.tflite"),
       check: ref("hello_in_0.raw"),
     }).catch((e) => e);

@@ -4,15 +4,25 @@
  * budget, and give the same output bytes on Node, Duktape and QuickJS (the core alone, and the
  * core + add-on) as the TypeScript sources on Node (which the parity tests check against native
  * TFLite) for the reference models and one random model of every kind.
+ * Per-model bundles (runtime-int8/bundle-lib.ts, toolchain/runtime-bundle.ts, `edgeq bundle`):
+ * only the model's kernels, within their size guard, the same bytes on Node (alone and with the
+ * add-on) and Duktape; an op outside them refused by code; every kernel in kernels/<op>.ts.
  */
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { parse } from "acorn";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildRuntime, type RuntimeBundle } from "../../runtime-int8/build.js";
-import { load } from "../../runtime-int8/src/index.js";
+import { buildRuntime, DEMO_DS_CNN_OPS, type RuntimeBundle } from "../../runtime-int8/build.js";
+import { buildCore, runtimeKernels } from "../../runtime-int8/bundle-lib.js";
+import { KERNELS, load } from "../../runtime-int8/src/index.js";
+import { EdgeqError } from "../../toolchain/errors.js";
+import { runtimeForModel } from "../../toolchain/runtime-bundle.js";
 import { writeTflite } from "../../toolchain/tflite/write.js";
-import { refDir } from "../helpers/refmodels.js";
+import { kwsDsCnn } from "../boards/models.js";
+import { rng } from "../helpers/models.js";
+import { refDir, repoRoot } from "../helpers/refmodels.js";
 import { type EngineJob, runDuktape, runNode, runQuickJS } from "./engines.js";
 import { KINDS, randomCase } from "./gen.js";
 
@@ -56,6 +66,13 @@ function expected(job: EngineJob): string[][] {
     return m.outputs.map((_, k) => Buffer.from(raw(m.output(k))).toString("hex"));
   });
 }
+
+/**
+ * The per-model size guard (minified bytes): a regression guard about 3% over today's largest
+ * (the demo DS-CNN, 13,355 B with the Espruino fast path; micro_speech 11,995 B). Issue 13's
+ * target is 8 KB (8192 B), aim 6 KB: NOT met yet (runtime-int8/README.md says where the bytes go).
+ */
+const MODEL_GUARD_BYTES = 13800;
 
 let bundle: RuntimeBundle;
 beforeAll(async () => {
@@ -117,4 +134,91 @@ describe("runtime bundle", () => {
       }
     });
   }
+});
+
+/** The demo's DS-CNN (test/boards/models.ts, the board fit check's model) and three seeded int8 inputs. */
+function dsCnnJob(): EngineJob {
+  const model = writeTflite(kwsDsCnn(1));
+  const m = load(model);
+  const n = m.input(0).length;
+  const r = rng(7);
+  const runs = [0, 1, 2].map(() => [Uint8Array.from({ length: n }, () => Math.floor(r() * 256))]);
+  return { model, runs };
+}
+
+// Per-model size guard (minified): see MODEL_GUARD_BYTES (issue 13 asks <= 8 KB, aim 6 KB).
+describe("per-model runtime bundles", () => {
+  const cases = [
+    { name: "demo DS-CNN", job: () => dsCnnJob(), ops: [...DEMO_DS_CNN_OPS].sort() },
+    {
+      name: "micro_speech",
+      job: () => jobs[1]?.job as EngineJob,
+      ops: ["DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "RESHAPE", "SOFTMAX"],
+    },
+  ];
+  for (const c of cases) {
+    it(`${c.name}: only its kernels (${c.ops.join(", ")}), <= ${MODEL_GUARD_BYTES} B minified, same bytes on Node (alone and with the add-on) and Duktape`, async () => {
+      const job = c.job();
+      const rt = await runtimeForModel(job.model);
+      expect([...rt.ops].sort()).toEqual(c.ops);
+      process.stdout.write(`per-model bundle, ${c.name}: ${rt.code.length} B min, gzip ${rt.gzipBytes} B\n`);
+      expect(rt.code.length).toBeLessThanOrEqual(MODEL_GUARD_BYTES);
+      expect(parse(rt.code, { ecmaVersion: 5 })).toBeTruthy();
+      const want = expected(job);
+      expect(runNode(rt.code, job)).toEqual(want);
+      expect(runNode(`${rt.code}\n${bundle.fast.min}`, job)).toEqual(want);
+      expect(runDuktape(rt.code, job)).toEqual(want);
+    });
+  }
+
+  it("a per-model bundle refuses a model with an op outside its kernels, naming the op index and code", async () => {
+    const small = await buildCore(["RESHAPE"]);
+    const job = jobs[1]?.job as EngineJob;
+    expect(() => runNode(small.min, job)).toThrow(
+      /edgeqrt: op 1 \(builtin code 4\) is not in this runtime's kernels/,
+    );
+    // and the toolchain says which op before building
+    const e = await runtimeForModel(ref("hello_world_float.tflite")).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(EdgeqError);
+    expect((e as Error).message).toMatch(
+      /cannot load this model: edgeqrt: op 0 FULLY_CONNECTED: tensor 0 \(type 0\) is not int8/,
+    );
+  });
+
+  it("every kernel of the list is found from its op's name: src/kernels/<name in lower case>.ts", async () => {
+    const sources = await runtimeKernels();
+    expect(sources.map((k) => k.name)).toEqual(KERNELS.map((k) => k.name));
+    for (const k of sources) expect(k.file).toBe(k.name.toLowerCase());
+    expect(new Set(KERNELS.map((k) => k.code)).size).toBe(KERNELS.length);
+  });
+});
+
+describe("edgeq bundle CLI", () => {
+  const bin = resolve(repoRoot, "bin/edgeq.js");
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, [bin, "bundle", ...args], { encoding: "utf8" });
+
+  it("micro_speech --out DIR: writes edgeq-rt.js and edgeq-rt.min.js (the same bytes on Duktape), names its kernels and sizes; a float model: one 'edgeq:' line, exit 2", () => {
+    const dir = mkdtempSync(join(tmpdir(), "edgeq-bundle-"));
+    try {
+      const p = run(resolve(refDir, "micro_speech_quantized.tflite"), "--out", dir);
+      expect(p.stderr).toBe("");
+      expect(p.status).toBe(0);
+      expect(p.stdout).toMatch(
+        /runtime with 4 kernels \(DEPTHWISE_CONV_2D, FULLY_CONNECTED, RESHAPE, SOFTMAX\)/,
+      );
+      const min = readFileSync(join(dir, "edgeq-rt.min.js"), "utf8");
+      expect(p.stdout).toContain(`edgeq-rt.min.js: ${min.length} B`);
+      const job = jobs[1]?.job as EngineJob;
+      expect(runDuktape(min, job)).toEqual(expected(job));
+      expect(runNode(readFileSync(join(dir, "edgeq-rt.js"), "utf8"), job)).toEqual(expected(job));
+      const bad = run(resolve(refDir, "hello_world_float.tflite"), "--out", dir);
+      expect(bad.status).toBe(2);
+      expect(bad.stderr).toMatch(
+        /^edgeq: the runtime cannot load this model: edgeqrt: op 0 FULLY_CONNECTED: tensor 0 \(type 0\) is not int8/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

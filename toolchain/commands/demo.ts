@@ -1,6 +1,5 @@
 /** edgeq demo: the whole pipeline on the shipped sample (train, quantize, run, report, fit). */
 import { defineCommand } from "citty";
-import { formatSummary, runDemo } from "../demo.js";
 import { EdgeqError } from "../errors.js";
 
 function int(v: string | undefined, name: string, dflt: number): number {
@@ -29,6 +28,7 @@ export default defineCommand({
     },
   },
   async run({ args }) {
+    const { formatSummary, runDemo } = await import("../demo.js"); // tfjs: loaded when the command runs
     const s = await runDemo({
       data: args.data,
       out: args.out,

@@ -5,6 +5,8 @@
 import { defineCommand } from "citty";
 import { DEFAULT_RUNTIME, fitModel, loadModel, readRuntime } from "../../boards/check.js";
 import { formatFit } from "../../boards/report.js";
+import { EdgeqError } from "../errors.js";
+import { runtimeFor } from "../runtime-bundle.js";
 
 export default defineCommand({
   meta: {
@@ -24,19 +26,41 @@ export default defineCommand({
     },
     json: { type: "boolean", description: "print the reports as JSON" },
     "board-file": { type: "string", description: "extra board record(s), comma-separated JSON files" },
-    runtime: { type: "string", description: `runtime bundle (default ${DEFAULT_RUNTIME})` },
+    runtime: {
+      type: "string",
+      description: `runtime bundle to count (default: the per-model bundle edgeq flash uploads; the full one is ${DEFAULT_RUNTIME})`,
+    },
   },
-  run({ args }) {
+  async run({ args }) {
     const model = loadModel(String(args.model));
-    const runtime = readRuntime(args.runtime ? String(args.runtime) : undefined);
+    // a per-model bundle (what edgeq flash uploads) unless --runtime names one; a model the runtime
+    // cannot run still gets its Storage figures, counted with the full bundle
+    let runtime: Uint8Array;
+    let runtimeSource: string;
+    try {
+      const r = await runtimeFor(
+        model.bytes,
+        args.runtime ? String(args.runtime) : undefined,
+        readRuntime,
+        model.path,
+      );
+      runtime = r.bytes;
+      runtimeSource = r.source;
+    } catch (e) {
+      if (!(e instanceof EdgeqError) || !e.code.startsWith("bundle/")) throw e;
+      runtime = readRuntime();
+      runtimeSource = `${DEFAULT_RUNTIME} (full bundle: ${e.message})`;
+    }
     const files = args["board-file"] ? String(args["board-file"]).split(",").filter(Boolean) : [];
     const r = fitModel(model, runtime, String(args.board ?? "all"), files);
     if (args.json) {
       process.stdout.write(
-        `${JSON.stringify({ model: model.path, summary: r.summary, runtimeBytes: r.runtimeBytes, boards: r.reports }, null, 2)}\n`,
+        `${JSON.stringify({ model: model.path, summary: r.summary, runtimeBytes: r.runtimeBytes, runtimeSource, boards: r.reports }, null, 2)}\n`,
       );
     } else {
-      process.stdout.write(`${formatFit(model.path, r.summary, r.reports, r.runtimeBytes)}\n`);
+      process.stdout.write(
+        `runtime: ${runtimeSource}\n${formatFit(model.path, r.summary, r.reports, r.runtimeBytes)}\n`,
+      );
     }
     // exit code 1 when a single named board does not fit (scripts can test it)
     if (args.board !== "all" && r.reports.every((x) => x.verdict === "too big")) process.exitCode = 1;

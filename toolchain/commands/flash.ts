@@ -8,14 +8,8 @@ import { SingleBar } from "cli-progress";
 import { DEFAULT_RUNTIME, loadModel, readInput, readRuntime } from "../../boards/check.js";
 import { loadBoards } from "../../boards/index.js";
 import { EdgeqError } from "../errors.js";
-import {
-  type Engine,
-  edgeqLoadCode,
-  type FlashProgress,
-  flash,
-  runtimeEvalCode,
-  tflmCreateCode,
-} from "../flash/flash.js";
+import type { Engine, FlashProgress } from "../flash/flash.js";
+import { runtimeFor } from "../runtime-bundle.js";
 
 export default defineCommand({
   meta: {
@@ -45,7 +39,10 @@ export default defineCommand({
     },
     name: { type: "string", default: "model.tfl", description: "Storage file name of the model" },
     packets: { type: "string", default: "auto", description: "2v25+ packet protocol: auto|on|off" },
-    runtime: { type: "string", description: `runtime bundle (default ${DEFAULT_RUNTIME})` },
+    runtime: {
+      type: "string",
+      description: `runtime bundle to upload (default: a per-model bundle holding only MODEL's kernels; the full one is ${DEFAULT_RUNTIME})`,
+    },
     "board-file": { type: "string", description: "extra board record(s), comma-separated JSON files" },
   },
   async run({ args }) {
@@ -62,8 +59,17 @@ export default defineCommand({
     }
     const model = loadModel(String(args.model));
     const check = args.check ? readInput(String(args.check), "check input") : undefined;
-    const runtime =
-      engine === "edgeq" || check ? readRuntime(args.runtime ? String(args.runtime) : undefined) : undefined;
+    // the runtime uploaded (and run on the host for --check): a per-model bundle unless --runtime names one
+    const runtimeChoice =
+      engine === "edgeq" || check
+        ? await runtimeFor(
+            model.bytes,
+            args.runtime ? String(args.runtime) : undefined,
+            readRuntime,
+            model.path,
+          )
+        : undefined;
+    const runtime = runtimeChoice?.bytes;
     const files = args["board-file"] ? String(args["board-file"]).split(",").filter(Boolean) : [];
     const bar = new SingleBar({
       format: "{phase} [{bar}] {value}/{total} B",
@@ -79,6 +85,8 @@ export default defineCommand({
         bar.start(p.total, p.done, { phase: p.phase.padEnd(7) });
       } else bar.update(p.done, { phase: p.phase.padEnd(7) });
     };
+    // serialport: loaded when the command runs
+    const { edgeqLoadCode, flash, runtimeEvalCode, tflmCreateCode } = await import("../flash/flash.js");
     try {
       const r = await flash({
         port: String(args.port),
@@ -97,6 +105,9 @@ export default defineCommand({
       });
       if (phase) bar.stop();
       const out: string[] = [
+        ...(runtimeChoice && engine === "edgeq"
+          ? [`runtime: ${runtimeChoice.source}, ${runtimeChoice.bytes.length} B`]
+          : []),
         `board: ${r.board.name} (BOARD=${r.env.BOARD}, firmware ${r.env.VERSION}), ${r.staging === "ram" ? "line protocol, staged in RAM (Storage cannot hold a file twice)" : r.packets ? "packet protocol" : "line protocol"}`,
       ];
       for (const u of r.uploads) {

@@ -2,6 +2,8 @@
  * edgeq inspect MODEL.tflite [--json]
  * Inputs/outputs, every op with its tensors (shape, dtype, quantization), MACs and params per
  * op and in total, separable blocks vs a standard conv, size split into weights / structure.
+ * Any valid .tflite: ops edgeq cannot run are named (TFLite's whole builtin table) and marked
+ * "not supported by the runtime"; the command still exits 0.
  */
 import { readFileSync, statSync } from "node:fs";
 import { defineCommand } from "citty";
@@ -35,7 +37,8 @@ export default defineCommand({
     name: "inspect",
     description:
       "Show a .tflite model: inputs/outputs, ops with tensor shapes, dtypes and quantization, MACs and params " +
-      "per op and in total, separable blocks vs standard convs, size split into weights / structure",
+      "per op and in total, separable blocks vs standard convs, size split into weights / structure; " +
+      "ops the runtime cannot run are named and marked 'not supported by the runtime'",
   },
   args: {
     model: { type: "positional", required: true, description: "the .tflite file" },

@@ -1,11 +1,11 @@
 /** edgeq ports [--json]: lists serial ports (SerialPort.list()). */
 import { defineCommand } from "citty";
-import { listPorts } from "../flash/transport.js";
 
 export default defineCommand({
   meta: { name: "ports", description: "List serial ports (for edgeq flash --port)" },
   args: { json: { type: "boolean", description: "print JSON" } },
   async run({ args }) {
+    const { listPorts } = await import("../flash/transport.js"); // serialport: loaded when the command runs
     const { ports, note } = await listPorts();
     if (note) process.stderr.write(`edgeq: note: ${note}\n`);
     if (args.json) {

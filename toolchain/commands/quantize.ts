@@ -6,16 +6,11 @@ import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { defineCommand } from "citty";
 import { SingleBar } from "cli-progress";
-import { CALIBRATION_METHODS, type CalibrationMethod } from "../calibrate/index.js";
+import type { CalibrationMethod } from "../calibrate/index.js";
 import { EdgeqError } from "../errors.js";
-import { importModel } from "../import/index.js";
-import { jsonEntry, META_LABELS, withMetadata } from "../ir/metadata.js";
-import { loadCalibSet } from "../quantize/calibset.js";
-import { quantizeWithReport } from "../quantize/index.js";
-import { summarize } from "../quantize/summary.js";
-import { writeTflite } from "../tflite/write.js";
 
-function method(v: unknown, where: string): CalibrationMethod {
+async function method(v: unknown, where: string): Promise<CalibrationMethod> {
+  const { CALIBRATION_METHODS } = await import("../calibrate/index.js");
   const m = String(v) as CalibrationMethod;
   if (!CALIBRATION_METHODS.includes(m))
     throw new EdgeqError(
@@ -115,8 +110,25 @@ export default defineCommand({
       .filter(Boolean)) {
       const [k, v] = kv.split("=");
       if (!k || !v) throw new EdgeqError("E_ARGS", `--layers entry '${kv}' is not NAME=METHOD`, "--layers");
-      layers[k] = method(v, "--layers");
+      layers[k] = await method(v, "--layers");
     }
+    const calibration = await method(args.calibration, "--calibration");
+    // the pipeline's modules load when the command runs, not for `edgeq --help`
+    const [
+      { importModel },
+      { jsonEntry, META_LABELS, withMetadata },
+      { loadCalibSet },
+      { quantizeWithReport },
+      { summarize },
+      { writeTflite },
+    ] = await Promise.all([
+      import("../import/index.js"),
+      import("../ir/metadata.js"),
+      import("../quantize/calibset.js"),
+      import("../quantize/index.js"),
+      import("../quantize/summary.js"),
+      import("../tflite/write.js"),
+    ]);
     const warnings: string[] = [];
     // raw import: quantize folds and fuses itself, so its summary counts the folds
     const f = await importModel(modelPath, { raw: true, onWarning: (w) => warnings.push(w) });
@@ -128,7 +140,7 @@ export default defineCommand({
     let started = false;
     const t0 = Date.now();
     const { graph, report } = quantizeWithReport(f, set.samples, {
-      calibration: method(args.calibration, "--calibration"),
+      calibration,
       percentile: pct,
       layers,
       perTensor: !!args["per-tensor"],

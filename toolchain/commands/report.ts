@@ -9,7 +9,6 @@ import { defineCommand } from "citty";
 import { SingleBar } from "cli-progress";
 import { EdgeqError } from "../errors.js";
 import { fmt, pct } from "../report/format.js";
-import { buildReport, writeReport } from "../report/index.js";
 
 function num(v: unknown, name: string, min: number): number | undefined {
   if (v === undefined || v === "") return undefined;
@@ -54,6 +53,7 @@ export default defineCommand({
     },
   },
   async run({ args }) {
+    const { buildReport, writeReport } = await import("../report/index.js"); // loaded when the command runs
     const samples = num(args.samples, "samples", 1);
     const failIfDrop = num(args["fail-if-drop"], "fail-if-drop", 0);
     const engine = args.engine ?? "runtime";

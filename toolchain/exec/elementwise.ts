@@ -1,4 +1,4 @@
-/** Float ADD/MUL (numpy broadcasting), SOFTMAX, PAD, CONCATENATION, RELU/RELU6. */
+/** Float ADD/SUB/MUL/MAXIMUM/MINIMUM/PRELU (numpy broadcasting), SOFTMAX, PAD, CONCATENATION, RELU/RELU6. */
 import type { Activation } from "../ir/types.js";
 import { applyActivation, numel } from "./util.js";
 
@@ -34,13 +34,25 @@ function broadcastIndex(shape: readonly number[], out: readonly number[]): Int32
   return map;
 }
 
+export type BinaryKind = "add" | "sub" | "mul" | "max" | "min" | "prelu";
+
+const BINARY: Record<BinaryKind, (a: number, b: number) => number> = {
+  add: (a, b) => a + b,
+  sub: (a, b) => a - b,
+  mul: (a, b) => a * b,
+  max: (a, b) => Math.max(a, b),
+  min: (a, b) => Math.min(a, b),
+  // PRELU: b is alpha
+  prelu: (a, b) => (a >= 0 ? a : a * b),
+};
+
 /** a [sa], b [sb] -> y [broadcast(sa, sb)] */
 export function binary(
   a: Float32Array,
   sa: readonly number[],
   b: Float32Array,
   sb: readonly number[],
-  kind: "add" | "mul",
+  kind: BinaryKind,
   act: Activation,
 ): { y: Float32Array; shape: number[] } {
   const shape = broadcastShape(sa, sb);
@@ -51,7 +63,7 @@ export function binary(
   for (let i = 0; i < n; i++) {
     const va = a[ia ? ia[i]! : i]!;
     const vb = b[ib ? ib[i]! : i]!;
-    y[i] = kind === "add" ? va + vb : va * vb;
+    y[i] = BINARY[kind](va, vb);
   }
   return { y: applyActivation(y, act), shape };
 }

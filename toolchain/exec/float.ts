@@ -12,6 +12,16 @@ import type { Graph, Op, Tensor } from "../ir/types.js";
 import { roundAway } from "../quantize/params.js";
 import { conv2d, depthwiseConv2d, fullyConnected } from "./conv.js";
 import { binary, concat, pad, relu, softmax } from "./elementwise.js";
+import {
+  leakyRelu,
+  pack,
+  resizeNearest,
+  split,
+  stridedSlice,
+  transpose,
+  unary,
+  type Value,
+} from "./layout.js";
 import { mean, pool2d } from "./pool.js";
 import { numel } from "./util.js";
 
@@ -115,9 +125,11 @@ export function runFloat(g: Graph, inputs: Float32Array[]): FloatRun {
     };
     const sh = (k: number): number[] => shapes[op.inputs[k]!]!;
     const r = evalOp(op, get, (k) => (k === 2 ? (impliedBias(g, op) ?? opt(k)) : opt(k)), sh, g);
-    const oti = op.outputs[0]!;
-    values[oti] = fakeQuant(r.y, g.tensors[oti]!);
-    shapes[oti] = r.shape;
+    (Array.isArray(r) ? r : [r]).forEach((v, k) => {
+      const oti = op.outputs[k]!;
+      values[oti] = fakeQuant(v.y, g.tensors[oti]!);
+      shapes[oti] = v.shape;
+    });
   });
   return { outputs: g.outputs.map((i) => values[i]!), values };
 }
@@ -128,7 +140,8 @@ function evalOp(
   opt: (k: number) => Float32Array | undefined,
   sh: (k: number) => number[],
   g: Graph,
-): { y: Float32Array; shape: number[] } {
+): Value | Value[] {
+  const ints = (k: number) => Array.from(get(k), Math.round);
   switch (op.type) {
     case "CONV_2D":
       return conv2d(get(0), sh(0), get(1), sh(1), opt(2), op.options);
@@ -143,8 +156,54 @@ function evalOp(
     case "MEAN":
       return mean(get(0), sh(0), Array.from(get(1)), op.options.keepDims);
     case "ADD":
-    case "MUL":
-      return binary(get(0), sh(0), get(1), sh(1), op.type === "ADD" ? "add" : "mul", op.options.activation);
+    case "SUB":
+    case "MUL": {
+      const kind = op.type === "ADD" ? "add" : op.type === "SUB" ? "sub" : "mul";
+      return binary(get(0), sh(0), get(1), sh(1), kind, op.options.activation);
+    }
+    case "MAXIMUM":
+    case "MINIMUM":
+      return binary(get(0), sh(0), get(1), sh(1), op.type === "MAXIMUM" ? "max" : "min", "NONE");
+    case "PRELU":
+      return binary(get(0), sh(0), get(1), sh(1), "prelu", "NONE");
+    case "HARD_SWISH":
+    case "LOGISTIC":
+    case "TANH":
+      return { y: unary(get(0), op.type), shape: sh(0) };
+    case "LEAKY_RELU":
+      return { y: leakyRelu(get(0), op.options.alpha), shape: sh(0) };
+    case "SHAPE":
+      return { y: Float32Array.from(sh(0)), shape: [sh(0).length] };
+    case "STRIDED_SLICE":
+      return stridedSlice(get(0), sh(0), ints(1), ints(2), ints(3), op.options);
+    case "PACK":
+      return pack(
+        op.inputs.map((_, k) => get(k)),
+        sh(0),
+        op.options.axis,
+      );
+    case "UNPACK":
+      return split(get(0), sh(0), op.options.axis, op.options.num, false);
+    case "SPLIT":
+      return split(get(1), sh(1), ints(0)[0]!, op.options.numSplits, true);
+    case "SQUEEZE":
+    case "EXPAND_DIMS": {
+      const outT = g.tensors[op.outputs[0]!]!;
+      return { y: new Float32Array(get(0)), shape: [...outT.shape] };
+    }
+    case "TRANSPOSE":
+      return transpose(get(0), sh(0), ints(1));
+    case "PADV2": {
+      const p = get(1);
+      const pads: [number, number][] = [];
+      for (let i = 0; i + 1 < p.length; i += 2) pads.push([p[i]!, p[i + 1]!]);
+      return pad(get(0), sh(0), pads, opt(2)?.[0] ?? 0);
+    }
+    case "RESIZE_NEAREST_NEIGHBOR": {
+      const [oh, ow] = ints(1) as [number, number];
+      const o = op.options;
+      return resizeNearest(get(0), sh(0), oh, ow, o.alignCorners, o.halfPixelCenters);
+    }
     case "RESHAPE": {
       const x = get(0);
       const s = opt(1);
@@ -177,12 +236,6 @@ function evalOp(
       return { y: relu(get(0), false), shape: sh(0) };
     case "RELU6":
       return { y: relu(get(0), true), shape: sh(0) };
-    default:
-      throw new EdgeqError(
-        "exec/unsupported-op",
-        `the float executor does not run ${op.type} yet`,
-        `op ${op.type}`,
-      );
   }
 }
 

@@ -44,6 +44,14 @@ export const fmt = (s: readonly number[]) => `[${s.join(",")}]`;
 const same = (a: readonly number[], b: readonly number[]) =>
   a.length === b.length && a.every((d, i) => d === b[i]);
 
+/** Errors of valid models' features edgeq does not implement (e.g. uint8 or int16 convolutions). */
+const UNSUPPORTED = new WeakSet<Error>();
+
+/** True for a checkOp error saying a feature is not supported (not that the model is inconsistent). */
+export function isUnsupportedFeature(e: unknown): boolean {
+  return e instanceof Error && UNSUPPORTED.has(e);
+}
+
 export class OpChecker {
   constructor(
     private readonly g: Graph,
@@ -57,6 +65,16 @@ export class OpChecker {
       `op ${this.k} ${this.op.type}: ${msg}`,
       `op ${this.k}`,
     );
+  }
+
+  /** A feature of a valid model that edgeq does not implement (see isUnsupportedFeature). */
+  unsupported(msg: string): never {
+    try {
+      this.fail(msg);
+    } catch (e) {
+      if (e instanceof Error) UNSUPPORTED.add(e);
+      throw e;
+    }
   }
 
   /** Tensor of input i (required). */
@@ -127,7 +145,7 @@ export class OpChecker {
       if (b && b.dtype !== "float32") this.fail(`float32 input needs a float32 bias, got ${b.dtype}`);
       if (y.dtype !== "float32") this.fail(`float32 input needs a float32 output, got ${y.dtype}`);
     } else {
-      this.fail(`input dtype ${x.dtype} is not supported (int8 or float32)`);
+      this.unsupported(`input dtype ${x.dtype} is not supported (int8 or float32)`);
     }
     const q = w.quant;
     if (q && q.scale.length > 1 && q.axis !== axis) {

@@ -47,8 +47,19 @@ function checkQuant(t: Tensor, i: number, activation: boolean): void {
   }
 }
 
+export interface CheckOptions {
+  /**
+   * Tensors computed by ops outside g.ops (ops a reader kept aside, see readTflite's
+   * foreignOps): they count as activations that are ready before every op.
+   */
+  external?: readonly number[];
+  /** Tensors a reader kept as placeholders (types edgeq cannot hold): not checked. */
+  ignore?: readonly number[];
+}
+
 /** Checks every tensor's quantization and every op's shapes; throws EdgeqError on the first problem. */
-export function checkGraph(g: Graph): void {
+export function checkGraph(g: Graph, opts: CheckOptions = {}): void {
+  const external = opts.external ?? [];
   const n = g.tensors.length;
   for (const [what, xs] of [
     ["graph input", g.inputs],
@@ -60,23 +71,24 @@ export function checkGraph(g: Graph): void {
       }
     }
   }
-  const activations = new Set<number>(g.inputs);
+  const activations = new Set<number>([...g.inputs, ...external]);
   for (const op of g.ops) for (const o of op.outputs) activations.add(o);
+  const ignore = new Set(opts.ignore ?? []);
   g.tensors.forEach((t, i) => {
-    checkQuant(t, i, activations.has(i));
+    if (!ignore.has(i)) checkQuant(t, i, activations.has(i));
   });
   g.ops.forEach((op, k) => {
     checkOp(g, op, k);
   });
-  checkOrder(g);
+  checkOrder(g, external);
 }
 
 /**
  * Ops run in list order: every input must be a constant, a graph input or the output of an
  * earlier op; no op may overwrite a constant, a graph input or another op's output.
  */
-function checkOrder(g: Graph): void {
-  const ready = new Set<number>(g.inputs);
+function checkOrder(g: Graph, external: readonly number[]): void {
+  const ready = new Set<number>([...g.inputs, ...external]);
   g.tensors.forEach((t, i) => {
     if (t.data) ready.add(i);
   });

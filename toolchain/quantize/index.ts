@@ -10,7 +10,7 @@ import { EdgeqError } from "../errors.js";
 import type { Graph, QuantParams, Tensor } from "../ir/types.js";
 import { biasCorrection, correctInt8Biases } from "./biascorr.js";
 import { type EqualizePair, equalize } from "./equalize.js";
-import { activationParams, isUnitRange, UNIT_INPUT } from "./params.js";
+import { activationParams, isUnitRange, roundAway, UNIT_INPUT } from "./params.js";
 import { compact, optimizeFloat, type RewriteStats } from "./rewrite.js";
 import { type LayerWeightReport, quantizeConstants } from "./weights.js";
 
@@ -71,7 +71,57 @@ export interface QuantizeReport {
   floatGraph: Graph;
 }
 
-const KEEPS_INPUT_PARAMS = new Set(["MAX_POOL_2D", "AVERAGE_POOL_2D", "RESHAPE", "PAD", "MEAN"]);
+/** Ops whose int8 outputs take their (data) input's params, as TensorFlow's converter gives them. */
+const KEEPS_INPUT_PARAMS = new Set([
+  "MAX_POOL_2D",
+  "AVERAGE_POOL_2D",
+  "RESHAPE",
+  "PAD",
+  "PADV2",
+  "MEAN",
+  "TRANSPOSE",
+  "SQUEEZE",
+  "EXPAND_DIMS",
+  "STRIDED_SLICE",
+  "RESIZE_NEAREST_NEIGHBOR",
+  "UNPACK",
+  "SPLIT",
+]);
+
+/**
+ * Ops that compare or copy raw int8 values from several operands: every operand and the output
+ * share one set of params (TFLite's int8 kernels require it; the converter's "same scales"
+ * ops), from the union of the operands' ranges.
+ */
+const SHARES_PARAMS = new Set(["CONCATENATION", "PACK", "MAXIMUM", "MINIMUM"]);
+
+/** Fixed int8 output params (TFLite's kernels require them): [scale, zero point, real min, max]. */
+const FIXED_OUTPUT: Record<string, [number, number, number, number]> = {
+  SOFTMAX: [1 / 256, -128, 0, 255 / 256],
+  LOGISTIC: [1 / 256, -128, 0, 255 / 256],
+  TANH: [1 / 128, 0, -1, 127 / 128],
+};
+
+/** Quantizes a float32 constant in place with given per-tensor params (a shared-params operand). */
+function quantizeConstWith(t: Tensor, p: QuantParams): void {
+  const d = t.data as Float32Array;
+  t.data = Int8Array.from(d, (v) =>
+    Math.max(-128, Math.min(127, roundAway(v / p.scale[0]!) + p.zeroPoint[0]!)),
+  );
+  t.dtype = "int8";
+  t.quant = { ...p, scale: [...p.scale], zeroPoint: [...p.zeroPoint] };
+}
+
+/** Float range of a float32 constant (including 0). */
+function constRange(t: Tensor): Range {
+  let min = 0;
+  let max = 0;
+  for (const v of t.data as Float32Array) {
+    min = Math.min(min, v);
+    max = Math.max(max, v);
+  }
+  return { min, max };
+}
 
 /** quantize() plus a report of what was done (per-layer scales, warnings, rewrites). */
 export function quantizeWithReport(
@@ -135,28 +185,82 @@ export function quantizeWithReport(
     const r = ranges[ti]!;
     setAct(ti, isUnitRange(r.min, r.max) ? { ...UNIT_INPUT } : fromRange(ti));
   }
-  for (const o of q.ops) {
-    const out = o.outputs[0]!;
-    const inQ = q.tensors[o.inputs[0]!]!.quant;
-    if (o.type === "SOFTMAX")
-      setAct(out, { scale: [1 / 256], zeroPoint: [-128], axis: 0, min: [0], max: [255 / 256] });
-    else if (KEEPS_INPUT_PARAMS.has(o.type) && inQ)
-      setAct(out, { ...inQ, scale: [...inQ.scale], zeroPoint: [...inQ.zeroPoint] });
-    else if (o.type === "CONCATENATION") {
+  const isFloatConst = (i: number) => {
+    const t = i >= 0 ? q.tensors[i] : undefined;
+    return !!t?.data && t.dtype === "float32";
+  };
+  // tensors whose params came from their own calibrated range and that one op reads: a
+  // shared-params op may change them; any other input is requantized by an inserted QUANTIZE
+  const calibrated = new Set<number>();
+  const readers = new Array<number>(q.tensors.length).fill(0);
+  for (const o of q.ops) for (const i of o.inputs) if (i >= 0) readers[i] = readers[i]! + 1;
+  for (const i of q.outputs) readers[i] = readers[i]! + 1;
+  for (let k = 0; k < q.ops.length; k++) {
+    const o = q.ops[k]!;
+    // int32 / int64 outputs (SHAPE and the shape arithmetic after it) stay as they are
+    const outs = o.outputs.filter((ti) => q.tensors[ti]!.dtype === "float32");
+    if (outs.length === 0) continue;
+    const out = outs[0]!;
+    const dataIn = o.type === "SPLIT" ? o.inputs[1]! : o.inputs[0]!;
+    const inQ = q.tensors[dataIn]!.quant;
+    const fixed = FIXED_OUTPUT[o.type];
+    if (fixed) {
+      const [scale, zp, mn, mx] = fixed;
+      setAct(out, { scale: [scale], zeroPoint: [zp], axis: 0, min: [mn], max: [mx] });
+    } else if (KEEPS_INPUT_PARAMS.has(o.type) && inQ) {
+      for (const ti of outs) setAct(ti, { ...inQ, scale: [...inQ.scale], zeroPoint: [...inQ.zeroPoint] });
+      // PADV2's padding value is stored with the input's params (TFLite requires equal params)
+      if (o.type === "PADV2" && isFloatConst(o.inputs[2] ?? -1))
+        quantizeConstWith(q.tensors[o.inputs[2]!]!, inQ);
+    } else if (SHARES_PARAMS.has(o.type)) {
       let mn = 0;
       let mx = 0;
       for (const i of o.inputs) {
-        mn = Math.min(mn, ranges[i]?.min ?? 0);
-        mx = Math.max(mx, ranges[i]?.max ?? 0);
+        const r = isFloatConst(i) ? constRange(q.tensors[i]!) : ranges[i];
+        mn = Math.min(mn, r?.min ?? 0);
+        mx = Math.max(mx, r?.max ?? 0);
       }
       const p = activationParams(mn, mx);
       setAct(out, p);
-      for (const i of o.inputs) {
-        if (q.inputs.includes(i))
-          warn(`concatenation '${q.tensors[out]!.name}': input '${q.tensors[i]!.name}' changes params`);
-        setAct(i, { ...p });
+      const requantized = new Map<number, number>();
+      o.inputs = o.inputs.map((i) => {
+        if (i < 0) return i;
+        if (isFloatConst(i)) {
+          quantizeConstWith(q.tensors[i]!, p);
+          return i;
+        }
+        const t = q.tensors[i]!;
+        if (t.quant && t.quant.scale[0] === p.scale[0] && t.quant.zeroPoint[0] === p.zeroPoint[0]) return i;
+        if (q.inputs.includes(i)) {
+          warn(`${o.type.toLowerCase()} '${q.tensors[out]!.name}': input '${t.name}' changes params`);
+          setAct(i, { ...p });
+          return i;
+        }
+        if (calibrated.has(i) && readers[i] === 1) {
+          setAct(i, { ...p });
+          return i;
+        }
+        // int8 -> int8 QUANTIZE (TFLite's requantize) into the shared params
+        let r = requantized.get(i);
+        if (r === undefined) {
+          q.tensors.push({
+            name: `${t.name}/requantized`,
+            shape: [...t.shape],
+            dtype: "int8",
+            quant: { ...p },
+          });
+          r = q.tensors.length - 1;
+          requantized.set(i, r);
+          q.ops.splice(k, 0, { type: "QUANTIZE", inputs: [i], outputs: [r], options: {} });
+          k++;
+        }
+        return r;
+      });
+    } else
+      for (const ti of outs) {
+        setAct(ti, fromRange(ti));
+        calibrated.add(ti);
       }
-    } else setAct(out, fromRange(out));
   }
   let corrected: { name: string; maxShift: number }[] = [];
   if (opts.biasCorrection !== false) {

@@ -167,6 +167,26 @@ export function dropReshapeBeforeDense(g: Graph): number {
   return n;
 }
 
+/**
+ * Removes ops none of whose outputs is read (by an op or as a graph output), repeatedly: e.g.
+ * the SHAPE, STRIDED_SLICE, PACK that computed the target of a RESHAPE dropped before a
+ * FULLY_CONNECTED (TF's converter writes Keras Flatten that way). Returns the ops removed.
+ */
+export function dropDeadOps(g: Graph): number {
+  let n = 0;
+  for (let again = true; again; ) {
+    again = false;
+    const uses = consumerCounts(g);
+    for (let k = g.ops.length - 1; k >= 0; k--) {
+      if (g.ops[k]!.outputs.some((o) => uses[o]! > 0)) continue;
+      g.ops.splice(k, 1);
+      n++;
+      again = true;
+    }
+  }
+  return n;
+}
+
 /** Removes tensors that no op or graph input/output refers to, renumbering the rest. */
 export function compact(g: Graph): void {
   const used = new Array<boolean>(g.tensors.length).fill(false);
@@ -203,6 +223,7 @@ export function optimizeFloat(g: Graph): { graph: Graph; stats: RewriteStats } {
   // A fused activation may expose another foldable pair (rare); one more round is cheap.
   const more = foldBatchNorm(c);
   dropReshapeBeforeDense(c);
+  dropDeadOps(c);
   compact(c);
   return { graph: c, stats: { foldedBatchNorm: foldedBatchNorm + more, fusedActivations } };
 }

@@ -5,6 +5,7 @@
 import { EdgeqError } from "../errors.js";
 import type { Activation, DType, Op, OpType, Padding } from "../ir/types.js";
 import type { FbReader, Table } from "./fbverify.js";
+import { tensorTypeName } from "./op-names.js";
 import {
   ACTIVATION,
   BUILTIN_OPTIONS,
@@ -27,7 +28,6 @@ import {
   SQUEEZE_OPTS,
   STRIDED_SLICE_OPTS,
   TENSOR_TYPE,
-  TENSOR_TYPE_NAMES,
   UNPACK_OPTS,
 } from "./schema.js";
 
@@ -138,7 +138,11 @@ function optionsFrom(r: FbReader, type: OpType, o: Table | undefined): Op["optio
     case "FULLY_CONNECTED": {
       const wf = o ? o.i8(FC_OPTS.weights_format, "weights_format", 0) : 0;
       if (wf !== 0 && o) {
-        r.fail("tflite/bad-options", `FULLY_CONNECTED weights_format ${wf} is not supported`, o.path, o.pos);
+        throw new EdgeqError(
+          "tflite/unsupported-options",
+          `${r.source}: FULLY_CONNECTED weights_format ${wf} (shuffled) is not supported (DEFAULT = 0 is)`,
+          `${o.path}.weights_format`,
+        );
       }
       return {
         activation: a(FC_OPTS.fused_activation_function),
@@ -184,22 +188,35 @@ function optionsFrom(r: FbReader, type: OpType, o: Table | undefined): Op["optio
       if (!outType && o) {
         r.fail(
           "tflite/bad-options",
-          `SHAPE out_type ${TENSOR_TYPE_NAMES[code] ?? code} is not a type edgeq reads (int32 or int64)`,
+          `SHAPE out_type ${tensorTypeName(code)} is not a type edgeq reads (int32 or int64)`,
           `${o.path}.out_type`,
           o.pos,
         );
       }
       return { outType: outType ?? "int32" };
     }
-    case "STRIDED_SLICE":
+    case "STRIDED_SLICE": {
+      const ellipsisMask = i32(STRIDED_SLICE_OPTS.ellipsis_mask, "ellipsis_mask", 0);
+      const newAxisMask = i32(STRIDED_SLICE_OPTS.new_axis_mask, "new_axis_mask", 0);
+      const offset = o ? o.bool(STRIDED_SLICE_OPTS.offset, "offset") : false;
+      if (ellipsisMask !== 0 || newAxisMask !== 0 || offset) {
+        // valid TFLite that TFLite Micro's STRIDED_SLICE (and so edgeq) does not implement
+        throw new EdgeqError(
+          "tflite/unsupported-options",
+          `${r.source}: STRIDED_SLICE with ellipsis_mask ${ellipsisMask}, new_axis_mask ${newAxisMask}, ` +
+            `offset ${offset} is not supported (all must be 0 / false, as TFLite Micro needs)`,
+          o?.path ?? "STRIDED_SLICE",
+        );
+      }
       return {
         beginMask: i32(STRIDED_SLICE_OPTS.begin_mask, "begin_mask", 0),
         endMask: i32(STRIDED_SLICE_OPTS.end_mask, "end_mask", 0),
-        ellipsisMask: i32(STRIDED_SLICE_OPTS.ellipsis_mask, "ellipsis_mask", 0),
-        newAxisMask: i32(STRIDED_SLICE_OPTS.new_axis_mask, "new_axis_mask", 0),
         shrinkAxisMask: i32(STRIDED_SLICE_OPTS.shrink_axis_mask, "shrink_axis_mask", 0),
-        offset: o ? o.bool(STRIDED_SLICE_OPTS.offset, "offset") : false,
+        ellipsisMask,
+        newAxisMask,
+        offset,
       };
+    }
     case "PACK":
       return {
         valuesCount: i32(PACK_OPTS.values_count, "values_count", 0),

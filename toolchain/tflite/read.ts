@@ -6,6 +6,7 @@
  * (a depthwise bias; warned about and read as 0).
  */
 import { EdgeqError } from "../errors.js";
+import { checkOp, isUnsupportedFeature } from "../ir/op-checks.js";
 import { checkGraph } from "../ir/shapes.js";
 import type {
   DType,
@@ -19,6 +20,7 @@ import type {
 } from "../ir/types.js";
 import { OP_TYPES } from "../ir/types.js";
 import { FbReader, type Table } from "./fbverify.js";
+import { CUSTOM_CODE, opLabel, tensorTypeName } from "./op-names.js";
 import { readOptions } from "./read-options.js";
 import {
   BUFFER,
@@ -34,7 +36,6 @@ import {
   SUBGRAPH,
   TENSOR,
   TENSOR_TYPE,
-  TENSOR_TYPE_NAMES,
 } from "./schema.js";
 
 export interface ReadOptions {
@@ -49,7 +50,47 @@ export interface ReadOptions {
   check?: boolean;
   /** Observer of every flatbuffer structure read (tooling: the fuzzer aims mutations with it). */
   trace?: FbReader["trace"];
+  /**
+   * When given, ops edgeq's IR cannot hold (an op code outside the IR, a custom op, options
+   * the IR cannot express such as a fused TANH) are appended here instead of failing the
+   * read, and left out of the graph's ops; checkGraph then treats their outputs as computed.
+   * `edgeq inspect` uses it to show any valid .tflite.
+   */
+  foreignOps?: ForeignOp[];
+  /**
+   * With foreignOps: tensors edgeq's IR cannot hold (an element type such as FLOAT16, sparse
+   * storage) are recorded here by index with the reason and read as data-less uint8
+   * placeholders of their shape; every op touching one is a foreign op.
+   */
+  foreignTensors?: Map<number, ForeignTensor>;
 }
+
+/** A tensor edgeq's IR cannot hold (see ReadOptions.foreignTensors). */
+export interface ForeignTensor {
+  /** Its element type as inspect shows it: `float16`, `sparse int8`. */
+  type: string;
+  /** Why edgeq cannot hold it. */
+  reason: string;
+  /** Bytes of constant data it holds (0 for an activation). */
+  bytes: number;
+}
+
+/** An op of the file that edgeq's IR does not hold (see ReadOptions.foreignOps). */
+export interface ForeignOp {
+  /** Position among the file's operators. */
+  index: number;
+  /** The builtin code (32 = CUSTOM). */
+  code: number;
+  /** TFLite's name for it: `LSTM`, `CUSTOM 'name'`, or `builtin op code N` past TFLite's table. */
+  name: string;
+  inputs: number[];
+  outputs: number[];
+  /** Why edgeq cannot hold it. */
+  reason: string;
+}
+
+/** EdgeqError codes of a valid file's features edgeq does not implement (foreign ops, not damage). */
+const UNSUPPORTED_FEATURE = new Set(["tflite/unsupported-activation", "tflite/unsupported-options"]);
 
 const OP_BY_CODE = new Map<number, OpType>(OP_TYPES.map((t) => [BUILTIN_CODE[t], t]));
 const DTYPE_BY_CODE = new Map<number, DType>(Object.entries(TENSOR_TYPE).map(([d, c]) => [c, d as DType]));
@@ -58,6 +99,8 @@ interface Ctx {
   r: FbReader;
   warn(msg: string): void;
   buffers: Table[];
+  /** Lenient reading (foreignOps given): tensors edgeq cannot hold, by index, and why. */
+  foreignTensors?: Map<number, ForeignTensor>;
 }
 
 function typedArray(dtype: DType, bytes: Uint8Array): TensorData {
@@ -145,22 +188,31 @@ function readTensor(c: Ctx, t: Table, i: number): Tensor {
   });
   const code = t.i8(TENSOR.type, "type", 0);
   const dtype = DTYPE_BY_CODE.get(code);
+  const name = t.string(TENSOR.name, "name") ?? "";
+  // lenient reading keeps a tensor edgeq cannot hold as a data-less placeholder of its shape
+  const foreign = (type: string, reason: string): Tensor => {
+    const data = bufferBytes(c, t.u32(TENSOR.buffer, "buffer", 0), `${path}.buffer`);
+    c.foreignTensors!.set(i, { type, reason, bytes: data?.length ?? 0 });
+    return { name, shape, dtype: "uint8" };
+  };
   if (!dtype) {
-    const name = TENSOR_TYPE_NAMES[code] ?? `type ${code}`;
+    const what = `element type ${tensorTypeName(code)}`;
+    if (c.foreignTensors) return foreign(tensorTypeName(code).toLowerCase(), what);
     throw new EdgeqError(
       "tflite/unsupported-type",
-      `${c.r.source}: tensor ${i} has element type ${name}; edgeq supports ${Object.keys(TENSOR_TYPE).join(", ")}`,
+      `${c.r.source}: tensor ${i} has ${what}; edgeq supports ${Object.keys(TENSOR_TYPE).join(", ")}`,
       `${path}.type`,
     );
   }
   if (t.field(TENSOR.sparsity, 4, "sparsity") >= 0) {
+    if (c.foreignTensors) return foreign(`sparse ${dtype}`, "sparse storage");
     throw new EdgeqError(
       "tflite/unsupported-sparse",
       `${c.r.source}: tensor ${i} is stored sparse; edgeq reads dense tensors only (convert without sparsity)`,
       `${path}.sparsity`,
     );
   }
-  const tensor: Tensor = { name: t.string(TENSOR.name, "name") ?? "", shape, dtype };
+  const tensor: Tensor = { name, shape, dtype };
   const bytes = bufferBytes(c, t.u32(TENSOR.buffer, "buffer", 0), `${path}.buffer`);
   if (bytes) {
     const n = shape.reduce((a, b) => a * b, 1);
@@ -209,6 +261,7 @@ export function readTflite(bytes: Uint8Array, opts: ReadOptions = {}): Graph {
     r.fail("tflite/identifier", `file identifier is ${JSON.stringify(ident)}, expected "TFL3"`, "header", 4);
   }
   const c: Ctx = { r, warn: (m) => opts.onWarning?.(m), buffers: [] };
+  if (opts.foreignOps) c.foreignTensors = opts.foreignTensors ?? new Map();
   const model = r.root("Model");
   const version = model.u32(MODEL.version, "version", 0);
   if (version !== SCHEMA_VERSION) {
@@ -233,25 +286,54 @@ export function readTflite(bytes: Uint8Array, opts: ReadOptions = {}): Graph {
 
   const tensors = sg.tables(SUBGRAPH.tensors, "tensors").map((t, i) => readTensor(c, t, i));
   const n = tensors.length;
-  const ops: Op[] = sg.tables(SUBGRAPH.operators, "operators").map((t, k) => {
+  const foreign = opts.foreignOps;
+  const external: number[] = [];
+  const ops: Op[] = [];
+  /** Each IR op's position among the file's operators. */
+  const fileIndex: number[] = [];
+  for (const [k, t] of sg.tables(SUBGRAPH.operators, "operators").entries()) {
     const idx = t.u32(OPERATOR.opcode_index, "opcode_index", 0);
     const oc = codes[idx];
     if (!oc) {
       r.fail("tflite/bad-index", `opcode_index ${idx} out of range (${codes.length} codes)`, t.path, t.pos);
     }
+    const inputs = readIndices(c, t, OPERATOR.inputs, "inputs", n, true);
+    const outputs = readIndices(c, t, OPERATOR.outputs, "outputs", n, false);
+    const name = opLabel(oc.code, oc.custom);
+    const keep = (reason: string) => {
+      foreign?.push({ index: k, code: oc.code, name, inputs, outputs, reason });
+      external.push(...outputs);
+    };
+    const odd = [...inputs, ...outputs].find((i) => c.foreignTensors?.has(i));
+    if (odd !== undefined) {
+      keep(`tensor ${odd} has ${c.foreignTensors!.get(odd)!.reason}, which edgeq does not hold`);
+      continue;
+    }
     const type = OP_BY_CODE.get(oc.code);
     if (!type) {
-      const what = oc.code === 32 ? `custom op '${oc.custom ?? "?"}'` : `builtin op code ${oc.code}`;
+      const what = oc.code === CUSTOM_CODE ? "a custom op" : "not an op of edgeq's IR";
+      if (foreign) {
+        keep(what);
+        continue;
+      }
+      const code = oc.code === CUSTOM_CODE ? "" : ` (builtin op code ${oc.code})`;
       throw new EdgeqError(
         "tflite/unsupported-op",
-        `${r.source}: op ${k} is ${what}, which edgeq does not support (supported: ${OP_TYPES.join(", ")})`,
+        `${r.source}: op ${k} is ${name}${code}, which edgeq does not support (supported: ${OP_TYPES.join(", ")})`,
         t.path,
       );
     }
-    const inputs = readIndices(c, t, OPERATOR.inputs, "inputs", n, true);
-    const outputs = readIndices(c, t, OPERATOR.outputs, "outputs", n, false);
-    return { type, inputs, outputs, options: readOptions(c.r, type, t) } as Op;
-  });
+    let options: Op["options"];
+    try {
+      options = readOptions(c.r, type, t);
+    } catch (e) {
+      if (!(foreign && e instanceof EdgeqError && UNSUPPORTED_FEATURE.has(e.code))) throw e;
+      keep(e.message);
+      continue;
+    }
+    ops.push({ type, inputs, outputs, options } as Op);
+    fileIndex.push(k);
+  }
 
   const g: Graph = {
     tensors,
@@ -268,6 +350,31 @@ export function readTflite(bytes: Uint8Array, opts: ReadOptions = {}): Graph {
     return { name: t.string(METADATA.name, "name") ?? "", data: data ? data.slice() : new Uint8Array(0) };
   });
   if (metadata.length) g.metadata = metadata;
-  if (opts.check !== false) checkGraph(g);
+  if (foreign) {
+    // ops of the IR using a feature edgeq does not implement (a uint8 or int16 convolution)
+    // are foreign too; a real inconsistency is left for checkGraph to report
+    for (let k = g.ops.length - 1; k >= 0; k--) {
+      const op = g.ops[k]!;
+      try {
+        checkOp(g, op, k);
+      } catch (e) {
+        if (!isUnsupportedFeature(e)) continue;
+        const code = BUILTIN_CODE[op.type];
+        const reason = (e as Error).message;
+        foreign.push({
+          index: fileIndex[k]!,
+          code,
+          name: op.type,
+          inputs: op.inputs,
+          outputs: op.outputs,
+          reason,
+        });
+        external.push(...op.outputs);
+        g.ops.splice(k, 1);
+      }
+    }
+    foreign.sort((a, b) => a.index - b.index);
+  }
+  if (opts.check !== false) checkGraph(g, { external, ignore: [...(c.foreignTensors?.keys() ?? [])] });
   return g;
 }

@@ -130,19 +130,6 @@ export const TENSOR_TYPE: Record<DType, number> = {
   int16: 7,
   int8: 9,
 };
-export const TENSOR_TYPE_NAMES: Record<number, string> = {
-  0: "FLOAT32",
-  1: "FLOAT16",
-  2: "INT32",
-  3: "UINT8",
-  4: "INT64",
-  5: "STRING",
-  6: "BOOL",
-  7: "INT16",
-  8: "COMPLEX64",
-  9: "INT8",
-  10: "FLOAT64",
-};
 export const DTYPE_BYTES: Record<DType, number> = {
   float32: 4,
   int32: 4,

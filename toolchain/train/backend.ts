@@ -22,7 +22,10 @@ import {
 } from "./wasm-kernels.js";
 
 export { gradKernelOptions, type KernelMode } from "./wasm-kernels.js";
-export type BackendName = "wasm" | "cpu";
+
+import type { BackendName } from "./options.js";
+
+export type { BackendName } from "./options.js";
 
 let registered: KernelMode | undefined;
 const stock = new Map<string, tf.KernelConfig>();

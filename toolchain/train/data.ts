@@ -9,6 +9,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { EdgeqError } from "../errors.js";
+import { orShipped } from "../package-root.js";
 import { parseCifarBatch, parseIdx, parseNpy, readMaybeGzip } from "./formats.js";
 
 export interface Split {
@@ -248,7 +249,8 @@ function loadNpyDir(dir: string): Dataset | undefined {
 }
 
 /** Loads a dataset directory (see the file comment for what it may hold). */
-export async function loadDataset(path: string): Promise<Dataset> {
+export async function loadDataset(given: string): Promise<Dataset> {
+  const path = orShipped(given); // `samples/fashion-mnist` also from outside the package
   if (!existsSync(path)) {
     throw new EdgeqError(
       "data-path",

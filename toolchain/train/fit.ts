@@ -39,16 +39,9 @@ export interface FitOptions {
   onEpoch?: (e: EpochLog) => void;
 }
 
-export interface EpochLog {
-  epoch: number;
-  loss: number;
-  accuracy: number;
-  valLoss?: number;
-  valAccuracy?: number;
-  testAccuracy?: number;
-  imagesPerSec: number;
-  seconds: number;
-}
+import type { EpochLog } from "./options.js";
+
+export type { EpochLog } from "./options.js";
 
 export interface FitResult {
   epochs: EpochLog[];

@@ -6,13 +6,13 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { EdgeqError } from "../errors.js";
-import { type BackendName, initBackend, type KernelMode } from "./backend.js";
+import { initBackend } from "./backend.js";
 import { type Dataset, loadDataset } from "./data.js";
-import { type EpochLog, evaluate, fitModel } from "./fit.js";
+import { evaluate, fitModel } from "./fit.js";
 import { saveModel } from "./io.js";
-import type { Augment } from "./prep.js";
+import type { TrainOptions, TrainReport } from "./options.js";
 import { validationSplit } from "./prep.js";
-import { type Activation, ARCHS, buildModel } from "./zoo.js";
+import { ARCHS, buildModel } from "./zoo.js";
 
 export { adam, FastAdamOptimizer, fastAdam } from "./adam.js";
 export {
@@ -26,6 +26,7 @@ export { FastBatchNormalization, fastBatchNorm, registerFastBatchNorm } from "./
 export { CIFAR10_LABELS, type Dataset, FASHION_LABELS, loadDataset, type Split } from "./data.js";
 export { type EpochLog, evaluate, type FitOptions, type FitResult, fitModel } from "./fit.js";
 export { fileLoadHandler, fileSaveHandler, loadModel, registerFileRouters, saveModel } from "./io.js";
+export type { TrainOptions, TrainReport } from "./options.js";
 export { type Augment, augmentBatch, permutation, rng, take, validationSplit } from "./prep.js";
 export {
   type Activation,
@@ -39,51 +40,6 @@ export {
   mobilenetV1,
   type ZooCommon,
 } from "./zoo.js";
-
-export interface TrainOptions {
-  arch: string;
-  data: string;
-  epochs: number;
-  out: string;
-  seed?: number;
-  batchSize?: number;
-  lr?: number;
-  schedule?: "cosine" | "constant";
-  validation?: number;
-  patience?: number;
-  augment?: Augment;
-  alpha?: number;
-  depthMultiplier?: number;
-  activation?: Activation;
-  bnMomentum?: number;
-  backend?: BackendName;
-  kernels?: KernelMode;
-  progress?: boolean;
-  /** Train on at most this many images per epoch. */
-  limit?: number;
-  /** Evaluate on at most this many test images. */
-  testLimit?: number;
-  onEpoch?: (e: EpochLog) => void;
-}
-
-export interface TrainReport {
-  arch: string;
-  data: string;
-  labels: string[];
-  inputShape: [number, number, number];
-  normalisation: { input: string; scale: number; offset: number; range: [number, number] };
-  seed: number;
-  batchSize: number;
-  lr: number;
-  schedule: string;
-  params: number;
-  backend: string;
-  epochs: EpochLog[];
-  stoppedEarly: boolean;
-  testAccuracy: number;
-  trainSeconds: number;
-  imagesPerSec: number;
-}
 
 /** Loads data, builds, trains, evaluates and saves a model; writes out/model.json, weights.bin, train.json. */
 export async function trainModel(o: TrainOptions): Promise<TrainReport> {

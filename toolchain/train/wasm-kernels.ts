@@ -26,8 +26,9 @@ import {
   tileInto,
 } from "./grad-kernels.js";
 
-/** 'fast': edgeq's kernels; 'naive': plain textbook JS loops (bench baseline). */
-export type KernelMode = "fast" | "naive";
+import type { KernelMode } from "./options.js";
+
+export type { KernelMode } from "./options.js";
 
 export const GRAD_KERNELS = [
   "Conv2DBackpropFilter",

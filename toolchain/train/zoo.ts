@@ -13,7 +13,9 @@ import { EdgeqError } from "../errors.js";
 import { FastBatchNormalization } from "./batchnorm.js";
 import { MOBILENET_V1_BLOCKS, MOBILENET_V1_STEM_FILTERS, mobilenetV1Width } from "./mobilenet-v1-plan.js";
 
-export type Activation = "relu" | "relu6";
+import type { Activation } from "./options.js";
+
+export type { Activation } from "./options.js";
 
 export interface ZooCommon {
   inputShape: [number, number, number];

@@ -11,5 +11,18 @@ export enum TensorType {
   BOOL = 6,
   INT16 = 7,
   COMPLEX64 = 8,
-  INT8 = 9
+  INT8 = 9,
+  FLOAT64 = 10,
+  COMPLEX128 = 11,
+  UINT64 = 12,
+  RESOURCE = 13,
+  VARIANT = 14,
+  UINT32 = 15,
+  UINT16 = 16,
+  INT4 = 17,
+  BFLOAT16 = 18,
+  INT2 = 19,
+  UINT4 = 20,
+  FLOAT8_E4M3FN = 21,
+  FLOAT8_E5M2 = 22
 }
