@@ -6,7 +6,7 @@
  */
 import { fail, PREFIX } from "./errors.js";
 import { P31 } from "./fixed.js";
-import { region, stringOf } from "./kernels/region.js";
+import { region } from "./kernels/region.js";
 import { lifetimes } from "./lifetimes.js";
 import { parse } from "./parse.js";
 import { greedy } from "./plan.js";
@@ -86,9 +86,7 @@ function build(bytes: ArrayBuffer | Uint8Array | string, kernels: Kernel[]): Mod
   // (typeof gives "undefined" only when E is not defined, and every other typeof name sorts before "u")
   const natives: Natives = (typeof E < "u" && E) || {};
   const u8 = bytesOf(bytes, natives);
-  // (Espruino, a model over 64 KB whose bytes are not flat: its constants are copied from this string)
-  const source = stringOf(u8);
-  const graph = parse(u8, (offset, length) => region(u8, offset, length, source));
+  const graph = parse(u8, (offset, length) => region(u8, offset, length, true));
   const T = graph.tensors;
   const ops = graph.operators;
   const count = T.length;

@@ -23,32 +23,24 @@ declare const process: { env: { BOARD?: string } };
  *   board. Not on the Linux builds: there E.memoryArea maps every address to 0 (targets/linux
  *   jshFlashGetMemMapAddress), so its string reads zeros (32-bit ARM) or crashes (x86-64, whose
  *   64-bit pointers E.getAddressOf also truncates).
- * - else, where `source` is given (it returns the buffer's bytes as a string, see espruinoString),
- *   a copy of the bytes (a substring of it): the Linux builds, a model not flat in RAM, Storage on
- *   SPI flash (Bangle.js 1/2). Without it (the arena: views must share its bytes) an Error.
+ * - else, where `copy` (constants), a copy of the bytes: a substring of E.toString(bytes), which
+ *   is the buffer's own string (no copy) when the view covers all of it. The Linux builds, a model
+ *   not flat in RAM, Storage on SPI flash (Bangle.js 1/2). The arena cannot be copied (views must
+ *   share its bytes): an Error.
  */
-export function region(bytes: Uint8Array, offset: number, length: number, source?: () => string): Uint8Array {
+export function region(bytes: Uint8Array, offset: number, length: number, copy?: boolean): Uint8Array {
   const e = typeof E < "u" ? E : undefined;
   const memoryArea = e && e.memoryArea;
   if (!memoryArea || bytes.byteOffset + offset + length <= 65536)
     return bytes.subarray(offset, offset + length);
   const n = e as Natives;
   const address = process.env.BOARD !== "LINUX" && n.getAddressOf(bytes, true);
-  if (address) return new Uint8Array(n.toArrayBuffer(memoryArea(address + offset, length)));
-  if (!source) fail("arena over 64 KB: on Espruino it needs E.memoryArea over flat RAM (a board, not Linux)");
-  return new Uint8Array(n.toArrayBuffer((source as () => string)().substr(offset, length)));
-}
-
-/**
- * Espruino: a function giving the bytes of a view as a string, made at its first call (the
- * buffer's own string, no copy, when the view covers all of it; region's `source`).
- */
-export function stringOf(bytes: Uint8Array): () => string {
-  let text: string | undefined;
-  return () => {
-    if (text === undefined) text = (E as Natives).toString(bytes);
-    return text;
-  };
+  if (!address && !copy) fail("arena over 64 KB needs E.memoryArea (a board)");
+  return new Uint8Array(
+    n.toArrayBuffer(
+      address ? memoryArea(address + offset, length) : n.toString(bytes).substr(offset, length),
+    ),
+  );
 }
 
 /**
@@ -57,10 +49,9 @@ export function stringOf(bytes: Uint8Array): () => string {
  */
 export function rowsOf(w: Int8Array, n: number, count: number): Int8Array[] {
   const bytes = new Uint8Array(w.buffer, w.byteOffset, n * count);
-  const source = stringOf(bytes);
   const rows: Int8Array[] = [];
   for (let k = count; k--; ) {
-    const r = region(bytes, k * n, n, source);
+    const r = region(bytes, k * n, n, true);
     rows[k] = new Int8Array(r.buffer, r.byteOffset, n);
   }
   return rows;
