@@ -30,6 +30,8 @@ const PUBLIC = [
   ...["load", "arenaBytes", "tensors", "ops", "inputs", "outputs", "input", "output", "tensor", "invoke"],
   ...["name", "shape", "type", "scale", "zeroPoint", "axis", "size", "data", "offset", "offsets", "total"],
   ...["convolve", "sum", "mapInPlace", "toArrayBuffer", "exports", "use"],
+  // (Espruino natives for parts of buffers over 64 KB: src/kernels/region.ts)
+  ...["memoryArea", "getAddressOf", "env", "BOARD"],
   // the add-on interface (Fast: conv, dw, mm, and the Geom they get) between a core, full or per
   // model, and the separately built add-ons: public, so any core works with any add-on and pages
   // can compose kernel sets (web/build.ts)

@@ -6,6 +6,7 @@
  */
 import { fail, PREFIX } from "./errors.js";
 import { P31 } from "./fixed.js";
+import { region } from "./kernels/region.js";
 import { lifetimes } from "./lifetimes.js";
 import { parse } from "./parse.js";
 import { greedy } from "./plan.js";
@@ -36,6 +37,8 @@ export interface Model {
   output(i: number): View;
   /** View of tensor i (valid while its arena slot is live, e.g. inside onOp). */
   tensor(i: number): View;
+  /** The model's bytes and the arena (internal: held for views that do not reference them). */
+  memory: Uint8Array[];
   /** Runs all ops; onOp(k) is called after op k. */
   invoke(onOp?: (k: number) => void): void;
 }
@@ -82,7 +85,8 @@ function build(bytes: ArrayBuffer | Uint8Array | string, kernels: Kernel[]): Mod
   // Espruino's `E` (with convolve, sum, toArrayBuffer), or {} elsewhere; read at each load
   // (typeof gives "undefined" only when E is not defined, and every other typeof name sorts before "u")
   const natives: Natives = (typeof E < "u" && E) || {};
-  const graph = parse(bytesOf(bytes, natives));
+  const u8 = bytesOf(bytes, natives);
+  const graph = parse(u8, (offset, length) => region(u8, offset, length, true));
   const T = graph.tensors;
   const ops = graph.operators;
   const count = T.length;
@@ -129,17 +133,21 @@ function build(bytes: ArrayBuffer | Uint8Array | string, kernels: Kernel[]): Mod
   const offsets = plan.offsets;
   const total = plan.total;
   if (total > P31 / 32) fail("arena > 64 MB");
-  const arena = new ArrayBuffer(total);
+  const arena = new U8(total);
+  // (an activation's bytes: over 64 KB on Espruino, a view of its own; see region)
+  const slot = (offset: number, length: number) => region(arena, offset, length);
   for (let i = count; i--; ) {
     const t = T[i] as RtTensor;
     const b = life.buffer(i);
     if (!t.data && (life.last[b] as number) >= 0) {
       t.offset = offsets[b] as number;
-      t.view = viewOf(t, arena, t.offset);
+      const r = slot(t.offset, t.size * t.elementBytes);
+      t.view = viewOf(t, r.buffer as ArrayBuffer, r.byteOffset);
     }
   }
   life.inPlaceOps.forEach((op, j) => {
-    op.scratch = new Int8Array(arena, offsets[count + j] as number, life.size[count + j]);
+    const r = slot(offsets[count + j] as number, life.size[count + j] as number);
+    op.scratch = new Int8Array(r.buffer, r.byteOffset, r.length);
   });
   // dot products and sums: Espruino's natives, or plain loops
   const convolve = natives.convolve;
@@ -166,6 +174,9 @@ function build(bytes: ArrayBuffer | Uint8Array | string, kernels: Kernel[]): Mod
     input: (i) => tensorView(graph.inputs[i] as number),
     output: (i) => tensorView(graph.outputs[i] as number),
     tensor: tensorView,
+    // (keeps the model's bytes and the arena alive: on Espruino views made by E.memoryArea point
+    // into them without holding a reference)
+    memory: [u8, arena],
     invoke: (onOp) => {
       for (let k = 0; k < n; k++) {
         (evals[k] as Eval)();

@@ -10,8 +10,19 @@ import type { RtOp, RtTensor } from "./types.js";
 
 // the model being parsed (load() reads it and prepares its ops before another load can start;
 // parse() sets both before any read)
-let dv: DataView;
+let bytes: Uint8Array;
 let len: number;
+// The scalars are read through a 4-byte copy, not a DataView over the model: on Espruino a
+// DataView's (and any typed array's) byteOffset is 16 bits, so `getInt32(p)` throws "byteOffset
+// too large" for p > 65535 and a model over 64 KB could not be read.
+const word = new DataView(new ArrayBuffer(4));
+
+/** The n bytes at p (checked) copied into `word`. */
+function read(p: number, n: number): DataView {
+  at(p, n);
+  for (let i = n; i--; ) word.setUint8(i, bytes[p + i] as number);
+  return word;
+}
 
 function at(p: number, n: number): number {
   if (!(p >= 0 && p + n <= len)) fail("bad offset " + p);
@@ -19,7 +30,7 @@ function at(p: number, n: number): number {
 }
 
 function i32(p: number): number {
-  return dv.getInt32(at(p, 4), true);
+  return read(p, 4).getInt32(0, true);
 }
 
 /** The table or vector an offset field at p points to. */
@@ -31,7 +42,7 @@ function ref(p: number): number {
 function field(t: number, f: number): number {
   const vt = t && t - i32(t);
   const o = 4 + 2 * f;
-  const fo = t && o < dv.getUint16(at(vt, 2), true) ? dv.getUint16(at(vt + o, 2), true) : 0;
+  const fo = t && o < read(vt, 2).getUint16(0, true) ? read(vt + o, 2).getUint16(0, true) : 0;
   return fo && at(t + fo, 1);
 }
 
@@ -45,7 +56,7 @@ enum Scalar {
 /** Scalar field f of table t (of the model being loaded), of the given kind; def (or 0) when absent. */
 function scalar(t: number, f: number, def?: number, kind?: Scalar): number {
   const p = field(t, f);
-  return !p ? def || 0 : kind === Scalar.INT8 ? dv.getInt8(p) : kind ? dv.getFloat32(at(p, 4), true) : i32(p);
+  return !p ? def || 0 : kind === Scalar.INT8 ? read(p, 1).getInt8(0) : kind ? f32(p) : i32(p);
 }
 
 /** An int32 field of an op's options table (or of any table of the model being loaded); def (or 0) when absent. */
@@ -61,6 +72,10 @@ export function int8Option(table: number, field: number): number {
 /** A float32 field of an op's options table; def (or 0) when absent. */
 export function float32Option(table: number, field: number, def?: number): number {
   return scalar(table, field, def, Scalar.FLOAT32);
+}
+
+function f32(p: number): number {
+  return read(p, 4).getFloat32(0, true);
 }
 
 /** Sub-table of field f (0 when absent). */
@@ -99,10 +114,15 @@ export interface Graph {
 /** Bytes per element of each TensorType (0 float32, 2 int32, 3 uint8, 4 int64, 6 bool, 9 int8; 0: unsupported). */
 export const ELEMENT_BYTES = [4, 0, 4, 1, 8, 0, 1, 0, 0, 1];
 
-/** Parses the first subgraph of a .tflite file. */
-export function parse(u8: Uint8Array): Graph {
+/**
+ * Parses the first subgraph of a .tflite file; a constant's data is `slice(offset, length)` of
+ * the file (default: a subarray of u8; the loader's own on Espruino, where a view past byte 65535
+ * of a buffer cannot be made).
+ */
+export function parse(u8: Uint8Array, slice?: (offset: number, length: number) => Uint8Array): Graph {
+  bytes = u8;
   len = u8.byteLength;
-  dv = new DataView(u8.buffer, u8.byteOffset, len);
+  const part = slice || ((offset: number, length: number) => u8.subarray(offset, offset + length));
   // the file identifier "TFL3" at bytes 4..7
   // (a file under 8 bytes: "bad offset 4")
   if (i32(4) !== 860636756) fail("not a TFLite model");
@@ -130,7 +150,7 @@ export function parse(u8: Uint8Array): Graph {
     let name = "";
     for (let k = nm[1] as number; k--; )
       name = String.fromCharCode(u8[(nm[0] as number) + k] as number) + name;
-    const scale = list(q, 2, (p) => dv.getFloat32(p, true));
+    const scale = list(q, 2, f32);
     // int64 zero points: their low words
     const zp = list(q, 3, i32, 8);
     return {
@@ -141,7 +161,7 @@ export function parse(u8: Uint8Array): Graph {
       zeroPoint: zp,
       axis: scalar(q, 6),
       size: size,
-      data: d[1] ? u8.subarray(d[0] as number, (d[0] as number) + (d[1] as number)) : undefined,
+      data: d[1] ? part(d[0] as number, d[1] as number) : undefined,
       offset: -1,
       elementBytes: elementBytes,
       firstScale: scale[0] || 0,

@@ -52,13 +52,19 @@ async function expectSame(model: Uint8Array, inputs: Uint8Array[], nOut = 1): Pr
   return want;
 }
 
-// converter models: loadable by the host runtime or not (the reason is the runtime's own message)
+// converter models: loadable by the host runtime or not (the reason is the runtime's own message);
+// those over 64 KB are left to test/espruino/large-model.test.ts (a flat buffer that size does not
+// fit the Linux build's variable blocks; issue 13 asks for the models under 64 KB here)
+const LIMIT = 65536;
 const loadable: [string, ConvModel][] = [];
 const skipped: string[] = [];
+const large: string[] = [];
 for (const [name, m] of Object.entries(expected.models)) {
+  const bytes = readFileSync(new URL(m.file, CONV));
   try {
-    host.load(new Uint8Array(readFileSync(new URL(m.file, CONV))));
-    loadable.push([name, m]);
+    host.load(new Uint8Array(bytes));
+    if (bytes.length < LIMIT) loadable.push([name, m]);
+    else large.push(`${name} (${bytes.length} B)`);
   } catch (e) {
     // (the runtime's own message, e.g. "unsupported op 77": the TFLite builtin code)
     skipped.push(`${name} (${(e as Error).message.replace(/^edgeqrt: /, "")})`);
@@ -92,13 +98,15 @@ describe.concurrent("edgeq bundle on the real Espruino interpreter: same output 
     await expectSame(demo, [randomBytes(784, 11)]);
   });
 
-  it(`converter models the host runtime loads (${loadable.map(([n]) => n).join(", ")}), first input each; not loadable, so not run: ${skipped.join("; ") || "none"}`, async () => {
-    expect(loadable.length).toBeGreaterThan(0);
+  it(`converter models under 64 KB the host runtime loads (${loadable.map(([n]) => n).join(", ")}), all 8 inputs each, one interpreter per model; over 64 KB, run in large-model.test.ts: ${large.join(", ") || "none"}; not loadable, so not run: ${skipped.join("; ") || "none"}`, async () => {
+    expect(loadable.length).toBeGreaterThanOrEqual(7);
     await Promise.all(
       loadable.map(async ([name, m]) => {
         const n = m.input_shape.reduce((a, b) => a * b, 1);
-        const x = new Uint8Array(readFileSync(new URL(`${name}_inputs.raw`, CONV))).subarray(0, n);
-        await expectSame(new Uint8Array(readFileSync(new URL(m.file, CONV))), [x], m.final_outputs.length);
+        const all = new Uint8Array(readFileSync(new URL(`${name}_inputs.raw`, CONV)));
+        expect(all.length).toBe(8 * n);
+        const ins = Array.from({ length: 8 }, (_, i) => all.subarray(i * n, (i + 1) * n));
+        await expectSame(new Uint8Array(readFileSync(new URL(m.file, CONV))), ins, m.final_outputs.length);
       }),
     );
   });

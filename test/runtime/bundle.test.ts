@@ -69,10 +69,11 @@ function expected(job: EngineJob): string[][] {
 
 /**
  * The per-model size guard (minified bytes): a regression guard about 3% over today's largest
- * (the demo DS-CNN, 13,355 B with the Espruino fast path; micro_speech 11,995 B). Issue 13's
+ * (the demo DS-CNN, 14,039 B with the Espruino fast path and, since espfix, the views for models
+ * over 64 KB on Espruino, kernels/region.ts, +684 B; micro_speech 12,679 B). Issue 13's
  * target is 8 KB (8192 B), aim 6 KB: NOT met yet (runtime-int8/README.md says where the bytes go).
  */
-const MODEL_GUARD_BYTES = 13800;
+const MODEL_GUARD_BYTES = 14500;
 
 let bundle: RuntimeBundle;
 beforeAll(async () => {

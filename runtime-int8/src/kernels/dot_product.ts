@@ -12,6 +12,7 @@
  * JS sum itself is exact below 2^53).
  */
 import type { Context, EspruinoNatives, Eval, Geom } from "../types.js";
+import { rowsOf } from "./region.js";
 import {
   absSum,
   clampedView,
@@ -34,10 +35,9 @@ export function dotProductEval(context: Context, g: Geom, matmul: boolean): Eval
   const x = g.x;
   const off = g.off;
   const patch = new I8(n);
-  const rows: Int8Array[] = [];
+  const rows = rowsOf(g.w, n, OC);
   const rowTerms: number[] = [];
   for (let k = OC; k--; ) {
-    rows[k] = g.w.subarray(k * n, k * n + n);
     rowTerms[k] = (g.b[k] as number) + off * sum(rows[k] as Int8Array);
   }
   return () => {
@@ -97,13 +97,12 @@ export function espruinoDotProducts(
   const wz = g.wz;
   const patch = new I8(n);
   const padRow = new I8(rowLength).fill(-off);
-  const rows: Int8Array[] = [];
+  const rows = rowsOf(g.w, n, OC);
   const rowTerms: number[] = [];
   const bound: number[] = [];
   for (let k = OC; k--; ) {
-    const row = g.w.subarray(k * n, k * n + n);
+    const row = rows[k] as Int8Array;
     const b = g.b[k] as number;
-    rows[k] = row;
     rowTerms[k] = b + off * sum(row);
     // |acc| <= sum |w + wz| * max |x + off| + |bias|
     bound[k] = 255 * absSum(row, wz) + (b < 0 ? -b : b);
