@@ -174,7 +174,7 @@ export function committedBlob(): Blob {
 const PUBLIC = [
   ...["load", "arenaBytes", "tensors", "ops", "inputs", "outputs", "input", "output", "tensor", "invoke"],
   ...["name", "shape", "type", "scale", "zeroPoint", "axis", "size", "data", "offset", "offsets", "total"],
-  ...["convolve", "sum", "toArrayBuffer", "exports", "use"],
+  ...["convolve", "sum", "mapInPlace", "toArrayBuffer", "exports", "use"],
   ...["conv", "dw", "mm"],
 ];
 /** Espruino names the add-on reads. */

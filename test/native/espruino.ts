@@ -72,8 +72,8 @@ var fs = require("fs");
 var NK = typeof edgeqrtNative !== "undefined" ? edgeqrtNative : undefined;
 var offered = 0, taken = 0;
 function wrap(n) { return function (g) { offered++; var e = NK[n](g); if (e) taken++; return e; }; }
-if (NK && USE_NATIVE) edgeqrt.use({ conv: wrap("conv"), dw: wrap("dw"), mm: wrap("mm") });
-else edgeqrt.use({ conv: function () {}, dw: function () {}, mm: function () {} });
+if (NK && USE_NATIVE) edgeqrt.use({ conv: wrap("conv"), dw: wrap("dw"), mm: wrap("mm"), pool: function (g, max) { offered++; var e = NK.pool(g, max); if (e) taken++; return e; } });
+else edgeqrt.use({ conv: function () {}, dw: function () {}, mm: function () {}, pool: function () {} });
 function b64(v) { return btoa(E.toString(new Uint8Array(v.buffer, v.byteOffset, v.byteLength))); }
 function runCase(i) {
   var c = CASES[i];
