@@ -75,8 +75,9 @@ function prepareSoftmax(X: RtTensor, x: Int8Array, y: Int8Array, beta: number): 
   const diffMin = -(((31 * P31) / 32) >> ls);
   // exp(x - max) depends only on max - x, 0..255: a table per op, each entry computed the first
   // time it is needed (-1: not yet; every exp is >= 0), so eval runs one expNeg per distinct difference
+  // (a loop, not fill: Duktape's typed arrays have no fill)
   const exps = new Int32Array(256);
-  exps.fill(-1);
+  for (let d = 256; d--; ) exps[d] = -1;
   function exp(d: number): number {
     let e = exps[d] as number;
     if (e < 0) e = exps[d] = -d < diffMin ? 0 : expNeg(srdhm(-d << ls, mult));
