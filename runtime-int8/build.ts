@@ -39,7 +39,7 @@ const PUBLIC = [
   ...["convolve", "sum", "mapInPlace", "toArrayBuffer", "exports", "use"],
   // the kernel-set interface (Fast: conv, dw, mm) between the core and the separately built
   // add-ons, public so that pages can compose kernel sets (web/build.ts)
-  ...["conv", "dw", "mm"],
+  ...["conv", "dw", "mm", "pool"],
 ];
 
 const CORE_FOOTER = 'if (typeof module !== "undefined" && module.exports) module.exports = edgeqrt;';

@@ -175,7 +175,7 @@ const PUBLIC = [
   ...["load", "arenaBytes", "tensors", "ops", "inputs", "outputs", "input", "output", "tensor", "invoke"],
   ...["name", "shape", "type", "scale", "zeroPoint", "axis", "size", "data", "offset", "offsets", "total"],
   ...["convolve", "sum", "mapInPlace", "toArrayBuffer", "exports", "use"],
-  ...["conv", "dw", "mm"],
+  ...["conv", "dw", "mm", "pool"],
 ];
 /** Espruino names the add-on reads. */
 const NATIVE_PUBLIC = ["nativeCall", "getAddressOf", "CRC32", "env", "BOARD"];

@@ -71,6 +71,10 @@ const HARNESS = `
 var fs = require("fs");
 var NK = typeof edgeqrtNative !== "undefined" ? edgeqrtNative : undefined;
 var offered = 0, taken = 0;
+// the Linux build's variable pool grows on demand, and only when a plain allocation runs out (a flat
+// string, e.g. a model's arena, is not flat when the pool has no contiguous room yet): grow it first,
+// as a board has all its JsVars from boot
+(function () { var grow = new Uint8Array(131072); grow[0] = 1; })();
 function wrap(n) { return function (g) { offered++; var e = NK[n](g); if (e) taken++; return e; }; }
 if (NK && USE_NATIVE) edgeqrt.use({ conv: wrap("conv"), dw: wrap("dw"), mm: wrap("mm"), pool: function (g, max) { offered++; var e = NK.pool(g, max); if (e) taken++; return e; } });
 else edgeqrt.use({ conv: function () {}, dw: function () {}, mm: function () {}, pool: function () {} });

@@ -1,5 +1,5 @@
 /**
- * edgeq flash MODEL --port PATH [--board auto|NAME] [--check INPUT.raw] [--baud N] [--engine edgeq|tflm]
+ * edgeq flash MODEL --port PATH [--board auto|NAME] [--check INPUT.raw] [--baud N] [--engine edgeq|tflm|native]
  * Uploads the runtime and the model (and its labels) to an Espruino board's Storage over a
  * serial port, then optionally runs one inference there and compares the bytes with the host.
  */
@@ -7,12 +7,14 @@ import { defineCommand } from "citty";
 import { SingleBar } from "cli-progress";
 import { DEFAULT_RUNTIME, loadModel, readInput, readRuntime } from "../../boards/check.js";
 import { loadBoards } from "../../boards/index.js";
+import { NATIVE_ADDON_FILE, nativeAddon } from "../../runtime-int8/native/index.js";
 import { EdgeqError } from "../errors.js";
 import {
   type Engine,
   edgeqLoadCode,
   type FlashProgress,
   flash,
+  nativeEvalCode,
   runtimeEvalCode,
   tflmCreateCode,
 } from "../flash/flash.js";
@@ -41,7 +43,12 @@ export default defineCommand({
     engine: {
       type: "string",
       default: "edgeq",
-      description: "'edgeq' (this runtime) or 'tflm' (the firmware's require(\"tensorflow\"))",
+      description:
+        "'edgeq' (this runtime), 'tflm' (the firmware's require(\"tensorflow\")) or 'native' (this runtime + the native add-on: Thumb-2 kernels, ARMv7E-M boards only)",
+    },
+    native: {
+      type: "string",
+      description: `native add-on for --engine native (default ${NATIVE_ADDON_FILE})`,
     },
     name: { type: "string", default: "model.tfl", description: "Storage file name of the model" },
     packets: { type: "string", default: "auto", description: "2v25+ packet protocol: auto|on|off" },
@@ -50,8 +57,16 @@ export default defineCommand({
   },
   async run({ args }) {
     const engine = String(args.engine) as Engine;
-    if (engine !== "edgeq" && engine !== "tflm") {
-      throw new EdgeqError("BAD_ARG", `--engine must be edgeq or tflm, not '${engine}'`);
+    if (engine !== "edgeq" && engine !== "tflm" && engine !== "native") {
+      throw new EdgeqError("BAD_ARG", `--engine must be edgeq, tflm or native, not '${engine}'`);
+    }
+    let native: Uint8Array | undefined;
+    if (engine === "native") {
+      try {
+        native = new TextEncoder().encode(nativeAddon(args.native ? String(args.native) : undefined).code);
+      } catch (e) {
+        throw new EdgeqError("BAD_RUNTIME", (e as Error).message);
+      }
     }
     const baud = Number(args.baud);
     if (!Number.isInteger(baud) || baud <= 0)
@@ -63,7 +78,7 @@ export default defineCommand({
     const model = loadModel(String(args.model));
     const check = args.check ? readInput(String(args.check), "check input") : undefined;
     const runtime =
-      engine === "edgeq" || check ? readRuntime(args.runtime ? String(args.runtime) : undefined) : undefined;
+      engine !== "tflm" || check ? readRuntime(args.runtime ? String(args.runtime) : undefined) : undefined;
     const files = args["board-file"] ? String(args["board-file"]).split(",").filter(Boolean) : [];
     const bar = new SingleBar({
       format: "{phase} [{bar}] {value}/{total} B",
@@ -88,6 +103,7 @@ export default defineCommand({
         model: model.bytes,
         modelName: String(args.name),
         ...(runtime ? { runtime } : {}),
+        ...(native ? { native } : {}),
         ...(model.labels ? { labels: model.labels } : {}),
         ...(check ? { check } : {}),
         outputs: model.graph.outputs.length,
@@ -119,14 +135,18 @@ export default defineCommand({
         }
         if (!c.identical) process.exitCode = 1;
       }
+      if (r.nativeKernels)
+        out.push(
+          `native kernels: ${r.nativeKernels.join(", ") || "none of this model's ops"} (as machine code through E.nativeCall; the core runs the rest, and any op the add-on declines at load)`,
+        );
       const mapped = r.board.storageMapped;
       if (!mapped)
         out.push(
-          `Storage is not memory-mapped on ${r.board.name}: the board-side code copies the model${engine === "edgeq" ? " and the runtime" : ""} into RAM once (E.toFlatString)`,
+          `Storage is not memory-mapped on ${r.board.name}: the board-side code copies the model${engine !== "tflm" ? " and the runtime" : ""} into RAM once (E.toFlatString)`,
         );
       out.push(
-        engine === "edgeq"
-          ? `on the board: ${runtimeEvalCode("edgeqrt.js", mapped)}; var m = ${edgeqLoadCode(String(args.name), mapped)}; m.input(0).set(...); m.invoke(); m.output(0)`
+        engine !== "tflm"
+          ? `on the board: ${runtimeEvalCode("edgeqrt.js", mapped)}; ${engine === "native" ? `${nativeEvalCode("edgeqrtn.js", mapped)}; ` : ""}var m = ${edgeqLoadCode(String(args.name), mapped)}; m.input(0).set(...); m.invoke(); m.output(0)`
           : `on the board: var tf = ${tflmCreateCode(String(args.name), "ARENA_BYTES", mapped)}; tf.getInput().set(...); tf.invoke(); tf.getOutput()`,
       );
       process.stdout.write(`${out.join("\n")}\n`);
