@@ -159,6 +159,8 @@ function prep(g: Geom, kind: number): Eval | undefined {
   const scratch = kind === 1 ? g.OH * g.OW : kind === 4 ? 4 * OC : direct ? 0 : taps * C;
   if (scratch > 65536) return;
   const words = HDR + 3 * OC + ((scratch + 3) >> 2);
+  // (the blob first: the op's parameter block, written by the kernel, comes after its code)
+  const f = start(N);
   const p = flat(N, Int32Array, words, 4);
   const w = addr(N, g.w) ? g.w : (flat(N, Int8Array, nw, 1) as Int8Array | undefined);
   if (!p || !w) return;
@@ -170,7 +172,6 @@ function prep(g: Geom, kind: number): Eval | undefined {
     p[HDR + OC + k] = g.m[k] as number;
     p[HDR + 2 * OC + k] = (g.l[k] as number) - (g.r[k] as number);
   }
-  const f = start(N);
   const pa = addr(N, p);
   // (conv and mm: constant terms folded into the biases, once)
   if (kind !== 1 && kind !== 4) f(3, pa);
