@@ -10,8 +10,9 @@ import type { Graph } from "../toolchain/ir/types.js";
 import { packagePath } from "../toolchain/package-root.js";
 import { readTflite } from "../toolchain/tflite/read.js";
 import { type ModelSummary, summarize } from "./estimate.js";
-import { countFunctions, type FitReport, fitBoard } from "./fit.js";
+import { countFunctions, type FitReport, fitBoard, reasons, verdict } from "./fit.js";
 import { type Board, findBoard, loadBoards } from "./index.js";
+import { NATIVE_OPS, nativeFit } from "./native.js";
 
 export const DEFAULT_RUNTIME: string = packagePath("runtime-int8", "dist", "edgeq-rt.min.js");
 
@@ -71,21 +72,48 @@ export interface FitRun {
   runtimeBytes: number;
 }
 
-/** Fits `model` on one board (by name) or "all" boards. */
+/** The native add-on to count (`edgeq fit --engine native`): its file's text and its machine code's bytes. */
+export interface NativeAddonInfo {
+  code: string;
+  blobBytes: number;
+}
+
+/**
+ * Fits `model` on one board (by name) or "all" boards. With `native`, boards whose `arch` takes the
+ * add-on count its file (Storage, and RAM where Storage is not memory-mapped) and its RAM (the
+ * blob as one flat string, and per native op its parameter block: 156 B + 12 B per channel), and
+ * get `native` (kernels, estimated latency); other boards get `native.applies` false.
+ */
 export function fitModel(
   m: LoadedModel,
   runtime: Uint8Array,
   board: string,
   boardFiles: string[] = [],
+  native?: NativeAddonInfo,
 ): FitRun {
   const boards = loadBoards(boardFiles);
   const chosen: Board[] = board === "all" ? boards : [findBoard(boards, board)];
   const summary = summarize(m.graph, m.bytes.length, runtimeArena(runtime, m.bytes));
   const labelsBytes = m.labels ? new TextEncoder().encode(JSON.stringify(m.labels)).length : 0;
   const rt = { bytes: runtime.length, functions: countFunctions(Buffer.from(runtime).toString("latin1")) };
-  return {
-    summary,
-    reports: chosen.map((b) => fitBoard(b, summary, rt, labelsBytes)),
-    runtimeBytes: runtime.length,
-  };
+  const reports = chosen.map((b) => {
+    if (!native) return fitBoard(b, summary, rt, labelsBytes);
+    const addonBytes = Buffer.byteLength(native.code);
+    const nf = nativeFit(b, summary, addonBytes, native.blobBytes);
+    if (!nf.applies) return { ...fitBoard(b, summary, rt, labelsBytes), native: nf };
+    const withAddon = { bytes: rt.bytes + addonBytes, functions: rt.functions + countFunctions(native.code) };
+    const rep = fitBoard(b, summary, withAddon, labelsBytes);
+    const nativeOps = summary.ops.filter((o) => NATIVE_OPS.includes(o.type)).length;
+    const extra = Math.ceil(
+      (native.blobBytes + 156 * nativeOps + 12 * summary.channelParams) / b.bytesPerJsVar,
+    );
+    rep.ram = { ...rep.ram, totalJsVars: rep.ram.totalJsVars + extra };
+    rep.ram.totalBytes = rep.ram.totalJsVars * b.bytesPerJsVar;
+    rep.ram.verdict = verdict(rep.ram.totalJsVars, rep.ram.availableJsVars);
+    const rank = { fits: 0, tight: 1, "too big": 2 };
+    rep.verdict = rank[rep.flash.verdict] >= rank[rep.ram.verdict] ? rep.flash.verdict : rep.ram.verdict;
+    rep.reasons = reasons(b, rep.flash, rep.ram);
+    return { ...rep, native: { ...nf, ramJsVars: extra } };
+  });
+  return { summary, reports, runtimeBytes: runtime.length };
 }

@@ -26,6 +26,7 @@
 import type { OpType } from "../toolchain/ir/types.js";
 import type { ModelSummary } from "./estimate.js";
 import type { Board } from "./index.js";
+import type { NativeFit } from "./native.js";
 import { boardScale, loadRates, type MeasuredRates, opMs, ratesNote, scaleNote } from "./rates.js";
 
 export const STORAGE_HEADER = 32;
@@ -212,6 +213,8 @@ export interface FitReport {
   /** The part of ratesNote that is particular to this board, and its factor (board ms / Linux ms). */
   ratesScale: string;
   ratesFactor: number;
+  /** With `edgeq fit --engine native` (boards/native.ts): the add-on on this board (ramJsVars: its RAM, counted in ram). */
+  native?: NativeFit & { ramJsVars?: number };
 }
 
 const RANK: Record<Verdict, number> = { fits: 0, tight: 1, "too big": 2 };

@@ -35,7 +35,7 @@ const PUBLIC = [
   // the add-on interface (Fast: conv, dw, mm, and the Geom they get) between a core, full or per
   // model, and the separately built add-ons: public, so any core works with any add-on and pages
   // can compose kernel sets (web/build.ts)
-  ...["conv", "dw", "mm"],
+  ...["conv", "dw", "mm", "pool"],
   ...["N", "H", "IW", "C", "KH", "KW", "OC", "OH", "OW", "sh", "sw", "dh", "ph", "pw"],
   ...["b", "off", "wz", "x", "w", "y", "m", "l", "r", "lo", "hi", "yz"],
 ];
@@ -121,7 +121,13 @@ export async function es5(entry: Entry, name: string, footer: string): Promise<s
  * core: a core bundle (full or per model), which reads no DOM property, so only PUBLIC and the
  * JavaScript built-ins keep their names; the add-ons (WebAssembly's API) keep terser's default list.
  */
-export async function min(code: string, nameCache: object, core?: boolean): Promise<string> {
+export async function min(
+  code: string,
+  nameCache: object,
+  core?: boolean,
+  /** more names to keep (an add-on's platform names, e.g. the native add-on's E.nativeCall) */
+  extraReserved: string[] = [],
+): Promise<string> {
   const m = await minify(code, {
     ecma: 5,
     // (pure_getters: no property read has side effects; unsafe: built-in calls taken at face value;
@@ -131,7 +137,9 @@ export async function min(code: string, nameCache: object, core?: boolean): Prom
       toplevel: false,
       // internal property names are mangled too; the public API and the engine built-ins
       // (terser reserves standard JS property names itself) keep theirs
-      properties: core ? { builtins: true, reserved: [...PUBLIC, ...JS_BUILTINS] } : { reserved: PUBLIC },
+      properties: core
+        ? { builtins: true, reserved: [...PUBLIC, ...JS_BUILTINS, ...extraReserved] }
+        : { reserved: [...PUBLIC, ...extraReserved] },
     },
     nameCache: nameCache,
     format: { ecma: 5 },

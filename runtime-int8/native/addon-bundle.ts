@@ -5,3 +5,4 @@ const k = nativeKernels();
 export const conv = k.conv;
 export const dw = k.dw;
 export const mm = k.mm;
+export const pool = k.pool;

@@ -1,6 +1,6 @@
 /**
  * The native add-on's glue (ES5 once built; dist/edgeq-rt-native.min.js): the Fast kernel set
- * (conv, dw, mm) over the Thumb-2 blob of kernels.c, called through Espruino's E.nativeCall, one
+ * (conv, dw, mm, pool) over the Thumb-2 blob of kernels.c, called through Espruino's E.nativeCall, one
  * call per layer. Every kernel returns undefined (the core runs the op) unless:
  *  - the interpreter has E.nativeCall, E.getAddressOf and E.CRC32, and the board is a Cortex-M4
  *    one (process.env.BOARD in BOARDS) or the global EDGEQ_NATIVE is set (another ARMv7E-M
@@ -159,6 +159,8 @@ function prep(g: Geom, kind: number): Eval | undefined {
   const scratch = kind === 1 ? g.OH * g.OW : kind === 4 ? 4 * OC : direct ? 0 : taps * C;
   if (scratch > 65536) return;
   const words = HDR + 3 * OC + ((scratch + 3) >> 2);
+  // (the blob first: the op's parameter block, written by the kernel, comes after its code)
+  const f = start(N);
   const p = flat(N, Int32Array, words, 4);
   const w = addr(N, g.w) ? g.w : (flat(N, Int8Array, nw, 1) as Int8Array | undefined);
   if (!p || !w) return;
@@ -170,7 +172,6 @@ function prep(g: Geom, kind: number): Eval | undefined {
     p[HDR + OC + k] = g.m[k] as number;
     p[HDR + 2 * OC + k] = (g.l[k] as number) - (g.r[k] as number);
   }
-  const f = start(N);
   const pa = addr(N, p);
   // (conv and mm: constant terms folded into the biases, once)
   if (kind !== 1 && kind !== 4) f(3, pa);
@@ -179,11 +180,51 @@ function prep(g: Geom, kind: number): Eval | undefined {
   };
 }
 
-/** The Fast kernel set (conv, dw, mm) over the native blob. */
+/**
+ * The prepared AVERAGE_POOL_2D (max false: kind 5) or MAX_POOL_2D (kind 6), or undefined to leave
+ * it to the core. Parameter block: the header (no weights), then C int32 accumulators.
+ */
+function prepPool(g: Geom, max: boolean): Eval | undefined {
+  const N = natives();
+  if (!N) return;
+  const C = g.C;
+  const geo = [g.N, g.H, g.IW, C, g.KH, g.KW, g.OC, g.OH, g.OW, g.sh, g.sw, 1, 1];
+  for (let i = geo.length; i--; ) if (!small((geo[i] as number) - 1, 65535)) return;
+  if (g.OC !== C || !small(g.ph, 65536) || !small(g.pw, 65536)) return;
+  if (!small(g.lo + 128, 256) || !small(g.hi + 128, 256)) return;
+  const nx = g.N * g.H * g.IW * C;
+  const ny = g.N * g.OH * g.OW * C;
+  // (a window under 2^24 taps: the sum of its int8 values stays below 2^31)
+  if (
+    !(nx < LIM && ny < LIM && g.KH * g.KW < 16777216) ||
+    (g.OH - 1) * g.sh + g.KH + g.ph >= LIM ||
+    (g.OW - 1) * g.sw + g.KW + g.pw >= LIM ||
+    !inside(g.x) ||
+    !inside(g.y) ||
+    g.x.length < nx ||
+    g.y.length < ny
+  )
+    return;
+  const ax = addr(N, g.x);
+  const ay = addr(N, g.y);
+  const p = flat(N, Int32Array, HDR + C, 4);
+  if (!ax || !ay || !p) return;
+  const head = [ax, 0, ay].concat(geo, [g.ph, g.pw, 0, 0, 0, g.lo, g.hi]);
+  for (let i = HDR; i--; ) p[i] = head[i] as number;
+  const f = start(N);
+  const pa = addr(N, p);
+  const kind = max ? 6 : 5;
+  return () => {
+    f(kind, pa);
+  };
+}
+
+/** The Fast kernel set (conv, dw, mm, pool) over the native blob. */
 export function nativeKernels(): Fast {
   return {
     conv: (g) => prep(g, 0),
     dw: (g) => prep(g, 1),
     mm: (g) => prep(g, 2),
+    pool: prepPool,
   };
 }

@@ -18,9 +18,9 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
-import { minify } from "terser";
 import ts from "typescript";
 import { buildRuntime, type RuntimeBundle } from "../build.js";
+import { min } from "../bundle-lib.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -170,26 +170,8 @@ export function committedBlob(): Blob {
   return blob;
 }
 
-/** Property names public in the core (runtime-int8/build.ts's PUBLIC, repeated: checked below by re-minifying the core). */
-const PUBLIC = [
-  ...["load", "arenaBytes", "tensors", "ops", "inputs", "outputs", "input", "output", "tensor", "invoke"],
-  ...["name", "shape", "type", "scale", "zeroPoint", "axis", "size", "data", "offset", "offsets", "total"],
-  ...["convolve", "sum", "toArrayBuffer", "exports", "use"],
-  ...["conv", "dw", "mm"],
-];
-/** Espruino names the add-on reads. */
+/** Espruino names the add-on reads (beside the core's public names, bundle-lib.ts's PUBLIC). */
 const NATIVE_PUBLIC = ["nativeCall", "getAddressOf", "CRC32", "env", "BOARD"];
-
-async function min(code: string, nameCache: object, reserved: string[]): Promise<string> {
-  const m = await minify(code, {
-    ecma: 5,
-    compress: { passes: 3, pure_getters: true, unsafe: true, keep_fargs: false, hoist_funs: true },
-    mangle: { toplevel: false, properties: { reserved } },
-    nameCache,
-    format: { ecma: 5 },
-  });
-  return m.code ?? "";
-}
 
 const FOOTER =
   'if (typeof edgeqrt !== "undefined" && edgeqrt && edgeqrt.use) edgeqrt.use(edgeqrtNative);\n' +
@@ -232,11 +214,11 @@ export async function buildNativeAddon(core?: RuntimeBundle): Promise<NativeAddo
   // the core's property-name cache: its minification redone (build.ts minifies the core first, from an empty cache)
   const built = core ?? (await buildRuntime());
   const cache = {};
-  if ((await min(built.code, cache, PUBLIC)) !== built.min)
+  if ((await min(built.code, cache, true)) !== built.min)
     throw new Error(
-      "build-native: the core's minification changed (runtime-int8/build.ts): update PUBLIC / options here",
+      "build-native: redoing the core's minification (bundle-lib.ts min) did not give the built core",
     );
-  const m = await min(code, cache, [...PUBLIC, ...NATIVE_PUBLIC]);
+  const m = await min(code, cache, false, NATIVE_PUBLIC);
   return {
     code,
     min: m,

@@ -1,6 +1,6 @@
 /*
- * edgeq native int8 kernels: CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED (with 1x1 stride-1
- * CONV_2D as the same matrix multiply), one call per layer, for Cortex-M4 (Thumb-2, DSP: SMLAD)
+ * edgeq native int8 kernels: CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED (with 1x1 stride-1
+ * CONV_2D as the same matrix multiply), AVERAGE_POOL_2D and MAX_POOL_2D, one call per layer, for Cortex-M4 (Thumb-2, DSP: SMLAD)
  * through Espruino's E.nativeCall. Built by build.ts into a raw position-independent blob (no
  * data, no relocations, no library calls); also compiled for the host by the tests.
  *
@@ -273,9 +273,52 @@ static void depthwise_pixels(int32_t *p) {
     }
 }
 
+/*
+ * AVERAGE_POOL_2D (kind 5) and MAX_POOL_2D (kind 6): x [N,H,IW,C] -> y [N,OH,OW,C], same
+ * quantization (reference_integer_ops::AveragePool / MaxPool). Per output pixel, over the taps
+ * inside the image (dilation 1), all C channels together (int32 accumulators in the scratch):
+ * average: (sum +- count/2) / count truncated toward zero (C's division), count the taps inside;
+ * max: the largest value (from -128); then clamped to the activation range.
+ * Accumulator: |sum| <= 128 * KH * KW < 2^31 (the glue passes windows under 2^24 taps); count
+ * >= 1 (a SAME / VALID window always overlaps the image; 0 is guarded anyway).
+ */
+static void pool(int32_t *p, int avg) {
+  const int32_t C = p[P_C], KH = p[P_KH], KW = p[P_KW];
+  const int32_t H = p[P_H], IW = p[P_IW], lo = p[P_LO], hi = p[P_HI];
+  const int8_t *x = (const int8_t *)PTR(p[P_X]);
+  int8_t *y = (int8_t *)PTR(p[P_Y]);
+  int32_t *acc = p + P_HDR;
+  for (int32_t bn = 0; bn < p[P_N]; bn++)
+    for (int32_t oy = 0; oy < p[P_OH]; oy++) {
+      const int32_t iy0 = oy * p[P_SH] - p[P_PH];
+      const int32_t ky0 = iy0 < 0 ? -iy0 : 0, ky1 = iy0 + KH > H ? H - iy0 : KH;
+      for (int32_t ox = 0; ox < p[P_OW]; ox++) {
+        const int32_t ix0 = ox * p[P_SW] - p[P_PW];
+        const int32_t kx0 = ix0 < 0 ? -ix0 : 0, kx1 = ix0 + KW > IW ? IW - ix0 : KW;
+        for (int32_t c = 0; c < C; c++) acc[c] = avg ? 0 : -128;
+        for (int32_t ky = ky0; ky < ky1; ky++) {
+          const int8_t *xs = x + ((bn * H + iy0 + ky) * IW + ix0 + kx0) * C;
+          for (int32_t kx = kx0; kx < kx1; kx++, xs += C) {
+            if (avg)
+              for (int32_t c = 0; c < C; c++) acc[c] += xs[c];
+            else
+              for (int32_t c = 0; c < C; c++)
+                if (xs[c] > acc[c]) acc[c] = xs[c];
+          }
+        }
+        const int32_t count = (ky1 > ky0 && kx1 > kx0) ? (ky1 - ky0) * (kx1 - kx0) : 1;
+        for (int32_t c = 0; c < C; c++) {
+          int32_t v = acc[c];
+          if (avg) v = (v > 0 ? v + count / 2 : v - count / 2) / count;
+          *y++ = (int8_t)(v < lo ? lo : v > hi ? hi : v);
+        }
+      }
+    }
+}
+
 /* The one entry point (first in the blob): kind 0 CONV_2D, 1 DEPTHWISE_CONV_2D (in place), 2
- * FULLY_CONNECTED / 1x1 CONV_2D, 3 fold (at load), 4 DEPTHWISE_CONV_2D (y apart from x), p the
- * parameter block. Returns kind (or -1 for an unknown kind). */
+ * FULLY_CONNECTED / 1x1 CONV_2D, 3 fold (at load), 4 DEPTHWISE_CONV_2D (y apart from x),
+ * 5 AVERAGE_POOL_2D, 6 MAX_POOL_2D, p the parameter block. Returns kind (or -1 for an unknown kind). */
 __attribute__((section(".text.entry"))) int32_t edgeq_native(int32_t kind, int32_t *p) {
   if (kind == 0 || kind == 2)
     conv(p);
@@ -285,6 +328,8 @@ __attribute__((section(".text.entry"))) int32_t edgeq_native(int32_t kind, int32
     fold(p);
   else if (kind == 4)
     depthwise_pixels(p);
+  else if (kind == 5 || kind == 6)
+    pool(p, kind == 5);
   else
     return -1;
   return kind;

@@ -176,4 +176,9 @@ export interface Fast {
   dw(g: Geom): Eval | undefined;
   /** FULLY_CONNECTED and 1x1 stride-1 CONV_2D: y[P,OC] = requant(sum over K of (x + off)(w + wz) + b), P = N*H*IW, K = C. */
   mm(g: Geom): Eval | undefined;
+  /**
+   * AVERAGE_POOL_2D (max false) and MAX_POOL_2D (max true), optional: g.w is x, g.OC = g.C,
+   * g.dh = g.dw = 1, g.lo / g.hi the activation range (no requantization: g.m is empty).
+   */
+  pool?(g: Geom, max: boolean): Eval | undefined;
 }

@@ -1,6 +1,6 @@
 /**
  * The models the native tests run: the reference models, the converter models the runtime runs,
- * the demo-shaped DS-CNN and seeded random conv / 1x1 conv / depthwise / FC / chain graphs
+ * the demo-shaped DS-CNN and seeded random conv / 1x1 conv / depthwise / FC / pool / chain graphs
  * (test/runtime/gen.ts), each with its inputs; and the host runtime's output bytes for them.
  */
 import { readFileSync } from "node:fs";
@@ -15,12 +15,12 @@ export interface NCase {
   name: string;
   bytes: Uint8Array;
   inputs: ArrayLike<number>[];
-  /** Ops of this model the add-on should take (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED), at least. */
+  /** Ops of this model the add-on should take (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, AVERAGE_POOL_2D, MAX_POOL_2D), at least. */
   convOps: number;
 }
 
 function convOps(bytes: Uint8Array): number {
-  return load(bytes).ops.filter((o) => /CONV_2D|FULLY_CONNECTED/.test(o.type)).length;
+  return load(bytes).ops.filter((o) => /CONV_2D|FULLY_CONNECTED|POOL_2D/.test(o.type)).length;
 }
 
 function mk(name: string, bytes: Uint8Array, inputs: ArrayLike<number>[]): NCase {
@@ -65,7 +65,7 @@ export function demoCases(n: number): NCase[] {
   );
 }
 
-export const NATIVE_KINDS: Kind[] = ["conv", "conv1x1", "dwconv", "fc", "chain"];
+export const NATIVE_KINDS: Kind[] = ["conv", "conv1x1", "dwconv", "fc", "avgpool", "maxpool", "chain"];
 
 /** `per` random graphs of each kind in NATIVE_KINDS from seed `from`, and 3 FULLY_CONNECTED with a weights zero point. */
 export function randomCases(from: number, per: number): NCase[] {

@@ -71,9 +71,13 @@ const HARNESS = `
 var fs = require("fs");
 var NK = typeof edgeqrtNative !== "undefined" ? edgeqrtNative : undefined;
 var offered = 0, taken = 0;
+// the Linux build's variable pool grows on demand, and only when a plain allocation runs out (a flat
+// string, e.g. a model's arena, is not flat when the pool has no contiguous room yet): grow it first,
+// as a board has all its JsVars from boot
+(function () { var grow = new Uint8Array(GROW_BYTES); grow[0] = 1; })();
 function wrap(n) { return function (g) { offered++; var e = NK[n](g); if (e) taken++; return e; }; }
-if (NK && USE_NATIVE) edgeqrt.use({ conv: wrap("conv"), dw: wrap("dw"), mm: wrap("mm") });
-else edgeqrt.use({ conv: function () {}, dw: function () {}, mm: function () {} });
+if (NK && USE_NATIVE) edgeqrt.use({ conv: wrap("conv"), dw: wrap("dw"), mm: wrap("mm"), pool: function (g, max) { offered++; var e = NK.pool(g, max); if (e) taken++; return e; } });
+else edgeqrt.use({ conv: function () {}, dw: function () {}, mm: function () {}, pool: function () {} });
 function b64(v) { return btoa(E.toString(new Uint8Array(v.buffer, v.byteOffset, v.byteLength))); }
 function runCase(i) {
   var c = CASES[i];
@@ -148,7 +152,7 @@ export async function runEspruino(
         "var EDGEQ_NATIVE = true;",
         b.core,
         b.native,
-        `var DIR = ${JSON.stringify(dir)}, CASES = ${JSON.stringify(meta)}, USE_NATIVE = ${o.native !== false}, ` +
+        `var GROW_BYTES = ${Number(process.env.EDGEQ_NATIVE_GROW ?? 131072)}, DIR = ${JSON.stringify(dir)}, CASES = ${JSON.stringify(meta)}, USE_NATIVE = ${o.native !== false}, ` +
           `REPEAT = ${o.repeat ?? 1}, LOAD_ONLY = ${!!o.loadOnly}, TFLM = ${!!o.tflm}, PER_OP = ${!!o.perOp};`,
         HARNESS,
         "quit();",

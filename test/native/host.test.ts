@@ -30,7 +30,17 @@ function native(c: NCase, E: HostE, arm = true): { out: number[][]; taken: numbe
       if (e) taken++;
       return e as undefined;
     };
-  use({ conv: count(k.conv), dw: count(k.dw), mm: count(k.mm) });
+  const pool = k.pool as NonNullable<typeof k.pool>;
+  use({
+    conv: count(k.conv),
+    dw: count(k.dw),
+    mm: count(k.mm),
+    pool: (x, max) => {
+      const e = pool(x, max);
+      if (e) taken++;
+      return e;
+    },
+  });
   const m = load(c.bytes);
   delete g.E;
   const out = runModel(m, c.inputs);
@@ -42,9 +52,9 @@ function same(c: NCase): void {
   const E = hostE();
   const r = native(c, E);
   expect(r.out).toEqual(want);
-  // every CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED but those on arrays too small to be flat
+  // every CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED / pool but those on arrays too small to be flat
   expect(r.taken).toBeGreaterThan(0);
-  // (kinds 0 conv, 1 / 4 depthwise, 2 mm; 3 is the load-time fold)
+  // (kinds 0 conv, 1 / 4 depthwise, 2 mm, 5 / 6 pools; 3 is the load-time fold)
   expect(E.calls.reduce((a, v, k) => a + (k === 3 ? 0 : v), 0)).toBeGreaterThanOrEqual(r.taken);
 }
 
@@ -65,8 +75,12 @@ describe("native kernels on the host (cc, UBSan) give the runtime's bytes", () =
     for (const c of randomCases(4001, 5))
       it(c.name, () => {
         const want = hostOutputs(c);
-        const r = native(c, hostE());
+        const E = hostE();
+        const r = native(c, E);
         expect(r.out).toEqual(want);
+        // the host's arrays are all flat: every conv-like op and pool runs natively
+        expect(r.taken).toBe(c.convOps);
+        if (/^(avg|max)pool/.test(c.name)) expect((E.calls[5] ?? 0) + (E.calls[6] ?? 0)).toBeGreaterThan(0);
       });
   });
 

@@ -1,5 +1,5 @@
 /**
- * edgeq flash MODEL --port PATH [--board auto|NAME] [--check INPUT.raw] [--baud N] [--engine edgeq|tflm]
+ * edgeq flash MODEL --port PATH [--board auto|NAME] [--check INPUT.raw] [--baud N] [--engine edgeq|tflm|native]
  * Uploads the runtime and the model (and its labels) to an Espruino board's Storage over a
  * serial port, then optionally runs one inference there and compares the bytes with the host.
  */
@@ -7,6 +7,7 @@ import { defineCommand } from "citty";
 import { SingleBar } from "cli-progress";
 import { DEFAULT_RUNTIME, loadModel, readInput, readRuntime } from "../../boards/check.js";
 import { loadBoards } from "../../boards/index.js";
+import { NATIVE_ADDON_FILE, nativeAddon } from "../../runtime-int8/native/index.js";
 import { EdgeqError } from "../errors.js";
 import type { Engine, FlashProgress } from "../flash/flash.js";
 import { runtimeFor } from "../runtime-bundle.js";
@@ -35,7 +36,12 @@ export default defineCommand({
     engine: {
       type: "string",
       default: "edgeq",
-      description: "'edgeq' (this runtime) or 'tflm' (the firmware's require(\"tensorflow\"))",
+      description:
+        "'edgeq' (this runtime), 'tflm' (the firmware's require(\"tensorflow\")) or 'native' (this runtime + the native add-on: Thumb-2 kernels, ARMv7E-M boards only)",
+    },
+    native: {
+      type: "string",
+      description: `native add-on for --engine native (default ${NATIVE_ADDON_FILE})`,
     },
     name: { type: "string", default: "model.tfl", description: "Storage file name of the model" },
     packets: { type: "string", default: "auto", description: "2v25+ packet protocol: auto|on|off" },
@@ -47,8 +53,16 @@ export default defineCommand({
   },
   async run({ args }) {
     const engine = String(args.engine) as Engine;
-    if (engine !== "edgeq" && engine !== "tflm") {
-      throw new EdgeqError("BAD_ARG", `--engine must be edgeq or tflm, not '${engine}'`);
+    if (engine !== "edgeq" && engine !== "tflm" && engine !== "native") {
+      throw new EdgeqError("BAD_ARG", `--engine must be edgeq, tflm or native, not '${engine}'`);
+    }
+    let native: Uint8Array | undefined;
+    if (engine === "native") {
+      try {
+        native = new TextEncoder().encode(nativeAddon(args.native ? String(args.native) : undefined).code);
+      } catch (e) {
+        throw new EdgeqError("BAD_RUNTIME", (e as Error).message);
+      }
     }
     const baud = Number(args.baud);
     if (!Number.isInteger(baud) || baud <= 0)
@@ -59,16 +73,15 @@ export default defineCommand({
     }
     const model = loadModel(String(args.model));
     const check = args.check ? readInput(String(args.check), "check input") : undefined;
-    // the runtime uploaded (and run on the host for --check): a per-model bundle unless --runtime names one
+    // the runtime uploaded (and run on the host for --check): a per-model bundle unless --runtime names
+    // one; the native engine keeps the full bundle (the add-on is built and tested against it)
+    const runtimePath = args.runtime ? String(args.runtime) : undefined;
     const runtimeChoice =
-      engine === "edgeq" || check
-        ? await runtimeFor(
-            model.bytes,
-            args.runtime ? String(args.runtime) : undefined,
-            readRuntime,
-            model.path,
-          )
-        : undefined;
+      engine === "native"
+        ? { bytes: readRuntime(runtimePath), source: runtimePath ?? DEFAULT_RUNTIME }
+        : engine === "edgeq" || check
+          ? await runtimeFor(model.bytes, runtimePath, readRuntime, model.path)
+          : undefined;
     const runtime = runtimeChoice?.bytes;
     const files = args["board-file"] ? String(args["board-file"]).split(",").filter(Boolean) : [];
     const bar = new SingleBar({
@@ -86,7 +99,9 @@ export default defineCommand({
       } else bar.update(p.done, { phase: p.phase.padEnd(7) });
     };
     // serialport: loaded when the command runs
-    const { edgeqLoadCode, flash, runtimeEvalCode, tflmCreateCode } = await import("../flash/flash.js");
+    const { edgeqLoadCode, flash, nativeEvalCode, runtimeEvalCode, tflmCreateCode } = await import(
+      "../flash/flash.js"
+    );
     try {
       const r = await flash({
         port: String(args.port),
@@ -96,6 +111,7 @@ export default defineCommand({
         model: model.bytes,
         modelName: String(args.name),
         ...(runtime ? { runtime } : {}),
+        ...(native ? { native } : {}),
         ...(model.labels ? { labels: model.labels } : {}),
         ...(check ? { check } : {}),
         outputs: model.graph.outputs.length,
@@ -105,7 +121,7 @@ export default defineCommand({
       });
       if (phase) bar.stop();
       const out: string[] = [
-        ...(runtimeChoice && engine === "edgeq"
+        ...(runtimeChoice && engine !== "tflm"
           ? [`runtime: ${runtimeChoice.source}, ${runtimeChoice.bytes.length} B`]
           : []),
         `board: ${r.board.name} (BOARD=${r.env.BOARD}, firmware ${r.env.VERSION}), ${r.staging === "ram" ? "line protocol, staged in RAM (Storage cannot hold a file twice)" : r.packets ? "packet protocol" : "line protocol"}`,
@@ -130,14 +146,18 @@ export default defineCommand({
         }
         if (!c.identical) process.exitCode = 1;
       }
+      if (r.nativeKernels)
+        out.push(
+          `native kernels: ${r.nativeKernels.join(", ") || "none of this model's ops"} (as machine code through E.nativeCall; the core runs the rest, and any op the add-on declines at load)`,
+        );
       const mapped = r.board.storageMapped;
       if (!mapped)
         out.push(
-          `Storage is not memory-mapped on ${r.board.name}: the board-side code copies the model${engine === "edgeq" ? " and the runtime" : ""} into RAM once (E.toFlatString)`,
+          `Storage is not memory-mapped on ${r.board.name}: the board-side code copies the model${engine !== "tflm" ? " and the runtime" : ""} into RAM once (E.toFlatString)`,
         );
       out.push(
-        engine === "edgeq"
-          ? `on the board: ${runtimeEvalCode("edgeqrt.js", mapped)}; var m = ${edgeqLoadCode(String(args.name), mapped)}; m.input(0).set(...); m.invoke(); m.output(0)`
+        engine !== "tflm"
+          ? `on the board: ${runtimeEvalCode("edgeqrt.js", mapped)}; ${engine === "native" ? `${nativeEvalCode("edgeqrtn.js", mapped)}; ` : ""}var m = ${edgeqLoadCode(String(args.name), mapped)}; m.input(0).set(...); m.invoke(); m.output(0)`
           : `on the board: var tf = ${tflmCreateCode(String(args.name), "ARENA_BYTES", mapped)}; tf.getInput().set(...); tf.invoke(); tf.getOutput()`,
       );
       process.stdout.write(`${out.join("\n")}\n`);

@@ -5,16 +5,19 @@
  */
 import { flashFit } from "../../boards/fit.js";
 import { type Board, boardForEnv, findBoard } from "../../boards/index.js";
+import { NATIVE_OPS } from "../../boards/native.js";
+import { boardTakesNative } from "../../runtime-int8/native/index.js";
 import { EdgeqError } from "../errors.js";
 import { asType, evalBundle, runOnHost, type TypedView, viewBytes } from "./host.js";
 import { type BoardEnv, hasPackets, jsBytes, jsString, Repl, type ReplOptions } from "./repl.js";
 import { openPort, type Transport } from "./transport.js";
 import { checkName, type UploadResult, uploadFile } from "./upload.js";
 
-export type Engine = "edgeq" | "tflm";
+/** edgeq: the JS core; tflm: the firmware's require("tensorflow"); native: the core + the native add-on (ARMv7E-M boards). */
+export type Engine = "edgeq" | "tflm" | "native";
 
 export interface FlashProgress {
-  phase: "connect" | "runtime" | "model" | "labels" | "check";
+  phase: "connect" | "runtime" | "native" | "model" | "labels" | "check";
   done: number;
   total: number;
 }
@@ -31,6 +34,9 @@ export interface FlashOptions {
   /** The runtime bundle (ES5 script defining global edgeqrt); needed for engine edgeq and for --check. */
   runtime?: Uint8Array;
   runtimeName?: string;
+  /** The native add-on (dist/edgeq-rt-native.min.js, built with this runtime); needed for engine native. */
+  native?: Uint8Array;
+  nativeName?: string;
   labels?: string[];
   /** Raw int8 input for one on-board inference. */
   check?: Uint8Array;
@@ -56,6 +62,8 @@ export interface FlashResult {
   packets: boolean;
   staging: "storage" | "ram";
   uploads: UploadResult[];
+  /** Engine native: the model's op types the add-on runs natively (it may still decline one at load). */
+  nativeKernels?: string[];
   /** Outputs decoded in the host output's type; `identical` compares the bytes. */
   check?: { engine: Engine; board: TypedView[]; host: TypedView[]; identical: boolean; ms: number };
 }
@@ -102,6 +110,15 @@ export function edgeqLoadCode(model: string, storageMapped: boolean): string {
 /** Board-side expression: the firmware's TFLite Micro interpreter for the model in Storage. */
 export function tflmCreateCode(model: string, arena: number | string, storageMapped: boolean): string {
   return `require("tensorflow").create(${arena},${storageReadCode(model, storageMapped)})`;
+}
+
+/**
+ * Board-side statement that installs the native add-on from Storage after the core (eval'd as a
+ * script, it calls edgeqrt.use). EDGEQ_NATIVE is set first: flash only sends it to boards whose
+ * record says ARMv7E-M, where the add-on would otherwise rely on process.env.BOARD alone.
+ */
+export function nativeEvalCode(nativeName: string, storageMapped: boolean): string {
+  return `EDGEQ_NATIVE=true;eval(${storageReadCode(nativeName, storageMapped)})`;
 }
 
 /** Board-side code for one inference with the edgeq runtime; returns base64 of each output. */
@@ -160,11 +177,18 @@ export function resolveBoard(
 export async function flash(opts: FlashOptions): Promise<FlashResult> {
   const modelName = opts.modelName ?? "model.tfl";
   const runtimeName = opts.runtimeName ?? "edgeqrt.js";
+  const nativeName = opts.nativeName ?? "edgeqrtn.js";
   const engine = opts.engine ?? "edgeq";
   checkName(modelName);
   checkName(runtimeName);
+  checkName(nativeName);
+  if (engine === "native" && !opts.native)
+    throw new EdgeqError(
+      "BAD_RUNTIME",
+      "no native add-on: build it with 'npm run build:native' (runtime-int8/dist/edgeq-rt-native.min.js)",
+    );
   const progress = opts.onProgress ?? (() => {});
-  const needRuntime = engine === "edgeq" || opts.check !== undefined;
+  const needRuntime = engine !== "tflm" || opts.check !== undefined;
   if (needRuntime && !opts.runtime) {
     throw new EdgeqError(
       "BAD_RUNTIME",
@@ -185,9 +209,16 @@ export async function flash(opts: FlashOptions): Promise<FlashResult> {
     const env = await repl.env();
     const board = resolveBoard(opts.boards, env, opts.board, opts.port);
     progress({ phase: "connect", done: 1, total: 1 });
+    if (engine === "native" && !boardTakesNative(board.arch))
+      throw new EdgeqError(
+        "NO_NATIVE",
+        `--engine native needs an ARMv7E-M board (Cortex-M4/M4F: Thumb-2 with DSP instructions); ${board.name} is ${board.core} (${board.arch}), where the add-on's machine code cannot run; use --engine edgeq`,
+        opts.port,
+      );
 
     const files: [string, Uint8Array, FlashProgress["phase"]][] = [];
-    if (engine === "edgeq" && opts.runtime) files.push([runtimeName, opts.runtime, "runtime"]);
+    if (engine !== "tflm" && opts.runtime) files.push([runtimeName, opts.runtime, "runtime"]);
+    if (engine === "native" && opts.native) files.push([nativeName, opts.native, "native"]);
     files.push([modelName, opts.model, "model"]);
     if (opts.labels)
       files.push([
@@ -196,7 +227,7 @@ export async function flash(opts: FlashOptions): Promise<FlashResult> {
         "labels",
       ]);
     const size = (ph: FlashProgress["phase"]): number => files.find((f) => f[2] === ph)?.[1].length ?? 0;
-    const ff = flashFit(board, size("runtime"), size("model"), size("labels"));
+    const ff = flashFit(board, size("runtime") + size("native"), size("model"), size("labels"));
     if (ff.verdict === "too big") {
       throw new EdgeqError(
         "MODEL_TOO_BIG",
@@ -228,11 +259,18 @@ export async function flash(opts: FlashOptions): Promise<FlashResult> {
       );
     }
     const result: FlashResult = { env, board, packets, staging: opts.staging ?? ff.staging, uploads };
+    if (engine === "native" && rt) {
+      // (the core's model lists its ops with their names)
+      const loaded = rt.load(opts.model) as unknown as { ops: { type: string }[] };
+      const types = loaded.ops.map((o) => o.type);
+      result.nativeKernels = NATIVE_OPS.filter((t) => types.includes(t));
+    }
     if (opts.check && host) {
       progress({ phase: "check", done: 0, total: 1 });
       let code: string;
-      if (engine === "edgeq") {
+      if (engine !== "tflm") {
         await repl.exec(runtimeEvalCode(runtimeName, board.storageMapped), 30000);
+        if (engine === "native") await repl.exec(nativeEvalCode(nativeName, board.storageMapped), 30000);
         code = edgeqCheckCode(modelName, opts.check, nOut, board.storageMapped);
       } else {
         code = tflmCheckCode(

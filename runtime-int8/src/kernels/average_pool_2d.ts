@@ -15,6 +15,9 @@ export const averagePool2d: Kernel = {
   name: "AVERAGE_POOL_2D",
   prepare: (context, op, inputs, outputs) => {
     const g = geometry(op, inputs, outputs[0] as RtTensor, WindowKind.AVERAGE_POOL_2D);
+    const fast = context.fast;
+    const taken = fast && fast.pool && fast.pool(g, false);
+    if (taken) return taken;
     const e = context.espruino;
     // a global pool (one window, the whole image) on Espruino: one E.convolve per channel
     if (e && g.OH * g.OW === 1 && g.KH === g.H && g.KW === g.IW && subarrays(g.x))

@@ -10,9 +10,10 @@ import { firstTap, geometry, WindowKind } from "./window.js";
 export const maxPool2d: Kernel = {
   code: Builtin.MAX_POOL_2D,
   name: "MAX_POOL_2D",
-  prepare: (_context, op, inputs, outputs) => {
+  prepare: (context, op, inputs, outputs) => {
     const g = geometry(op, inputs, outputs[0] as RtTensor, WindowKind.MAX_POOL_2D);
-    return () => maxPool(g);
+    const fast = context.fast;
+    return (fast && fast.pool && fast.pool(g, true)) || (() => maxPool(g));
   },
 };
 

@@ -1,6 +1,7 @@
 /**
- * RESHAPE: x [..] -> y [..], the same bytes. The planner gives y x's buffer (aliasesInput), so the
- * eval only copies when they differ (a constant input, or a graph input that is also an output).
+ * RESHAPE: x [..] -> y [..], the same bytes. The planner gives y x's buffer (aliasesInput): the
+ * two views (separate objects) then cover the same bytes and the eval does nothing; it copies only
+ * when they differ (a constant input, or a graph input that is also an output).
  */
 import { Builtin } from "../builtin.js";
 import { check } from "../errors.js";
@@ -15,8 +16,9 @@ export const reshape: Kernel = {
     const x = X.view as Int8Array;
     const y = Y.view as Int8Array;
     check(X.size === Y.size, "input has " + X.size + " values, output " + Y.size);
+    if (x.buffer === y.buffer && x.byteOffset === y.byteOffset) return () => {};
     return () => {
-      if (x !== y) y.set(x);
+      y.set(x);
     };
   },
   aliasesInput: true,

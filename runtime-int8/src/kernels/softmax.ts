@@ -73,22 +73,28 @@ function prepareSoftmax(X: RtTensor, x: Int8Array, y: Int8Array, beta: number): 
   const ls = q[1] as number;
   // CalculateInputRadius(5, ls): floor(31 * 2^26 / 2^ls) (0 < ls < 32)
   const diffMin = -(((31 * P31) / 32) >> ls);
+  // exp(x - max) depends only on max - x, 0..255: a table per op, each entry computed the first
+  // time it is needed (-1: not yet; every exp is >= 0), so eval runs one expNeg per distinct difference
+  // (a loop, not fill: Duktape's typed arrays have no fill)
+  const exps = new Int32Array(256);
+  for (let d = 256; d--; ) exps[d] = -1;
+  function exp(d: number): number {
+    let e = exps[d] as number;
+    if (e < 0) e = exps[d] = -d < diffMin ? 0 : expNeg(srdhm(-d << ls, mult));
+    return e;
+  }
   return () => {
     for (let o = 0; o < X.size; o += D) {
       let mx = -128;
       for (let j = o; j < o + D; j++) if ((x[j] as number) > mx) mx = x[j] as number;
-      // pass 0 sums the exps in Q12.19, pass 1 scales each by 1 / sum (values below diffMin: exp 0, output -128)
+      // the exps summed in Q12.19, then each scaled by 1 / sum (values below diffMin: exp 0, output -128)
       let sum = 0;
-      let rc = [0, 0];
-      for (let pass = 0; pass < 2; pass++) {
-        for (let j = o; j < o + D; j++) {
-          const d = (x[j] as number) - mx;
-          const e = d < diffMin ? 0 : expNeg(srdhm(d << ls, mult));
-          if (pass) y[j] = clampInt8(rdbpot(srdhm(rc[0] as number, e), (rc[1] as number) + 23) - 128);
-          else sum += rdbpot(e, 12);
-        }
-        rc = reciprocal(sum);
-      }
+      for (let j = o; j < o + D; j++) sum += rdbpot(exp(mx - (x[j] as number)), 12);
+      const rc = reciprocal(sum);
+      const scale = rc[0] as number;
+      const shift = (rc[1] as number) + 23;
+      for (let j = o; j < o + D; j++)
+        y[j] = clampInt8(rdbpot(srdhm(scale, exp(mx - (x[j] as number))), shift) - 128);
     }
   };
 }
