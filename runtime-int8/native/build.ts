@@ -17,10 +17,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
-import { build } from "esbuild";
-import ts from "typescript";
 import { buildRuntime, type RuntimeBundle } from "../build.js";
-import { min } from "../bundle-lib.js";
+import { es5, min } from "../bundle-lib.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -188,29 +186,7 @@ export interface NativeAddon {
 
 /** Bundles the add-on (blob from blob.generated.ts) in memory; `core`: the core built by runtime-int8/build.ts (built here if not given). */
 export async function buildNativeAddon(core?: RuntimeBundle): Promise<NativeAddon> {
-  const r = await build({
-    entryPoints: [join(here, "addon-bundle.ts")],
-    bundle: true,
-    format: "esm",
-    target: "es2015",
-    write: false,
-    legalComments: "none",
-    logLevel: "silent",
-  });
-  const esm = r.outputFiles[0]?.text ?? "";
-  const ex = /export\s*\{([^}]*)\};?\s*$/.exec(esm);
-  if (!ex?.[1]) throw new Error("build-native: the ESM bundle has no trailing export list");
-  const fields = ex[1]
-    .split(",")
-    .map((s) => s.trim().split(/\s+as\s+/))
-    .map(([local, name]) => `${name ?? local}: ${local}`)
-    .join(", ");
-  const es2015 = `var edgeqrtNative = function () {\n${esm.slice(0, ex.index)}\nreturn { ${fields} };\n}();\n`;
-  const code = `${
-    ts.transpileModule(es2015, {
-      compilerOptions: { target: ts.ScriptTarget.ES5, module: ts.ModuleKind.None, removeComments: true },
-    }).outputText
-  }\n${FOOTER}\n`;
+  const code = await es5("native/addon-bundle.ts", "edgeqrtNative", FOOTER);
   // the core's property-name cache: its minification redone (build.ts minifies the core first, from an empty cache)
   const built = core ?? (await buildRuntime());
   const cache = {};
