@@ -10,7 +10,7 @@ import type { Graph } from "../toolchain/ir/types.js";
 import { packagePath } from "../toolchain/package-root.js";
 import { readTflite } from "../toolchain/tflite/read.js";
 import { type ModelSummary, summarize } from "./estimate.js";
-import { countFunctions, type FitReport, fitBoard, reasons, verdict } from "./fit.js";
+import { countFunctions, type FitReport, fitBoard, reasons, storageFileBytes, verdict } from "./fit.js";
 import { type Board, findBoard, loadBoards } from "./index.js";
 import { NATIVE_OPS, nativeFit } from "./native.js";
 
@@ -101,7 +101,11 @@ export function fitModel(
     const addonBytes = Buffer.byteLength(native.code);
     const nf = nativeFit(b, summary, addonBytes, native.blobBytes);
     if (!nf.applies) return { ...fitBoard(b, summary, rt, labelsBytes), native: nf };
-    const withAddon = { bytes: rt.bytes + addonBytes, functions: rt.functions + countFunctions(native.code) };
+    // (the add-on is a Storage file of its own: its header and padding count too)
+    const withAddon = {
+      bytes: rt.bytes + storageFileBytes(addonBytes),
+      functions: rt.functions + countFunctions(native.code),
+    };
     const rep = fitBoard(b, summary, withAddon, labelsBytes);
     const nativeOps = summary.ops.filter((o) => NATIVE_OPS.includes(o.type)).length;
     const extra = Math.ceil(

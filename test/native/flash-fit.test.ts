@@ -51,7 +51,9 @@ describe("edgeq fit --engine native", () => {
     );
     expect(puck.ram.totalJsVars).toBeGreaterThan(get(plain, "puckjs").ram.totalJsVars);
     expect(puck.native?.latencyMs).toBeGreaterThan(0);
-    expect(puck.native!.latencyMs!).toBeLessThan(puck.latencyMs / 100);
+    // (a tenth: the JS core's rates come from boards/rates.json, measured on the real interpreter after
+    // the Espruino path made the core 20-60x faster; the native estimate is cycle counts)
+    expect(puck.native!.latencyMs!).toBeLessThan(puck.latencyMs / 10);
     expect(puck.native?.note).toMatch(/ESTIMATE/);
     const esp = get(nat, "esp32");
     expect(esp.native?.applies).toBe(false);

@@ -63,9 +63,11 @@ describe("npm pack, installed offline into an empty project", () => {
     expect(stray).toEqual([]);
     const installed = join(inst.app, "node_modules");
     expect(existsSync(join(installed, "edgeq", "dist", "toolchain", "cli.js"))).toBe(true);
-    // dev tools stay out of a user's install
-    for (const dev of ["tsx", "typescript", "vitest", "esbuild", "tfjs-tflite-node", "playwright-core"])
+    // dev tools stay out of a user's install; the bundler behind per-model runtimes is in it
+    for (const dev of ["tsx", "vitest", "tfjs-tflite-node", "playwright-core"])
       expect(existsSync(join(installed, dev)), dev).toBe(false);
+    for (const dep of ["esbuild", "terser", "typescript"])
+      expect(existsSync(join(installed, dep)), dep).toBe(true);
   });
 
   it("installed, edgeq --help and edgeq inspect resolve no module of tfjs, serialport, playwright-core or tfjs-tflite-node (a module resolve hook lists them); the API's .d.ts reach no tfjs", () => {
