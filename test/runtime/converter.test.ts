@@ -29,6 +29,7 @@ import { Model as FbModel } from "../../toolchain/tflite/generated/tflite/model.
 import { SoftmaxOptions } from "../../toolchain/tflite/generated/tflite/softmax-options.js";
 import { refDir } from "../helpers/refmodels.js";
 import { type EngineJob, engineScript, runDuktape, runNode } from "./engines.js";
+import { qmul } from "./quantize-multiplier.js";
 import { nativeSoftmaxValue } from "./softmax-lut.js";
 
 const DIR = resolve(refDir, "converter");
@@ -170,26 +171,6 @@ function checkTensor(
   }
 }
 
-/** QuantizeMultiplier on doubles (frexp, round to Q31), written independently of the runtime. */
-function quantizeMultiplier(d: number): [number, number] {
-  let q = d;
-  let e = 0;
-  while (q >= 1) {
-    q /= 2;
-    e++;
-  }
-  while (q < 0.5) {
-    q *= 2;
-    e--;
-  }
-  let m = Math.round(q * 2 ** 31);
-  if (m === 2 ** 31) {
-    m /= 2;
-    e++;
-  }
-  return [m, e];
-}
-
 /**
  * Throws unless element e of a per-channel FULLY_CONNECTED output is a tie that TFLite's
  * one-rounding requantization (acc * m / 2^(31 - shift), rounded half up: `expected`) and TFLite
@@ -219,7 +200,7 @@ function explainSingleRounding(
   for (let i = 0; i < depth; i++)
     acc += (w[c * depth + i] as number) * ((x[row * depth + i] as number) - X.zeroPoint[0]!);
   const scale = W.scale.length > 1 ? W.scale[c]! : W.scale[0]!;
-  const [mult, shift] = quantizeMultiplier((X.scale[0]! * scale) / Y.scale[0]!);
+  const [mult, shift] = qmul((X.scale[0]! * scale) / Y.scale[0]!);
   const zp = Y.zeroPoint[0]!;
   const clamp = (v: number) => Math.max(-128, Math.min(127, v + zp));
   // two roundings (TFLite Micro): high 32 bits of 2 acc m rounded, then / 2^-shift rounded half away from 0

@@ -18,6 +18,7 @@
  */
 
 import type { Graph, Op } from "../../toolchain/ir/types.js";
+import { qmul } from "./quantize-multiplier.js";
 
 const f = Math.fround;
 
@@ -62,27 +63,6 @@ function reduceIndex(c: MeanCase): { sums: number[]; n: number; axes: number[] }
   return { sums, n, axes };
 }
 
-/** QuantizeMultiplier on doubles (frexp + round to Q31), as TFLite. */
-function quantizeMultiplier(d: number): [number, number] {
-  if (d <= 0) return [0, 0];
-  let q = d;
-  let e = 0;
-  while (q >= 1) {
-    q /= 2;
-    e++;
-  }
-  while (q < 0.5) {
-    q *= 2;
-    e--;
-  }
-  let m = Math.round(q * 2 ** 31);
-  if (m === 2 ** 31) {
-    m /= 2;
-    e++;
-  }
-  return e < -31 ? [0, 0] : [m, e];
-}
-
 /** MultiplyByQuantizedMultiplier (TFLite's double rounding), with BigInt. */
 function mbqm(x: number, m: number, shift: number): number {
   const left = Math.max(shift, 0);
@@ -104,7 +84,7 @@ const clamp8 = (v: number) => Math.max(-128, Math.min(127, v)) + 0;
 /** TFLite Micro's int8 MEAN (QuantizedMeanOrSum, the count folded into the multiplier). */
 export function meanMicro(c: MeanCase): number[] {
   const { sums, n } = reduceIndex(c);
-  const [m, s] = quantizeMultiplier(c.inScale / c.outScale);
+  const [m, s] = qmul(c.inScale / c.outScale);
   let shift = Math.floor(Math.log2(n));
   while (2 ** (shift + 1) <= n) shift++;
   while (2 ** shift > n) shift--;
@@ -122,7 +102,7 @@ export function meanTflite29(c: MeanCase): number[] {
   const spatial =
     c.keepDims && c.shape.length === 4 && c.axes.length === 2 && c.axes.includes(1) && c.axes.includes(2);
   if (spatial) {
-    const [m, s] = quantizeMultiplier(c.inScale / c.outScale);
+    const [m, s] = qmul(c.inScale / c.outScale);
     return sums.map((sum) => {
       const v = mbqm(sum - c.inZp * n, m, s);
       const q = v > 0 ? Math.floor((v + Math.floor(n / 2)) / n) : -Math.floor((-v + Math.floor(n / 2)) / n);

@@ -30,6 +30,7 @@ import { writeTflite } from "../../toolchain/tflite/write.js";
 import { loadNative } from "../oracles/native.js";
 import type { Case } from "./gen.js";
 import { explainMean } from "./mean-emulation.js";
+import { qmul } from "./quantize-multiplier.js";
 import { nativeSoftmaxValue } from "./softmax-lut.js";
 
 export interface Tally {
@@ -44,28 +45,6 @@ export interface Tally {
 
 export function newTally(): Tally {
   return { cases: 0, values: 0, ties: 0 };
-}
-
-/** QuantizeMultiplier, written independently of the runtime (doubles, Math.round on q > 0). */
-function qmul(d: number): [number, number] {
-  if (d === 0) return [0, 0];
-  let q = d;
-  let e = 0;
-  while (q >= 1) {
-    q /= 2;
-    e++;
-  }
-  while (q < 0.5) {
-    q *= 2;
-    e--;
-  }
-  let m = Math.round(q * 2 ** 31);
-  if (m === 2 ** 31) {
-    m /= 2;
-    e++;
-  }
-  if (e < -31) return [0, 0];
-  return [m, e];
 }
 
 function srdhmBig(a: number, b: number): number {
